@@ -1,0 +1,1 @@
+"""The protocol edge: from HTTP bytes to typed requests, and back."""

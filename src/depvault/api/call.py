@@ -1,0 +1,58 @@
+"""What a handler receives besides its parameters: the resolved call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from depvault.api.request_types import ApiVersion
+from depvault.domain.access import Level
+from depvault.domain.scope import Caller, Ref, Scope
+
+if TYPE_CHECKING:
+    from depvault.api.registry import Registry
+
+__all__ = ["Call"]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One admitted API call.
+
+    ``db`` is the session of the call's single transaction: it commits when the handler
+    returns and rolls back when it raises. ``visible_product_ids`` is None unless the
+    caller was admitted to an organization request through product roles only; the
+    handler must then answer for those products alone. ``registry`` is the request table,
+    for the requests that describe the API itself.
+    """
+
+    db: Session
+    caller: Caller
+    scope: Scope
+    version: ApiVersion
+    now: datetime
+    request_type: str
+    registry: Registry
+    visible_product_ids: frozenset[int] | None = None
+
+    @property
+    def org(self) -> Ref:
+        """The call's organization (every call at organization level or below has one)."""
+        return self.scope.require(Level.ORG)
+
+    @property
+    def product(self) -> Ref:
+        """The call's product (product- and project-level calls)."""
+        return self.scope.require(Level.PRODUCT)
+
+    @property
+    def project(self) -> Ref:
+        """The call's project (project-level calls)."""
+        return self.scope.require(Level.PROJECT)
+
+    def sees_product(self, product_id: int) -> bool:
+        """Whether the answer may include data of this product."""
+        return self.visible_product_ids is None or product_id in self.visible_product_ids

@@ -1,0 +1,180 @@
+"""From a parsed JSON body to an answer: the protocol's checks in their order.
+
+1. ``requestType`` names a request type of this API version;
+2. no string parameter holds a forbidden character;
+3. ``userKey`` and the request's scope token are present, the parameters type-check;
+4. in one transaction: the key names a user, the tokens name scopes that belong
+   together, the caller's roles cover the scope, and the handler runs.
+
+Every failure is a :class:`~depvault.errors.DepvaultError`; anything else is logged with
+a reference and answered as an unexpected error, never as a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from depvault.api.authorize import judge, noun
+from depvault.api.call import Call
+from depvault.api.registry import Registry
+from depvault.api.request_types import SCOPE_TOKEN_FIELDS, ApiVersion, RequestType, Result
+from depvault.api.validation import check_forbidden_characters, parse_params
+from depvault.domain.access import Level
+from depvault.domain.scope import Caller, Scope
+from depvault.domain.timefmt import utcnow
+from depvault.errors import (
+    InvalidParameter,
+    InvalidUserKey,
+    MissingParameter,
+    NotAllowed,
+    RequestError,
+    TokenMismatch,
+    UnknownRequestType,
+    UnknownToken,
+)
+from depvault.store.db import Database
+from depvault.store.identity import caller_by_key
+from depvault.store.scopes import resolve_token
+
+__all__ = ["Dispatcher"]
+
+log = logging.getLogger(__name__)
+
+_LEVEL_OF_TOKEN = {field: level for level, field in SCOPE_TOKEN_FIELDS.items()}
+_ORDER = [Level.GLOBAL_ORG, Level.ORG, Level.PRODUCT, Level.PROJECT]
+
+
+class ConcurrentChange(RequestError):
+    """A write lost a race with another write of the same thing."""
+
+
+@dataclass
+class Dispatcher:
+    """Runs API calls against one database with one request table."""
+
+    database: Database
+    registry: Registry
+
+    def dispatch(self, version: ApiVersion, body: dict[str, Any]) -> Result:
+        """Answer one call; raises a :class:`DepvaultError` for every refusal."""
+        request_type = self._request_type(version, body)
+        check_forbidden_characters(body, request_type.payload_fields)
+        user_key = _required_string(body, "userKey")
+        scope_field = request_type.scope_token
+        scope_token = _required_string(body, scope_field) if scope_field else None
+        params = parse_params(request_type.params, body)
+        try:
+            with self.database.transaction(write=request_type.writes) as db:
+                caller = caller_by_key(db, user_key)
+                if caller is None:
+                    raise InvalidUserKey()
+                scope = self._scope(db, request_type, body, scope_token)
+                call = self._admit(db, request_type, version, caller, scope)
+                return request_type.handler(call, params)
+        except IntegrityError:
+            raise ConcurrentChange(
+                "The request conflicts with a concurrent change of the same data; retry it"
+            ) from None
+        except OperationalError as exc:
+            if "locked" in str(exc).lower():
+                raise ConcurrentChange("The database is busy; retry the request") from None
+            raise
+
+    def _request_type(self, version: ApiVersion, body: dict[str, Any]) -> RequestType[Any]:
+        name = _required_string(body, "requestType")
+        request_type = self.registry.get(name)
+        if request_type is None or version not in request_type.versions:
+            raise UnknownRequestType(name)
+        return request_type
+
+    def _scope(
+        self,
+        db: Session,
+        request_type: RequestType[Any],
+        body: dict[str, Any],
+        scope_token: str | None,
+    ) -> Scope:
+        if scope_token is None:
+            return Scope(Level.NONE)
+        assert request_type.scope_token is not None
+        scope = resolve_token(db, request_type.level, scope_token)
+        if scope is None:
+            raise UnknownToken(request_type.scope_token)
+        for field, level in _LEVEL_OF_TOKEN.items():
+            if field == request_type.scope_token or field in request_type.token_params:
+                continue
+            value = body.get(field)
+            if value is None or value == "":
+                continue
+            if not isinstance(value, str):
+                raise InvalidParameter(field, "must be a string")
+            _check_belongs(db, scope, request_type.level, field, level, value)
+        return scope
+
+    def _admit(
+        self,
+        db: Session,
+        request_type: RequestType[Any],
+        version: ApiVersion,
+        caller: Caller,
+        scope: Scope,
+    ) -> Call:
+        def call(visible: frozenset[int] | None = None) -> Call:
+            return Call(
+                db=db,
+                caller=caller,
+                scope=scope,
+                version=version,
+                now=utcnow(),
+                request_type=request_type.name,
+                registry=self.registry,
+                visible_product_ids=visible,
+            )
+
+        if request_type.site_admin_only and not caller.is_site_admin:
+            raise NotAllowed(f"Only the site administrator may call {request_type.name}")
+        decision = judge(
+            db,
+            caller,
+            scope,
+            request_type.access,
+            product_roles_may_call_org=request_type.product_roles_may_call_org,
+        )
+        if not decision.allowed:
+            raise NotAllowed(
+                f"User is not allowed to perform {request_type.name} on this {noun(scope.level)}"
+            )
+        return call(decision.visible_product_ids)
+
+
+def _check_belongs(
+    db: Session, scope: Scope, scope_level: Level, field: str, level: Level, token: str
+) -> None:
+    """An extra scope token must name the call's scope's ancestor at its level, or (for a
+    more specific token) something inside the call's scope."""
+    if _ORDER.index(level) < _ORDER.index(scope_level):
+        ancestor = scope.ref(level)
+        if ancestor is None or ancestor.token != token:
+            raise TokenMismatch(field, noun(scope_level))
+        return
+    narrower = resolve_token(db, level, token)
+    if narrower is None:
+        raise UnknownToken(field)
+    own = scope.ref(scope_level)
+    inner = narrower.ref(scope_level)
+    if own is None or inner is None or own.id != inner.id:
+        raise TokenMismatch(field, noun(scope_level))
+
+
+def _required_string(body: dict[str, Any], field: str) -> str:
+    value = body.get(field)
+    if value is None or value == "":
+        raise MissingParameter(field)
+    if not isinstance(value, str):
+        raise InvalidParameter(field, "must be a string")
+    return value

@@ -1,0 +1,72 @@
+"""JSON shapes shared by several categories (catalog §4), built from store values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from depvault.domain.timefmt import format_vitals_time
+from depvault.store.hierarchy import ProductVitals, ProjectVitals, TagSet
+from depvault.store.people import GroupView, UserView
+
+__all__ = [
+    "group_json",
+    "product_vitals_json",
+    "project_vitals_json",
+    "tag_set_json",
+    "user_json",
+]
+
+
+def product_vitals_json(product: ProductVitals) -> dict[str, Any]:
+    """A ``productVitals`` item."""
+    return {
+        "id": product.id,
+        "name": product.name,
+        "token": product.token,
+        "creationDate": format_vitals_time(product.created_at),
+        "lastUpdatedDate": format_vitals_time(product.updated_at),
+    }
+
+
+def project_vitals_json(project: ProjectVitals) -> dict[str, Any]:
+    """A ``projectVitals`` item; dates carry ``+0000`` (tools parse them with the zone)."""
+    item: dict[str, Any] = {
+        "id": project.id,
+        "name": project.name,
+        "token": project.token,
+        "creationDate": format_vitals_time(project.created_at),
+        "lastUpdatedDate": format_vitals_time(project.updated_at),
+        "productName": project.product_name,
+        "productToken": project.product_token,
+    }
+    if project.plugin_name:
+        item["pluginName"] = project.plugin_name
+    if project.uploaded_by:
+        item["uploadedBy"] = project.uploaded_by
+    if project.last_scan_comment:
+        item["lastScanComment"] = project.last_scan_comment
+    return item
+
+
+def tag_set_json(tag_set: TagSet) -> dict[str, Any]:
+    """A ``productTags`` / ``projectTags`` item: ``{"name", "token", "tags": {k: [v]}}``."""
+    return {"name": tag_set.name, "token": tag_set.token, "tags": tag_set.tags}
+
+
+def user_json(user: UserView) -> dict[str, Any]:
+    """A user as ``getAllUsers`` and group listings show it."""
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "userType": "SERVICE" if user.is_service else "REGULAR",
+    }
+
+
+def group_json(group: GroupView, *, with_users: bool = True) -> dict[str, Any]:
+    """A group as ``getAllGroups`` shows it."""
+    item: dict[str, Any] = {"id": group.id, "name": group.name}
+    item["description"] = group.description or ""
+    if with_users:
+        item["users"] = [user_json(u) for u in group.users]
+    return item

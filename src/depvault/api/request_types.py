@@ -1,0 +1,167 @@
+"""What a request type is: a name, the scope it acts on, the access it needs, its typed
+parameters and the function that answers it.
+
+Each category module of ``api/handlers`` declares its request types as a plain tuple of
+:class:`RequestType` next to their parameter models; ``registry.py`` assembles them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+from depvault.domain.access import Access, Level
+
+if TYPE_CHECKING:
+    from depvault.api.call import Call
+
+__all__ = [
+    "ALL_VERSIONS",
+    "SCOPE_TOKEN_FIELDS",
+    "ApiVersion",
+    "BinaryResult",
+    "Category",
+    "Handler",
+    "NoParams",
+    "Params",
+    "RequestType",
+    "Result",
+]
+
+
+class ApiVersion(StrEnum):
+    """The protocol versions served, each at ``/api/v<version>``."""
+
+    V1_2 = "1.2"
+    V1_3 = "1.3"
+    V1_4 = "1.4"
+
+
+ALL_VERSIONS = frozenset(ApiVersion)
+
+
+class Category(StrEnum):
+    """The seven groupings of the v1.3 overview, plus depvault's own extensions."""
+
+    POLICIES = "Policies"
+    ALERTS = "Alerts"
+    GROUPS_AND_USERS = "Groups and Users"
+    REPORTS = "Reports"
+    LICENSES_AND_LIBRARY = "Licenses and Library"
+    ORGANIZATION = "Global Org / Organization / Product / Project"
+    PRODUCT_AND_PROJECT = "Product and Project-level"
+
+
+SCOPE_TOKEN_FIELDS: dict[Level, str] = {
+    Level.GLOBAL_ORG: "globalOrgToken",
+    Level.ORG: "orgToken",
+    Level.PRODUCT: "productToken",
+    Level.PROJECT: "projectToken",
+}
+
+
+class Params(BaseModel):
+    """Base of every request's parameter model.
+
+    Unknown fields are ignored (clients send ``agentInfo`` and more); the envelope's own
+    fields (``requestType``, ``userKey`` and the scope tokens) are read by the edge and
+    are not repeated here. Attributes are snake_case; the wire names are their
+    camelCase aliases (``project_name`` ↔ ``projectName``).
+    """
+
+    model_config = ConfigDict(
+        extra="ignore", frozen=True, populate_by_name=True, alias_generator=to_camel
+    )
+
+
+class NoParams(Params):
+    """A request that takes nothing beyond its scope token."""
+
+
+@dataclass(frozen=True)
+class BinaryResult:
+    """A raw file answer (xlsx, pdf, zip, txt): sent as it is, with a non-text type."""
+
+    content_type: str
+    body: bytes
+    filename: str | None = None
+
+
+Result = dict[str, Any] | BinaryResult
+P = TypeVar("P", bound=Params)
+Handler = Callable[["Call", P], Result]
+
+
+@dataclass(frozen=True)
+class RequestType(Generic[P]):
+    """One entry of the request table.
+
+    - ``level``: the scope the request acts on; its token field is required.
+    - ``access``: what the caller's roles must grant at that scope.
+    - ``writes``: the request changes data (a write transaction, a change-log entry).
+    - ``product_roles_may_call_org``: an organization request that product roles may
+      also call, seeing only their products (the overview's two exceptions).
+    - ``token_params``: token fields that are parameters of this request, not part of
+      its scope (``assignGlobalOrgToOrg``'s ``globalOrgToken``).
+    - ``payload_fields``: documents carried as parameters (an SBOM), exempt from the
+      forbidden-character rule.
+    - ``extension``: a request type of depvault's own, not in Mend's API.
+    """
+
+    name: str
+    level: Level
+    params: type[P]
+    handler: Handler[P]
+    access: Access = Access.READ
+    writes: bool = False
+    product_roles_may_call_org: bool = False
+    site_admin_only: bool = False
+    token_params: frozenset[str] = frozenset()
+    payload_fields: frozenset[str] = frozenset()
+    versions: frozenset[ApiVersion] = ALL_VERSIONS
+    extension: bool = False
+    summary: str = ""
+    category: Category | None = field(default=None, compare=False)
+
+    @property
+    def scope_token(self) -> str | None:
+        """The token field that names this request's scope (None for ``Level.NONE``)."""
+        return SCOPE_TOKEN_FIELDS.get(self.level)
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema of a complete request body of this type."""
+        schema = self.params.model_json_schema()
+        properties: dict[str, Any] = {
+            "requestType": {"const": self.name, "type": "string"},
+            "userKey": {"type": "string", "pattern": "^[0-9A-Za-z]{64}$"},
+        }
+        required = ["requestType", "userKey"]
+        if self.scope_token:
+            properties[self.scope_token] = {"type": "string"}
+            required.append(self.scope_token)
+        properties.update(schema.get("properties", {}))
+        required.extend(schema.get("required", []))
+        schema.update(
+            {
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "title": self.name,
+                "type": "object",
+                "properties": properties,
+                "required": required,
+            }
+        )
+        if self.summary:
+            schema["description"] = self.summary
+        return schema
+
+
+def in_category(
+    category: Category, request_types: Iterable[RequestType[Any]]
+) -> tuple[RequestType[Any], ...]:
+    """Stamp a category module's request types with their category."""
+    return tuple(replace(rt, category=category) for rt in request_types)

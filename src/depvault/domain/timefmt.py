@@ -1,0 +1,62 @@
+"""The protocol's date and time formats, all in GMT (catalog §1, client-compat.md).
+
+- dates: ``yyyy-MM-dd``;
+- timestamps: ``yyyy-MM-dd HH:mm:ss``;
+- vitals' ``creationDate`` / ``lastUpdatedDate``: ``yyyy-MM-dd HH:mm:ss +0000``
+  (tools parse that field with its zone).
+
+Times are kept as naive UTC datetimes in the store; these helpers accept naive (taken
+as UTC) or aware values.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+__all__ = [
+    "format_date",
+    "format_timestamp",
+    "format_vitals_time",
+    "parse_timestamp",
+    "utcnow",
+]
+
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def utcnow() -> datetime:
+    """Now, as a naive UTC datetime to the second (the store's representation)."""
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+
+
+def format_date(value: datetime) -> str:
+    """``yyyy-MM-dd``."""
+    return _utc(value).strftime("%Y-%m-%d")
+
+
+def format_timestamp(value: datetime) -> str:
+    """``yyyy-MM-dd HH:mm:ss``."""
+    return _utc(value).strftime(TIMESTAMP_FORMAT)
+
+
+def format_vitals_time(value: datetime) -> str:
+    """``yyyy-MM-dd HH:mm:ss +0000`` as vitals carry it."""
+    return _utc(value).strftime(TIMESTAMP_FORMAT) + " +0000"
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Parse a request's ``yyyy-MM-dd HH:mm:ss`` (or ``yyyy-MM-dd``) into naive UTC.
+
+    Raises ``ValueError`` with the expected format when the text does not match.
+    """
+    text = text.strip()
+    for fmt in (TIMESTAMP_FORMAT, "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    raise ValueError(f"expected 'yyyy-MM-dd HH:mm:ss', got {text!r}")

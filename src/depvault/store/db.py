@@ -1,0 +1,105 @@
+"""Engines and sessions for the two supported databases.
+
+SQLite (embedded default) runs in WAL mode so readers never wait for the one writer,
+with foreign keys on (they carry the cascading deletes) and a busy timeout instead of
+"database is locked" errors. PostgreSQL is reached through psycopg 3.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from depvault.config import Config
+
+__all__ = ["Database", "create_database"]
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class Database:
+    """An engine and its session factory; one per server process."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._readers = sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._writers = sessionmaker(
+            engine.execution_options(begin_immediate=True),
+            expire_on_commit=False,
+            autoflush=False,
+        )
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Session]:
+        """A session inside one transaction: committed when the block ends normally,
+        rolled back when it raises. Every API request runs in exactly one of these.
+
+        ``write`` transactions take SQLite's write lock at BEGIN (``BEGIN IMMEDIATE``):
+        a deferred transaction that reads and then writes can fail outright when another
+        writer committed in between, whereas an immediate one simply waits its turn.
+        """
+        factory = self._writers if write else self._readers
+        with factory() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def create_database(config: Config) -> Database:
+    """Build the engine named by the configuration (creating the SQLite folder)."""
+    url = make_url(config.effective_database_url)
+    if url.get_backend_name() == "sqlite":
+        return Database(_sqlite_engine(url.database))
+    if url.get_backend_name() == "postgresql":
+        if url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        engine = create_engine(
+            url,
+            pool_size=config.db_pool_size,
+            max_overflow=config.db_pool_size,
+            pool_pre_ping=True,
+        )
+        return Database(engine)
+    raise ValueError(f"unsupported database {url.get_backend_name()!r}: use sqlite or postgresql")
+
+
+def _sqlite_engine(path: str | None) -> Engine:
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        f"sqlite:///{path or ':memory:'}",
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # pysqlite's own transaction handling would defer BEGIN; let SQLAlchemy emit it.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Readers use a plain BEGIN so WAL keeps them free of the writer's lock.
+        immediate = connection.get_execution_options().get("begin_immediate", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine

@@ -1,0 +1,307 @@
+"""Products and projects: creation, deletion, listing with their vitals, moves, tags."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, delete, select, update
+from sqlalchemy.orm import Session
+
+from depvault.domain.scope import Ref
+from depvault.domain.secrets import new_token
+from depvault.errors import NotFound, ProductNameInUse, ProjectNameInUse
+from depvault.store.models import Product, ProductTag, Project, ProjectTag
+
+__all__ = [
+    "ProductVitals",
+    "ProjectFilter",
+    "ProjectVitals",
+    "TagSet",
+    "add_tag",
+    "create_product",
+    "create_project",
+    "delete_product",
+    "delete_project",
+    "list_products",
+    "list_projects",
+    "move_projects",
+    "product_tags",
+    "project_tags",
+    "remove_tag",
+]
+
+
+@dataclass(frozen=True)
+class ProductVitals:
+    """A product as the vitals and listings show it."""
+
+    id: int
+    name: str
+    token: str
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ProjectVitals:
+    """A project as the vitals and listings show it."""
+
+    id: int
+    name: str
+    token: str
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+    plugin_name: str | None
+    uploaded_by: str | None
+    last_scan_comment: str | None
+    last_request_token: str | None
+    product_id: int
+    product_name: str
+    product_token: str
+
+
+@dataclass(frozen=True)
+class TagSet:
+    """The tags of one product or project, ``key → values`` in insertion-free order."""
+
+    id: int
+    name: str
+    token: str
+    tags: dict[str, list[str]]
+
+
+# --- products --------------------------------------------------------------------------
+
+
+def create_product(
+    db: Session, org_id: int, name: str, now: datetime, description: str | None = None
+) -> Ref:
+    """A new product; names are unique in an organization (error 2001)."""
+    taken = select(Product.id).where(Product.org_id == org_id, Product.name == name)
+    if db.scalar(taken):
+        raise ProductNameInUse(f"A product named {name!r} already exists in this organization")
+    row = Product(
+        token=new_token(),
+        org_id=org_id,
+        name=name,
+        description=description,
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(row)
+    db.flush()
+    return Ref(row.id, row.token, row.name)
+
+
+def delete_product(db: Session, product_id: int) -> None:
+    """Delete a product; its projects, tags and role grants go with it (cascades)."""
+    db.execute(delete(Product).where(Product.id == product_id))
+
+
+def list_products(
+    db: Session, org_id: int, only: Collection[int] | None = None
+) -> list[ProductVitals]:
+    """An organization's products (restricted to ``only`` when given)."""
+    query = select(Product).where(Product.org_id == org_id).order_by(Product.name)
+    if only is not None:
+        query = query.where(Product.id.in_(only))
+    return [
+        ProductVitals(p.id, p.name, p.token, p.description, p.created_at, p.updated_at)
+        for p in db.scalars(query)
+    ]
+
+
+# --- projects --------------------------------------------------------------------------
+
+
+def create_project(
+    db: Session,
+    org_id: int,
+    product_id: int,
+    name: str,
+    now: datetime,
+    description: str | None = None,
+) -> Ref:
+    """A new project; names are unique in a product (error 2010)."""
+    taken = select(Project.id).where(Project.product_id == product_id, Project.name == name)
+    if db.scalar(taken):
+        raise ProjectNameInUse(f"A project named {name!r} already exists in this product")
+    row = Project(
+        token=new_token(),
+        product_id=product_id,
+        org_id=org_id,
+        name=name,
+        description=description,
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(row)
+    db.execute(update(Product).where(Product.id == product_id).values(updated_at=now))
+    db.flush()
+    return Ref(row.id, row.token, row.name)
+
+
+def delete_project(db: Session, project_id: int) -> None:
+    """Delete a project and everything under it (cascades)."""
+    db.execute(delete(Project).where(Project.id == project_id))
+
+
+@dataclass(frozen=True)
+class ProjectFilter:
+    """Which projects a listing covers: an organization, a product or one project,
+    optionally only some products (a product role's view) or an update window."""
+
+    org_id: int | None = None
+    product_id: int | None = None
+    project_id: int | None = None
+    only_products: frozenset[int] | None = None
+    updated_between: tuple[datetime, datetime] | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        """The WHERE clauses on ``Project`` for this filter."""
+        where: list[ColumnElement[bool]] = []
+        if self.org_id is not None:
+            where.append(Project.org_id == self.org_id)
+        if self.product_id is not None:
+            where.append(Project.product_id == self.product_id)
+        if self.project_id is not None:
+            where.append(Project.id == self.project_id)
+        if self.only_products is not None:
+            where.append(Project.product_id.in_(self.only_products))
+        if self.updated_between is not None:
+            start, end = self.updated_between
+            where.extend([Project.updated_at >= start, Project.updated_at <= end])
+        return where
+
+
+def list_projects(db: Session, which: ProjectFilter) -> list[ProjectVitals]:
+    """The projects a filter covers, with their product."""
+    query = (
+        select(Project, Product.name, Product.token)
+        .join(Product, Product.id == Project.product_id)
+        .where(*which.clauses())
+        .order_by(Product.name, Project.name)
+    )
+    return [
+        ProjectVitals(
+            id=p.id,
+            name=p.name,
+            token=p.token,
+            description=p.description,
+            created_at=p.created_at,
+            updated_at=p.updated_at,
+            plugin_name=p.plugin_name,
+            uploaded_by=p.uploaded_by,
+            last_scan_comment=p.last_scan_comment,
+            last_request_token=p.last_request_token,
+            product_id=p.product_id,
+            product_name=product_name,
+            product_token=product_token,
+        )
+        for p, product_name, product_token in db.execute(query)
+    ]
+
+
+def move_projects(
+    db: Session, org_id: int, project_tokens: Collection[str], target_product_id: int, now: datetime
+) -> list[tuple[ProjectVitals, str]]:
+    """Move projects of an organization into another of its products.
+
+    Returns each moved project with the name of the product it left. Raises
+    :class:`NotFound` naming an unknown token, :class:`ProjectNameInUse` when the target
+    product already has a project of the same name (nothing is moved then).
+    """
+    projects = {
+        p.token: p
+        for p in list_projects(db, ProjectFilter(org_id=org_id))
+        if p.token in set(project_tokens)
+    }
+    missing = [t for t in project_tokens if t not in projects]
+    if missing:
+        raise NotFound(f"No project of this organization has the token {missing[0]!r}")
+    moving = [p for p in projects.values() if p.product_id != target_product_id]
+    names_in_target = set(
+        db.scalars(select(Project.name).where(Project.product_id == target_product_id))
+    )
+    names_moving = [p.name for p in moving]
+    clash = names_in_target.intersection(names_moving) or {
+        n for n in names_moving if names_moving.count(n) > 1
+    }
+    if clash:
+        raise ProjectNameInUse(
+            f"The target product already has (or would get twice) a project named "
+            f"{sorted(clash)[0]!r}"
+        )
+    if moving:
+        db.execute(
+            update(Project)
+            .where(Project.id.in_([p.id for p in moving]))
+            .values(product_id=target_product_id, updated_at=now)
+        )
+        touched = {target_product_id, *(p.product_id for p in moving)}
+        db.execute(update(Product).where(Product.id.in_(touched)).values(updated_at=now))
+    return [(p, p.product_name) for p in moving]
+
+
+# --- tags ------------------------------------------------------------------------------
+
+
+def add_tag(db: Session, model: type[ProductTag | ProjectTag], owner_id: int, key: str,
+            value: str) -> bool:
+    """Add a ``key: value`` tag; False when it was already there."""
+    owner = model.product_id if model is ProductTag else model.project_id  # type: ignore[union-attr]
+    exists = select(owner).where(owner == owner_id, model.key == key, model.value == value)
+    if db.scalar(exists) is not None:
+        return False
+    if model is ProductTag:
+        db.add(ProductTag(product_id=owner_id, key=key, value=value))
+    else:
+        db.add(ProjectTag(project_id=owner_id, key=key, value=value))
+    db.flush()
+    return True
+
+
+def remove_tag(db: Session, model: type[ProductTag | ProjectTag], owner_id: int, key: str,
+               value: str) -> bool:
+    """Remove a ``key: value`` tag; False when there was no such tag."""
+    owner = model.product_id if model is ProductTag else model.project_id  # type: ignore[union-attr]
+    result = db.execute(
+        delete(model).where(owner == owner_id, model.key == key, model.value == value)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def product_tags(db: Session, org_id: int, products: list[ProductVitals]) -> list[TagSet]:
+    """The tags of these products of one organization, each listed even without tags."""
+    rows = db.execute(
+        select(ProductTag.product_id, ProductTag.key, ProductTag.value)
+        .join(Product, Product.id == ProductTag.product_id)
+        .where(Product.org_id == org_id)
+        .order_by(ProductTag.key, ProductTag.value)
+    ).all()
+    return _tag_sets([(p.id, p.name, p.token) for p in products], rows)
+
+
+def project_tags(db: Session, which: ProjectFilter) -> list[TagSet]:
+    """The tags of the projects a filter covers, each listed even without tags."""
+    projects = list_projects(db, which)
+    rows = db.execute(
+        select(ProjectTag.project_id, ProjectTag.key, ProjectTag.value)
+        .join(Project, Project.id == ProjectTag.project_id)
+        .where(*which.clauses())
+        .order_by(ProjectTag.key, ProjectTag.value)
+    ).all()
+    return _tag_sets([(p.id, p.name, p.token) for p in projects], rows)
+
+
+def _tag_sets(owners: list[tuple[int, str, str]], rows: Sequence[Row[Any]]) -> list[TagSet]:
+    tags: dict[int, dict[str, list[str]]] = defaultdict(dict)
+    for owner_id, key, value in rows:
+        tags[owner_id].setdefault(key, []).append(value)
+    return [TagSet(i, name, token, tags.get(i, {})) for i, name, token in owners]

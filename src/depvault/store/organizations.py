@@ -1,0 +1,121 @@
+"""Global organizations and organizations: creation, listing, details."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from depvault.domain.scope import Ref
+from depvault.domain.secrets import new_token
+from depvault.errors import NameInUse, OrganizationNameInUse
+from depvault.store.models import (
+    GlobalOrganization,
+    Group,
+    Organization,
+    OrgMember,
+    Product,
+    Project,
+)
+
+__all__ = [
+    "OrganizationDetails",
+    "create_global_org",
+    "create_organization",
+    "organization_details",
+    "organizations_of_global_org",
+    "set_global_org",
+]
+
+
+@dataclass(frozen=True)
+class OrganizationDetails:
+    """An organization with the sizes ``getOrganizationDetails`` reports."""
+
+    id: int
+    name: str
+    token: str
+    created_at: datetime
+    global_org_token: str | None
+    products: int
+    projects: int
+    users: int
+    groups: int
+
+
+def create_global_org(db: Session, name: str, now: datetime) -> Ref:
+    """A new global organization; its name must be unused."""
+    if db.scalar(select(GlobalOrganization.id).where(GlobalOrganization.name == name)):
+        raise NameInUse(f"A global organization named {name!r} already exists")
+    row = GlobalOrganization(token=new_token(), name=name, created_at=now)
+    db.add(row)
+    db.flush()
+    return Ref(row.id, row.token, row.name)
+
+
+def create_organization(
+    db: Session, name: str, now: datetime, global_org_id: int | None = None
+) -> Ref:
+    """A new organization; organization names are unique on the server."""
+    if db.scalar(select(Organization.id).where(Organization.name == name)):
+        raise OrganizationNameInUse(f"An organization named {name!r} already exists")
+    row = Organization(token=new_token(), name=name, global_org_id=global_org_id, created_at=now)
+    db.add(row)
+    db.flush()
+    return Ref(row.id, row.token, row.name)
+
+
+def organizations_of_global_org(db: Session, global_org_id: int) -> list[OrganizationDetails]:
+    """Every organization of a global organization, with its sizes."""
+    ids = db.scalars(
+        select(Organization.id).where(Organization.global_org_id == global_org_id)
+    ).all()
+    return _details(db, list(ids))
+
+
+def organization_details(db: Session, org_id: int) -> OrganizationDetails:
+    """One organization with its sizes."""
+    return _details(db, [org_id])[0]
+
+
+def _details(db: Session, org_ids: list[int]) -> list[OrganizationDetails]:
+    if not org_ids:
+        return []
+
+    def counts(model: type[Product | Project | Group | OrgMember]) -> dict[int, int]:
+        column = model.org_id
+        rows = db.execute(
+            select(column, func.count()).where(column.in_(org_ids)).group_by(column)
+        ).all()
+        return {org_id: count for org_id, count in rows}
+
+    products, projects = counts(Product), counts(Project)
+    users, groups = counts(OrgMember), counts(Group)
+    rows = db.execute(
+        select(Organization, GlobalOrganization.token)
+        .outerjoin(GlobalOrganization, GlobalOrganization.id == Organization.global_org_id)
+        .where(Organization.id.in_(org_ids))
+        .order_by(Organization.name)
+    ).all()
+    return [
+        OrganizationDetails(
+            id=org.id,
+            name=org.name,
+            token=org.token,
+            created_at=org.created_at,
+            global_org_token=global_token,
+            products=products.get(org.id, 0),
+            projects=projects.get(org.id, 0),
+            users=users.get(org.id, 0),
+            groups=groups.get(org.id, 0),
+        )
+        for org, global_token in rows
+    ]
+
+
+def set_global_org(db: Session, org_id: int, global_org_id: int | None) -> None:
+    """Attach an organization to a global organization (None detaches it)."""
+    org = db.get_one(Organization, org_id)
+    org.global_org_id = global_org_id
