@@ -1,0 +1,33 @@
+# The two commands a newcomer needs:  make run  and  make test.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: install run test lint docs clean
+
+$(BIN)/depvault: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	@touch $@
+
+install: $(BIN)/depvault
+
+# Install and start the server on its embedded defaults (SQLite in ./depvault-data,
+# in-process workers, http://127.0.0.1:8080/api/v1.3). The first start prints the
+# bootstrap tokens and the administrator's key once.
+run: install
+	$(BIN)/depvault serve
+
+# Install and run the whole test suite (lint, types, tests on SQLite and, when it
+# answers, PostgreSQL; DEPVAULT_REQUIRE_POSTGRES=1 makes PostgreSQL mandatory).
+test: install
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/mypy
+	$(BIN)/pytest -n 2 -q
+
+docs: install
+	$(BIN)/python scripts/gen_docs.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

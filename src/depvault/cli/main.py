@@ -1,0 +1,24 @@
+"""The ``depvault`` command: every subcommand lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from depvault.cli import bootstrap, db, org, serve, tls, user
+
+app = typer.Typer(
+    help="depvault: a self-hosted SCA server speaking the Mend HTTP API v1.3.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command("serve")(serve.serve)
+app.command("bootstrap")(bootstrap.bootstrap)
+app.add_typer(org.app, name="org")
+app.add_typer(user.app, name="user")
+app.add_typer(tls.app, name="tls")
+app.add_typer(db.app, name="db")
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()

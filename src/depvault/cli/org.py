@@ -1,0 +1,37 @@
+"""``depvault org …``: organizations."""
+
+from __future__ import annotations
+
+import typer
+
+from depvault import admin
+from depvault.cli.common import fail, load_config, open_database, print_json
+from depvault.errors import DepvaultError
+
+app = typer.Typer(help="Manage organizations.", no_args_is_help=True)
+
+
+@app.command("create")
+def create(
+    name: str = typer.Argument(..., help="Name of the new organization."),
+    admin_email: str | None = typer.Option(None, help="E-mail of its first administrator."),
+    global_org_token: str | None = typer.Option(None, help="Global organization to join."),
+    json_output: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Create an organization and its first administrator (→ orgToken, userKey)."""
+    database = open_database(load_config())
+    try:
+        result = admin.create_organization(
+            database, name, admin_email=admin_email, global_org_token=global_org_token
+        )
+    except DepvaultError as exc:
+        fail(exc.message)
+    finally:
+        database.dispose()
+    payload = {"orgToken": result.org_token, "adminEmail": result.admin_email,
+               "userKey": result.user_key}
+    if json_output:
+        print_json(payload)
+    else:
+        for key, value in payload.items():
+            typer.echo(f"{key}: {value if value is not None else '(existing user keeps their key)'}")
