@@ -1,0 +1,265 @@
+"""Every registered request type × every kind of caller: allowed exactly where the
+scope rules say, refused with the envelope everywhere else.
+
+The expectations below are written from the rules of the overview ("API Execution
+Scope") and depvault's documented roles, independently of ``domain/access.py``; a
+request type without sample parameters here fails the test, so new request types
+join the matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from depvault import admin
+from depvault.admin import Bootstrap
+from depvault.api.registry import build_registry
+from depvault.domain.access import Access, Level
+from depvault.store.db import Database
+from tests.conftest import Api
+
+REGISTRY = build_registry()
+# The overview's two exceptions to "product administrators cannot call organization
+# requests" (seed 000: getProjectVitals in its organization form, getRequestState).
+ORG_REQUESTS_PRODUCT_ROLES_MAY_CALL = {"getOrganizationProjectVitals", "getRequestState"}
+
+CALLERS = [
+    "global admin",
+    "org admin",
+    "product A admin",
+    "product B admin",
+    "member",
+    "service user (integrator of A)",
+    "other org admin",
+    "wrong key",
+]
+
+
+def expected_allowed(name: str, level: Level, access: Access, caller: str) -> bool:
+    """The rules, stated per caller."""
+    if caller == "global admin":  # the bootstrap administrator: site + global admin
+        return True
+    if caller in {"member", "other org admin", "wrong key"} or level in {
+        Level.NONE,
+        Level.GLOBAL_ORG,
+    }:
+        return False
+    if name in {"assignGlobalOrgToOrg", "removeGlobalOrgFromOrg"}:
+        # attaching an organization to a global organization also needs administration
+        # of the global organization (site-level in Mend, catalog §1)
+        return False
+    if caller == "org admin":
+        return True
+    org_exception = level is Level.ORG and name in ORG_REQUESTS_PRODUCT_ROLES_MAY_CALL
+    if caller == "product A admin":
+        return level is not Level.ORG or org_exception
+    if caller == "product B admin":  # every product/project target below is in product A
+        return org_exception
+    if caller == "service user (integrator of A)":
+        return (level is not Level.ORG or org_exception) and access <= Access.INTEGRATE
+    raise AssertionError(caller)
+
+
+@dataclass
+class World:
+    """An organization with two products, a project in A, and one caller per kind."""
+
+    site: Bootstrap
+    api: Api
+    product_a: str
+    product_b: str
+    project_a: str
+    other_org: str
+    keys: dict[str, str] = field(default_factory=dict)
+    counter: int = 0
+
+    def unique(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+
+def _person(api: Api, database: Database, site: Bootstrap, email: str) -> str:
+    api.ok("createUser", orgToken=site.org_token,
+           addedUser={"name": email.split("@")[0], "email": email})
+    return admin.issue_user_key(database, email, site.org_token)
+
+
+def build_world(app_client: TestClient, database: Database, site: Bootstrap) -> World:
+    api = Api(app_client, site.user_key)
+    org = site.org_token
+    product_a = api.ok("createProduct", orgToken=org, productName="A")["productToken"]
+    product_b = api.ok("createProduct", orgToken=org, productName="B")["productToken"]
+    project_a = api.ok("createProject", productToken=product_a, projectName="a1")["projectToken"]
+    api.ok("createProject", productToken=product_b, projectName="b1")
+    keys = {"global admin": site.user_key, "wrong key": "W" * 64}
+    keys["org admin"] = _person(api, database, site, "orgadmin@example.com")
+    api.ok("setOrganizationAssignments", orgToken=org, administrators={
+        "userAssignments": [{"email": "orgadmin@example.com"}, {"email": "admin@depvault.local"}],
+        "groupAssignments": None})
+    for letter, product in (("A", product_a), ("B", product_b)):
+        email = f"padmin{letter.lower()}@example.com"
+        keys[f"product {letter} admin"] = _person(api, database, site, email)
+        api.ok("setProductAssignments", productToken=product,
+               productAdmins={"userAssignments": [{"email": email}], "groupAssignments": None})
+    keys["member"] = _person(api, database, site, "member@example.com")
+    service = api.ok("createServiceUser", orgToken=org, addedUser={"name": "ci-bot"})
+    keys["service user (integrator of A)"] = service["userToken"]
+    service_email = api.ok("getOrganizationServiceUsers", orgToken=org)["serviceUsers"][0]["email"]
+    keys["service email"] = service_email
+    api.ok("setProductAssignments", productToken=product_a, productIntegrators={
+        "userAssignments": [{"email": service_email}], "groupAssignments": None})
+    other = admin.create_organization(database, "Other Org", admin_email="other@example.com")
+    assert other.user_key is not None
+    keys["other org admin"] = other.user_key
+    return World(site, api, product_a, product_b, project_a, other.org_token, keys)
+
+
+Sample = Callable[[World], dict[str, Any]]
+
+
+def _org(w: World) -> dict[str, Any]:
+    return {"orgToken": w.site.org_token}
+
+
+def _product(w: World) -> dict[str, Any]:
+    return {"productToken": w.product_a}
+
+
+def _project(w: World) -> dict[str, Any]:
+    return {"projectToken": w.project_a}
+
+
+def _tag(scope: Sample) -> Sample:
+    return lambda w: {**scope(w), "tagKey": "team", "tagValue": w.unique("t")}
+
+
+def _fresh_product_like_a(w: World) -> dict[str, Any]:
+    """A new product on which A's administrator and integrator hold their roles (a
+    delete consumes its target, and every allowed caller needs one)."""
+    token = w.api.ok("createProduct", orgToken=w.site.org_token,
+                     productName=w.unique("doomed"))["productToken"]
+    w.api.ok("setProductAssignments", productToken=token,
+             productAdmins={"userAssignments": [{"email": "padmina@example.com"}]},
+             productIntegrators={"userAssignments": [{"email": w.keys["service email"]}]})
+    return {"productToken": token}
+
+
+def _fresh_project_in_a(w: World) -> dict[str, Any]:
+    return w.api.ok("createProject", productToken=w.product_a, projectName=w.unique("doomed"))
+
+
+def _fresh_member(w: World) -> dict[str, Any]:
+    email = w.unique("leaver") + "@example.com"
+    w.api.ok("createUser", orgToken=w.site.org_token, addedUser={"name": "l", "email": email})
+    return {"orgToken": w.site.org_token, "user": {"email": email}}
+
+
+def _reattached(w: World) -> dict[str, Any]:
+    params = {**_org(w), "globalOrgToken": w.site.global_org_token}
+    w.api.ok("assignGlobalOrgToOrg", **params)
+    return params
+
+
+SAMPLES: dict[str, Sample] = {
+    "createGlobalOrg": lambda w: {"name": w.unique("G"), "accountAdminEmail": "admin@depvault.local"},
+    "createOrganization": lambda w: {"globalOrgToken": w.site.global_org_token,
+                                     "orgName": w.unique("Org")},
+    "getAllOrganizations": lambda w: {"globalOrgToken": w.site.global_org_token},
+    "assignGlobalOrgToOrg": lambda w: {**_org(w), "globalOrgToken": w.site.global_org_token},
+    "removeGlobalOrgFromOrg": lambda w: _reattached(w),
+    "getOrganizationDetails": _org,
+    "getAllProducts": _org,
+    "getOrganizationProductVitals": _org,
+    "getProductVitals": _product,
+    "getAllProjects": _product,
+    "getOrganizationProjectVitals": _org,
+    "getProductProjectVitals": _product,
+    "getProjectVitals": _project,
+    "getOrganizationLastModifiedProjects": lambda w: {
+        **_org(w), "fromDateTime": "2000-01-01 00:00:00", "toDateTime": "2100-01-01 00:00:00"},
+    "changeProjectsProduct": lambda w: {**_org(w), "projectTokens": [w.project_a],
+                                        "productToken": w.product_a},
+    "getSupportedRequests": _org,
+    "getRequestSchema": lambda w: {**_org(w), "request": "getAllProducts"},
+    "createProduct": lambda w: {**_org(w), "productName": w.unique("P")},
+    "deleteProduct": _fresh_product_like_a,
+    "createProject": lambda w: {**_product(w), "projectName": w.unique("p")},
+    "deleteProject": lambda w: {"projectToken": _fresh_project_in_a(w)["projectToken"]},
+    "saveProductTag": _tag(_product),
+    "removeProductTag": _tag(_product),
+    "saveProjectTag": _tag(_project),
+    "removeProjectTag": _tag(_project),
+    "getOrganizationProductTags": _org,
+    "getProductTags": _product,
+    "getOrganizationProjectTags": _org,
+    "getProductProjectTags": _product,
+    "getProjectTags": _project,
+    "getAllUsers": _org,
+    "createUser": lambda w: {**_org(w), "addedUser": {"name": "n", "email":
+                                                      w.unique("u") + "@example.com"}},
+    "inviteUsers": lambda w: {**_org(w), "emails": [w.unique("i") + "@example.com"]},
+    "removeUserFromOrganization": _fresh_member,
+    "createServiceUser": lambda w: {**_org(w), "addedUser": {"name": w.unique("svc")}},
+    "regenerateUserKey": lambda w: {**_org(w), "serviceUserKey": w.keys[
+        "service user (integrator of A)"]},
+    "getOrganizationServiceUsers": _org,
+    "getProductServiceUsers": _product,
+    "inviteUserToWebAdvisor": lambda w: {**_org(w), "userEmail": "member@example.com"},
+    "getAllGroups": _org,
+    "createGroup": lambda w: {**_org(w), "group": {"name": w.unique("g")}},
+    "addUsersToGroups": lambda w: {**_org(w), "assignedUsers": [[{"name": "devs"},
+                                                                 [{"email": "member@example.com"}]]]},
+    "removeUserFromGroup": lambda w: {**_org(w), "group": {"name": "devs"},
+                                      "user": {"email": "member@example.com"}},
+    "getOrganizationAssignments": _org,
+    "setOrganizationAssignments": lambda w: {**_org(w), "readOnlyUsers": {
+        "userAssignments": [{"email": "member@example.com"}], "groupAssignments": None}},
+    "getProductAssignments": _product,
+    "setProductAssignments": lambda w: {**_product(w), "productMembership": {
+        "userAssignments": [{"email": "member@example.com"}], "groupAssignments": None}},
+}
+
+
+def test_every_registered_request_type_has_a_sample() -> None:
+    missing = sorted(set(REGISTRY.names()) - set(SAMPLES))
+    assert not missing, f"add sample parameters to the scope matrix for: {missing}"
+
+
+@pytest.mark.parametrize("name", REGISTRY.names())
+def test_scope_matrix(name: str, app_client: TestClient, database: Database,
+                      site: Bootstrap) -> None:
+    request_type = REGISTRY.get(name)
+    assert request_type is not None
+    world = build_world(app_client, database, site)
+    world.api.ok("createGroup", orgToken=site.org_token, group={"name": "devs"})
+    # refused callers first, then the allowed ones (a delete must not run before a check)
+    verdicts = {c: expected_allowed(name, request_type.level, request_type.access, c)
+                for c in CALLERS}
+    order = sorted(CALLERS, key=lambda c: (verdicts[c], CALLERS.index(c)))
+    problems = []
+    for caller in order:
+        if name == "removeUserFromGroup":
+            world.api.ok("addUsersToGroups", orgToken=site.org_token,
+                         assignedUsers=[[{"name": "devs"}, [{"email": "member@example.com"}]]])
+        if name in {"removeProductTag", "removeProjectTag"}:
+            params = SAMPLES[name](world)
+            save = "saveProductTag" if name == "removeProductTag" else "saveProjectTag"
+            world.api.ok(save, **params)
+        else:
+            params = SAMPLES[name](world)
+        answer = world.api.call(name, key=world.keys[caller], **params)
+        refused = answer.get("errorCode") == 5001
+        if verdicts[caller] and refused:
+            problems.append(f"{caller}: refused but the rules allow it ({answer})")
+        if not verdicts[caller] and not refused:
+            problems.append(f"{caller}: allowed but the rules refuse it ({answer})")
+        if verdicts[caller] and "errorCode" in answer and request_type.supported:
+            problems.append(f"{caller}: allowed, yet the call failed ({answer})")
+        if name == "regenerateUserKey" and "userToken" in answer:
+            world.keys["service user (integrator of A)"] = answer["userToken"]
+    assert not problems, "\n".join(problems)
