@@ -1,0 +1,113 @@
+"""The ``depvault`` command: bootstrap, organizations, users, TLS, and a real server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from depvault.cli.main import app
+
+runner = CliRunner()
+
+
+def _run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"DEPVAULT_DATA_DIR": str(tmp_path / "data"), "DEPVAULT_DATABASE_URL": ""}
+
+
+def test_bootstrap_prints_one_json_object_once(env: dict[str, str]) -> None:
+    code, out, _ = _run(env, "bootstrap", "--json")
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert len(lines) == 1
+    values = json.loads(lines[0])
+    assert set(values) == {"globalOrgToken", "orgToken", "userKey"}
+    assert all(len(v) == 64 and v.isalnum() for v in values.values())
+    code, out, err = _run(env, "bootstrap", "--json")
+    assert code != 0 and out == "" and "already bootstrapped" in err
+
+
+def test_org_and_user_commands(env: dict[str, str]) -> None:
+    _, out, _ = _run(env, "bootstrap", "--json")
+    org = json.loads(out)["orgToken"]
+    code, out, _ = _run(env, "org", "create", "Acme", "--json")
+    assert code == 0
+    created = json.loads(out)
+    assert len(created["orgToken"]) == 64 and len(created["userKey"]) == 64
+    code, out, _ = _run(env, "user", "add", "dev@example.com", "--org", org, "--json")
+    first = json.loads(out)["userKey"]
+    assert code == 0 and len(first) == 64
+    # the same person joining another organization keeps their key
+    code, out, _ = _run(env, "user", "add", "dev@example.com", "--org", created["orgToken"],
+                        "--admin", "--json")
+    assert code == 0 and json.loads(out)["userKey"] is None
+    code, out, _ = _run(env, "user", "rotate-key", "dev@example.com", "--org", org, "--json")
+    rotated = json.loads(out)["userKey"]
+    assert code == 0 and rotated != first
+    code, _, err = _run(env, "user", "rotate-key", "ghost@example.com", "--org", org)
+    assert code != 0 and "not a member" in err
+    code, _, err = _run(env, "user", "add", "x@example.com", "--org", "nope")
+    assert code != 0 and "organization" in err
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_bootstraps_and_answers_over_https(env: dict[str, str], tmp_path: Path) -> None:
+    code, out, _ = _run(env, "tls", "self-signed", "--out-dir", str(tmp_path / "tls"))
+    assert code == 0
+    tls = json.loads(out)
+    port = _free_port()
+    server_env = {**os.environ, **env, **tls, "DEPVAULT_PORT": str(port),
+                  "DEPVAULT_LOG_LEVEL": "WARNING"}
+    log = (tmp_path / "server.log").open("w")
+    with log, subprocess.Popen(
+        [sys.executable, "-c", "from depvault.cli.main import main; main()", "serve"],
+        env=server_env, stdout=subprocess.PIPE, stderr=log, text=True,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            values = json.loads(process.stdout.readline())
+            context = ssl.create_default_context(cafile=tls["DEPVAULT_TLS_CERT_FILE"])
+            body = json.dumps({"requestType": "getOrganizationDetails", "userKey": values["userKey"],
+                               "orgToken": values["orgToken"]}).encode()
+            request = urllib.request.Request(f"https://127.0.0.1:{port}/api/v1.3", data=body,
+                                             headers={"content-type": "application/json"})
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(request, context=context, timeout=5) as response:
+                        answer = json.loads(response.read())
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or process.poll() is not None:
+                        raise
+                    time.sleep(0.2)
+            assert answer["orgToken"] == values["orgToken"]
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+    # a second start on the same store does not bootstrap again
+    again = subprocess.run(
+        [sys.executable, "-c", "from depvault.cli.main import main; main()", "bootstrap"],
+        env={**os.environ, **env}, capture_output=True, text=True, timeout=60,
+    )
+    assert again.returncode != 0
