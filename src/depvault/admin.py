@@ -27,11 +27,11 @@ __all__ = [
     "AlreadyBootstrapped",
     "Bootstrap",
     "NewOrganization",
+    "add_user",
     "bootstrap",
     "create_organization",
     "is_bootstrapped",
     "issue_user_key",
-    "add_user",
 ]
 
 DEFAULT_GLOBAL_ORG = "Global Organization"
@@ -97,12 +97,18 @@ def bootstrap(
         user, key = people.create_user(db, admin_email, admin_name, now, is_site_admin=True)
         assert key is not None
         people.add_member(db, org.id, user.id, now)
-        people.replace_role(db, RoleScope(global_org_id=global_org.id), "administrators",
-                            [user.id], [])
+        people.replace_role(
+            db, RoleScope(global_org_id=global_org.id), "administrators", [user.id], []
+        )
         people.replace_role(db, RoleScope(org_id=org.id), "administrators", [user.id], [])
         scope = Scope(Level.ORG, global_org=global_org, org=org)
-        record_change(db, now, None, scope, Change("ENTITY", "CREATED",
-                                                   after={"name": org.name, "admin": admin_email}))
+        record_change(
+            db,
+            now,
+            None,
+            scope,
+            Change("ENTITY", "CREATED", after={"name": org.name, "admin": admin_email}),
+        )
     return Bootstrap(global_org.token, org.token, key)
 
 
@@ -140,8 +146,13 @@ def create_organization(
             key = people.issue_key(db, user.id, now)
         people.add_member(db, org.id, user.id, now)
         people.replace_role(db, RoleScope(org_id=org.id), "administrators", [user.id], [])
-        record_change(db, now, None, Scope(Level.ORG, global_org=global_org, org=org),
-                      Change("ENTITY", "CREATED", after={"name": name, "admin": admin_email}))
+        record_change(
+            db,
+            now,
+            None,
+            Scope(Level.ORG, global_org=global_org, org=org),
+            Change("ENTITY", "CREATED", after={"name": name, "admin": admin_email}),
+        )
     return NewOrganization(org.token, admin_email, key)
 
 
@@ -177,8 +188,13 @@ def add_user(
             admins = [u.id for u in current.user_roles.get("administrators", [])]
             groups = [g.id for g in current.group_roles.get("administrators", [])]
             people.replace_role(db, where, "administrators", [*admins, user.id], groups)
-        record_change(db, now, None, Scope(Level.ORG, org=org),
-                      Change("USER", "ADDED", after={"email": email, "admin": admin}))
+        record_change(
+            db,
+            now,
+            None,
+            Scope(Level.ORG, org=org),
+            Change("USER", "ADDED", after={"email": email, "admin": admin}),
+        )
     return key
 
 
@@ -191,6 +207,11 @@ def issue_user_key(database: Database, email: str, org_token: str) -> str:
         if user is None:
             raise UserNotFound(f"{email!r} is not a member of organization {org.name!r}")
         key = people.issue_key(db, user.id, now)
-        record_change(db, now, None, Scope(Level.ORG, org=org),
-                      Change("USER_KEY", "REGENERATED", after={"email": email}))
+        record_change(
+            db,
+            now,
+            None,
+            Scope(Level.ORG, org=org),
+            Change("USER_KEY", "REGENERATED", after={"email": email}),
+        )
     return key

@@ -3,7 +3,7 @@
 This module is the single place where defaults live (STYLE.md §12). Each field of
 :class:`Config` names the ``DEPVAULT_*`` environment variable that sets it and documents
 it; ``docs/configuration.md`` is generated from these fields by
-``scripts/gen_config_doc.py`` and a test keeps the two in step.
+``scripts/gen_docs.py`` (``make docs``) and a test keeps the two in step.
 
 The embedded defaults need nothing installed beside Python: SQLite in WAL mode under
 ``DEPVAULT_DATA_DIR``, report files in a folder beside it, and in-process workers.
@@ -80,8 +80,7 @@ class Config:
     )
     access_log: bool = _setting(
         "DEPVAULT_ACCESS_LOG",
-        "Log one line per HTTP request (method, path, status). Bodies and keys are never "
-        "logged.",
+        "Log one line per HTTP request (method, path, status). Bodies and keys are never logged.",
         True,
     )
 

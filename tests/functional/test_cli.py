@@ -53,8 +53,9 @@ def test_org_and_user_commands(env: dict[str, str]) -> None:
     first = json.loads(out)["userKey"]
     assert code == 0 and len(first) == 64
     # the same person joining another organization keeps their key
-    code, out, _ = _run(env, "user", "add", "dev@example.com", "--org", created["orgToken"],
-                        "--admin", "--json")
+    code, out, _ = _run(
+        env, "user", "add", "dev@example.com", "--org", created["orgToken"], "--admin", "--json"
+    )
     assert code == 0 and json.loads(out)["userKey"] is None
     code, out, _ = _run(env, "user", "rotate-key", "dev@example.com", "--org", org, "--json")
     rotated = json.loads(out)["userKey"]
@@ -76,21 +77,40 @@ def test_serve_bootstraps_and_answers_over_https(env: dict[str, str], tmp_path: 
     assert code == 0
     tls = json.loads(out)
     port = _free_port()
-    server_env = {**os.environ, **env, **tls, "DEPVAULT_PORT": str(port),
-                  "DEPVAULT_LOG_LEVEL": "WARNING"}
+    server_env = {
+        **os.environ,
+        **env,
+        **tls,
+        "DEPVAULT_PORT": str(port),
+        "DEPVAULT_LOG_LEVEL": "WARNING",
+    }
     log = (tmp_path / "server.log").open("w")
-    with log, subprocess.Popen(
-        [sys.executable, "-c", "from depvault.cli.main import main; main()", "serve"],
-        env=server_env, stdout=subprocess.PIPE, stderr=log, text=True,
-    ) as process:
+    with (
+        log,
+        subprocess.Popen(
+            [sys.executable, "-c", "from depvault.cli.main import main; main()", "serve"],
+            env=server_env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        ) as process,
+    ):
         try:
             assert process.stdout is not None
             values = json.loads(process.stdout.readline())
             context = ssl.create_default_context(cafile=tls["DEPVAULT_TLS_CERT_FILE"])
-            body = json.dumps({"requestType": "getOrganizationDetails", "userKey": values["userKey"],
-                               "orgToken": values["orgToken"]}).encode()
-            request = urllib.request.Request(f"https://127.0.0.1:{port}/api/v1.3", data=body,
-                                             headers={"content-type": "application/json"})
+            body = json.dumps(
+                {
+                    "requestType": "getOrganizationDetails",
+                    "userKey": values["userKey"],
+                    "orgToken": values["orgToken"],
+                }
+            ).encode()
+            request = urllib.request.Request(
+                f"https://127.0.0.1:{port}/api/v1.3",
+                data=body,
+                headers={"content-type": "application/json"},
+            )
             deadline = time.monotonic() + 30
             while True:
                 try:
@@ -108,6 +128,9 @@ def test_serve_bootstraps_and_answers_over_https(env: dict[str, str], tmp_path: 
     # a second start on the same store does not bootstrap again
     again = subprocess.run(
         [sys.executable, "-c", "from depvault.cli.main import main; main()", "bootstrap"],
-        env={**os.environ, **env}, capture_output=True, text=True, timeout=60,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert again.returncode != 0

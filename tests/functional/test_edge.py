@@ -31,8 +31,9 @@ def test_other_methods_get_405_with_allow_and_envelope(app_client: TestClient, m
 
 
 def test_body_must_be_declared_json(app_client: TestClient, site: Bootstrap):
-    status, answer = _post(app_client, {"requestType": "getAllProducts"},
-                           **{"content-type": "text/plain"})
+    status, answer = _post(
+        app_client, {"requestType": "getAllProducts"}, **{"content-type": "text/plain"}
+    )
     assert status == 415
     assert "application/json" in answer["errorMessage"]
 
@@ -49,8 +50,7 @@ def test_malformed_bodies_get_envelope(app_client: TestClient, raw: bytes, fragm
 
 
 def test_oversized_body_refused_before_reading(config: Config, database: Database):
-    small = Config(data_dir=config.data_dir, database_url=config.database_url,
-                   max_body_bytes=1000)
+    small = Config(data_dir=config.data_dir, database_url=config.database_url, max_body_bytes=1000)
     with TestClient(create_app(small, database, migrate=False)) as client:
         status, answer = _post(client, {"requestType": "x", "pad": "a" * 2000})
         assert status == 413
@@ -62,8 +62,9 @@ def test_oversized_body_refused_before_reading(config: Config, database: Databas
                 yield b"a" * 200
             yield b'"}'
 
-        response = client.post("/api/v1.3", content=chunks(),
-                               headers={"content-type": "application/json"})
+        response = client.post(
+            "/api/v1.3", content=chunks(), headers={"content-type": "application/json"}
+        )
         assert response.status_code == 413
 
 
@@ -75,8 +76,9 @@ def test_missing_and_unknown_request_type_are_named(api: Api, site: Bootstrap):
 
 
 def test_user_key_is_required_and_checked(api: Api, site: Bootstrap, app_client: TestClient):
-    status, answer = _post(app_client, {"requestType": "getAllProducts",
-                                        "orgToken": site.org_token})
+    status, answer = _post(
+        app_client, {"requestType": "getAllProducts", "orgToken": site.org_token}
+    )
     assert status == 200 and answer["errorCode"] == 3010 and "userKey" in answer["errorMessage"]
     wrong = "A" * 64
     code, message = api.error("getAllProducts", key=wrong, orgToken=site.org_token)
@@ -109,8 +111,9 @@ def test_extra_tokens_must_belong_to_the_scope(api: Api, site: Bootstrap):
     assert code == 3000 and "productToken" in message
     # a narrower token inside the scope is fine, one outside it is not
     api.ok("getAllProducts", orgToken=site.org_token, projectToken=project)
-    other = api.ok("createOrganization", globalOrgToken=site.global_org_token,
-                   orgName="Other")["orgToken"]
+    other = api.ok("createOrganization", globalOrgToken=site.global_org_token, orgName="Other")[
+        "orgToken"
+    ]
     code, message = api.error("getProjectVitals", projectToken=project, orgToken=other)
     assert code == 3000 and "orgToken" in message
     assert api.ok("getProjectVitals", projectToken=project)["projectVitals"][0]["token"] == project
@@ -118,18 +121,24 @@ def test_extra_tokens_must_belong_to_the_scope(api: Api, site: Bootstrap):
 
 @pytest.mark.parametrize("character", ["<", ">", "%", "&"])
 def test_forbidden_characters_are_refused_and_named(api: Api, site: Bootstrap, character: str):
-    code, message = api.error("createProduct", orgToken=site.org_token,
-                              productName=f"a{character}b")
+    code, message = api.error(
+        "createProduct", orgToken=site.org_token, productName=f"a{character}b"
+    )
     assert code == 3000 and "productName" in message and character in message
-    code, message = api.error("createGroup", orgToken=site.org_token,
-                              group={"name": "g", "description": f"x{character}"})
+    code, message = api.error(
+        "createGroup", orgToken=site.org_token, group={"name": "g", "description": f"x{character}"}
+    )
     assert "group.description" in message
     assert api.ok("getAllProducts", orgToken=site.org_token)["products"] == []
 
 
 def test_unknown_fields_are_ignored(api: Api, site: Bootstrap):
-    answer = api.ok("getAllProducts", orgToken=site.org_token,
-                    agentInfo={"agent": "ps-sdk", "agentVersion": "23.12.2"}, whatever=[1, 2])
+    answer = api.ok(
+        "getAllProducts",
+        orgToken=site.org_token,
+        agentInfo={"agent": "ps-sdk", "agentVersion": "23.12.2"},
+        whatever=[1, 2],
+    )
     assert answer == {"products": []}
 
 
@@ -138,8 +147,12 @@ def test_missing_and_invalid_parameters_are_named(api: Api, site: Bootstrap):
     assert code == 3010 and "productName" in message
     code, message = api.error("createProduct", orgToken=site.org_token, productName=["x"])
     assert code == 3000 and "productName" in message
-    code, message = api.error("getOrganizationLastModifiedProjects", orgToken=site.org_token,
-                              fromDateTime="yesterday", toDateTime="2026-01-01 00:00:00")
+    code, message = api.error(
+        "getOrganizationLastModifiedProjects",
+        orgToken=site.org_token,
+        fromDateTime="yesterday",
+        toDateTime="2026-01-01 00:00:00",
+    )
     assert code == 3000 and "fromDateTime" in message
 
 
@@ -154,17 +167,25 @@ def test_missing_and_invalid_parameters_are_named(api: Api, site: Bootstrap):
         (None, "utf-8"),
     ],
 )
-def test_answers_follow_accept_charset(app_client: TestClient, site: Bootstrap,
-                                       header: str | None, charset: str):
+def test_answers_follow_accept_charset(
+    app_client: TestClient, site: Bootstrap, header: str | None, charset: str
+):
     name = "Zürich Ωμέγα 数据 😀"
-    body = {"requestType": "createProduct", "userKey": site.user_key,
-            "orgToken": site.org_token, "productName": name}
+    body = {
+        "requestType": "createProduct",
+        "userKey": site.user_key,
+        "orgToken": site.org_token,
+        "productName": name,
+    }
     app_client.post("/api/v1.3", json=body)
     headers = {"accept-charset": header} if header else {}
     response = app_client.post(
         "/api/v1.3",
-        json={"requestType": "getAllProducts", "userKey": site.user_key,
-              "orgToken": site.org_token},
+        json={
+            "requestType": "getAllProducts",
+            "userKey": site.user_key,
+            "orgToken": site.org_token,
+        },
         headers=headers,
     )
     assert response.status_code == 200
@@ -174,11 +195,18 @@ def test_answers_follow_accept_charset(app_client: TestClient, site: Bootstrap,
 
 
 def test_request_body_charset_is_honoured(app_client: TestClient, site: Bootstrap):
-    body = json.dumps({"requestType": "createProduct", "userKey": site.user_key,
-                       "orgToken": site.org_token, "productName": "Café"},
-                      ensure_ascii=False).encode("iso-8859-1")
-    status, answer = _post(app_client, body,
-                           **{"content-type": "application/json; charset=iso-8859-1"})
+    body = json.dumps(
+        {
+            "requestType": "createProduct",
+            "userKey": site.user_key,
+            "orgToken": site.org_token,
+            "productName": "Café",
+        },
+        ensure_ascii=False,
+    ).encode("iso-8859-1")
+    status, answer = _post(
+        app_client, body, **{"content-type": "application/json; charset=iso-8859-1"}
+    )
     assert status == 200 and "productToken" in answer
 
 

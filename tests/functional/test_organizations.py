@@ -26,21 +26,26 @@ def _project(api: Api, product: str, name: str) -> str:
 
 def _changes(database: Database, change_class: str, aspect: str) -> list[ChangeLogEntry]:
     with database.transaction(write=False) as db:
-        return list(db.scalars(select(ChangeLogEntry).where(
-            ChangeLogEntry.change_class == change_class, ChangeLogEntry.aspect == aspect)))
+        return list(
+            db.scalars(
+                select(ChangeLogEntry).where(
+                    ChangeLogEntry.change_class == change_class, ChangeLogEntry.aspect == aspect
+                )
+            )
+        )
 
 
 # --- global organizations --------------------------------------------------------------
 
 
-def test_site_admin_creates_a_global_org_administered_by_an_existing_user(api: Api,
-                                                                          site: Bootstrap):
+def test_site_admin_creates_a_global_org_administered_by_an_existing_user(
+    api: Api, site: Bootstrap
+):
     answer = api.ok("createGlobalOrg", name="Holding", accountAdminEmail="admin@depvault.local")
     assert TOKEN.match(answer["globalOrgToken"])
     listed = api.ok("getAllOrganizations", globalOrgToken=answer["globalOrgToken"])
     assert listed == {"organizations": []}
-    code, _ = api.error("createGlobalOrg", name="Holding",
-                        accountAdminEmail="admin@depvault.local")
+    code, _ = api.error("createGlobalOrg", name="Holding", accountAdminEmail="admin@depvault.local")
     assert code == 3000
     code, _ = api.error("createGlobalOrg", name="Other", accountAdminEmail="nobody@example.com")
     assert code == 2011
@@ -49,14 +54,19 @@ def test_site_admin_creates_a_global_org_administered_by_an_existing_user(api: A
 def test_only_the_site_admin_creates_global_orgs(api: Api, site: Bootstrap, database: Database):
     other = admin.create_organization(database, "Org2", admin_email="o2@example.com")
     assert other.user_key is not None
-    code, message = api.error("createGlobalOrg", key=other.user_key, name="X",
-                              accountAdminEmail="o2@example.com")
+    code, message = api.error(
+        "createGlobalOrg", key=other.user_key, name="X", accountAdminEmail="o2@example.com"
+    )
     assert code == 5001 and "site administrator" in message
 
 
 def test_organizations_of_a_global_org_and_their_details(api: Api, site: Bootstrap):
-    created = api.ok("createOrganization", globalOrgToken=site.global_org_token,
-                     orgName="Second", adminEmail="admin@depvault.local")
+    created = api.ok(
+        "createOrganization",
+        globalOrgToken=site.global_org_token,
+        orgName="Second",
+        adminEmail="admin@depvault.local",
+    )
     product = _product(api, site, "P")
     _project(api, product, "X")
     api.ok("createGroup", orgToken=site.org_token, group={"name": "devs"})
@@ -66,11 +76,16 @@ def test_organizations_of_a_global_org_and_their_details(api: Api, site: Bootstr
     details = api.ok("getOrganizationDetails", orgToken=site.org_token)
     assert details["orgName"] == "My Organization" and details["orgToken"] == site.org_token
     assert re.match(r"^\d{4}-\d{2}-\d{2}$", details["creationDate"])
-    assert (details["numberOfProducts"], details["numberOfProjects"],
-            details["numberOfUsers"], details["numberOfGroups"]) == (1, 1, 1, 1)
+    assert (
+        details["numberOfProducts"],
+        details["numberOfProjects"],
+        details["numberOfUsers"],
+        details["numberOfGroups"],
+    ) == (1, 1, 1, 1)
     assert details["globalOrgToken"] == site.global_org_token
-    code, _ = api.error("createOrganization", globalOrgToken=site.global_org_token,
-                        orgName="Second")
+    code, _ = api.error(
+        "createOrganization", globalOrgToken=site.global_org_token, orgName="Second"
+    )
     assert code == 2002
 
 
@@ -85,8 +100,9 @@ def test_an_organization_leaves_and_rejoins_its_global_org(api: Api, site: Boots
     api.ok("assignGlobalOrgToOrg", **params)
     details = api.ok("getOrganizationDetails", orgToken=site.org_token)
     assert details["globalOrgToken"] == site.global_org_token
-    code, message = api.error("assignGlobalOrgToOrg", orgToken=site.org_token,
-                              globalOrgToken="z" * 64)
+    code, message = api.error(
+        "assignGlobalOrgToOrg", orgToken=site.org_token, globalOrgToken="z" * 64
+    )
     assert code == 3000 and "globalOrgToken" in message
 
 
@@ -99,7 +115,9 @@ def test_products_and_projects_are_listed_with_vitals(api: Api, site: Bootstrap)
     _project(api, p2, "web")
     products = api.ok("getAllProducts", orgToken=site.org_token)["products"]
     assert {(p["productName"], p["productToken"]) for p in products} == {
-        ("Backend", p1), ("Frontend", p2)}
+        ("Backend", p1),
+        ("Frontend", p2),
+    }
     assert all(isinstance(p["productId"], int) for p in products)
     vitals = api.ok("getOrganizationProductVitals", orgToken=site.org_token)["productVitals"]
     assert {v["name"] for v in vitals} == {"Backend", "Frontend"}
@@ -111,10 +129,13 @@ def test_products_and_projects_are_listed_with_vitals(api: Api, site: Bootstrap)
     assert [(p["projectName"], p["projectToken"]) for p in projects] == [("api", x)]
     org_projects = api.ok("getOrganizationProjectVitals", orgToken=site.org_token)["projectVitals"]
     assert {(v["name"], v["productName"]) for v in org_projects} == {
-        ("api", "Backend"), ("web", "Frontend")}
+        ("api", "Backend"),
+        ("web", "Frontend"),
+    }
     assert all(VITALS_TIME.match(v["lastUpdatedDate"]) for v in org_projects)
-    assert [v["name"] for v in api.ok("getProductProjectVitals",
-                                      productToken=p2)["projectVitals"]] == ["web"]
+    assert [
+        v["name"] for v in api.ok("getProductProjectVitals", productToken=p2)["projectVitals"]
+    ] == ["web"]
     single = api.ok("getProjectVitals", projectToken=x)["projectVitals"]
     assert len(single) == 1 and single[0]["token"] == x and single[0]["productName"] == "Backend"
 
@@ -135,10 +156,14 @@ def test_a_product_admin_sees_only_their_products_projects_at_org_level(
     a, b = _product(api, site, "A"), _product(api, site, "B")
     _project(api, a, "a1")
     _project(api, b, "b1")
-    api.ok("createUser", orgToken=site.org_token,
-           addedUser={"name": "pa", "email": "pa@example.com"})
-    api.ok("setProductAssignments", productToken=b,
-           productAdmins={"userAssignments": [{"email": "pa@example.com"}]})
+    api.ok(
+        "createUser", orgToken=site.org_token, addedUser={"name": "pa", "email": "pa@example.com"}
+    )
+    api.ok(
+        "setProductAssignments",
+        productToken=b,
+        productAdmins={"userAssignments": [{"email": "pa@example.com"}]},
+    )
     key = admin.issue_user_key(database, "pa@example.com", site.org_token)
     seen = api.ok("getOrganizationProjectVitals", key=key, orgToken=site.org_token)
     assert [v["name"] for v in seen["projectVitals"]] == ["b1"]
@@ -159,18 +184,32 @@ def test_last_modified_projects_within_a_window(api: Api, site: Bootstrap, datab
     items = answer["lastModifiedProjects"]
     assert [i["apiToken"] for i in items] == [new]
     assert "requestToken" not in items[0]
-    with_token = api.ok("getOrganizationLastModifiedProjects", orgToken=site.org_token,
-                        includeRequestToken=True, **window)
+    with_token = api.ok(
+        "getOrganizationLastModifiedProjects",
+        orgToken=site.org_token,
+        includeRequestToken=True,
+        **window,
+    )
     assert with_token["lastModifiedProjects"][0]["requestToken"] == "R" * 64
-    everything = api.ok("getOrganizationLastModifiedProjects", orgToken=site.org_token,
-                        fromDateTime="2000-01-01", toDateTime="2100-01-01 00:00:00")
+    everything = api.ok(
+        "getOrganizationLastModifiedProjects",
+        orgToken=site.org_token,
+        fromDateTime="2000-01-01",
+        toDateTime="2100-01-01 00:00:00",
+    )
     assert {i["apiToken"] for i in everything["lastModifiedProjects"]} == {old, new}
-    code, message = api.error("getOrganizationLastModifiedProjects", orgToken=site.org_token,
-                              fromDateTime="2022-01-01 00:00:00",
-                              toDateTime="2021-01-01 00:00:00")
+    code, message = api.error(
+        "getOrganizationLastModifiedProjects",
+        orgToken=site.org_token,
+        fromDateTime="2022-01-01 00:00:00",
+        toDateTime="2021-01-01 00:00:00",
+    )
     assert code == 3000 and "toDateTime" in message
-    code, message = api.error("getOrganizationLastModifiedProjects", orgToken=site.org_token,
-                              fromDateTime="2022-01-01 00:00:00")
+    code, message = api.error(
+        "getOrganizationLastModifiedProjects",
+        orgToken=site.org_token,
+        fromDateTime="2022-01-01 00:00:00",
+    )
     assert code == 3010 and "toDateTime" in message
 
 
@@ -179,48 +218,65 @@ def test_projects_move_between_products(api: Api, site: Bootstrap, database: Dat
     x, y = _project(api, a, "x"), _project(api, a, "y")
     _project(api, b, "y")
     api.ok("saveProjectTag", projectToken=x, tagKey="team", tagValue="core")
-    code, message = api.error("changeProjectsProduct", orgToken=site.org_token,
-                              projectTokens=[x, y], productToken=b)
+    code, message = api.error(
+        "changeProjectsProduct", orgToken=site.org_token, projectTokens=[x, y], productToken=b
+    )
     assert code == 2010 and "'y'" in message
     assert [p["projectName"] for p in api.ok("getAllProjects", productToken=a)["projects"]] == [
-        "x", "y"]  # nothing moved
+        "x",
+        "y",
+    ]  # nothing moved
     api.ok("changeProjectsProduct", orgToken=site.org_token, projectTokens=[x], productToken=b)
     assert {p["projectName"] for p in api.ok("getAllProjects", productToken=b)["projects"]} == {
-        "x", "y"}
+        "x",
+        "y",
+    }
     moved = api.ok("getProjectVitals", projectToken=x)["projectVitals"][0]
     assert moved["productName"] == "B"
-    assert api.ok("getProjectTags", projectToken=x)["projectTags"][0]["tags"] == {
-        "team": ["core"]}
-    code, _ = api.error("changeProjectsProduct", orgToken=site.org_token,
-                        projectTokens=["q" * 64], productToken=b)
+    assert api.ok("getProjectTags", projectToken=x)["projectTags"][0]["tags"] == {"team": ["core"]}
+    code, _ = api.error(
+        "changeProjectsProduct", orgToken=site.org_token, projectTokens=["q" * 64], productToken=b
+    )
     assert code == 3000
     other = admin.create_organization(database, "Elsewhere", admin_email="admin@depvault.local")
     foreign = api.ok("createProduct", orgToken=other.org_token, productName="F")["productToken"]
-    code, message = api.error("changeProjectsProduct", orgToken=site.org_token,
-                              projectTokens=[x], productToken=foreign)
+    code, message = api.error(
+        "changeProjectsProduct", orgToken=site.org_token, projectTokens=[x], productToken=foreign
+    )
     assert code == 3000 and "productToken" in message
     assert [e.project_name for e in _changes(database, "PRODUCT", "MOVED")] == ["x"]
 
 
-def test_deleting_a_product_removes_everything_under_it(api: Api, site: Bootstrap,
-                                                       database: Database):
+def test_deleting_a_product_removes_everything_under_it(
+    api: Api, site: Bootstrap, database: Database
+):
     doomed, kept = _product(api, site, "Doomed"), _product(api, site, "Kept")
     projects = [_project(api, doomed, f"p{i}") for i in range(3)]
     _project(api, kept, "k")
     api.ok("saveProductTag", productToken=doomed, tagKey="k", tagValue="v")
     api.ok("saveProjectTag", projectToken=projects[0], tagKey="k", tagValue="v")
-    api.ok("setProductAssignments", productToken=doomed,
-           productAdmins={"userAssignments": [{"email": "admin@depvault.local"}]})
+    api.ok(
+        "setProductAssignments",
+        productToken=doomed,
+        productAdmins={"userAssignments": [{"email": "admin@depvault.local"}]},
+    )
     answer = api.ok("deleteProduct", productToken=doomed, orgToken=site.org_token)
     assert "Doomed" in answer["message"]
-    assert [p["productName"] for p in api.ok("getAllProducts",
-                                             orgToken=site.org_token)["products"]] == ["Kept"]
+    assert [
+        p["productName"] for p in api.ok("getAllProducts", orgToken=site.org_token)["products"]
+    ] == ["Kept"]
     for token in projects:
         assert api.error("getProjectVitals", projectToken=token)[0] == 3000
     with database.transaction(write=False) as db:
         assert db.scalar(select(func.count()).select_from(Project)) == 1
-        assert db.scalar(select(func.count()).select_from(RoleAssignment).where(
-            RoleAssignment.product_id.is_not(None))) == 0
+        assert (
+            db.scalar(
+                select(func.count())
+                .select_from(RoleAssignment)
+                .where(RoleAssignment.product_id.is_not(None))
+            )
+            == 0
+        )
     assert [e.product_name for e in _changes(database, "ENTITY", "DELETED")] == ["Doomed"]
 
 
@@ -228,14 +284,16 @@ def test_deleting_a_project(api: Api, site: Bootstrap, database: Database):
     product = _product(api, site, "P")
     x, y = _project(api, product, "x"), _project(api, product, "y")
     api.ok("deleteProject", projectToken=x, productToken=product)
-    assert [p["projectToken"] for p in api.ok("getAllProjects",
-                                              productToken=product)["projects"]] == [y]
+    assert [
+        p["projectToken"] for p in api.ok("getAllProjects", productToken=product)["projects"]
+    ] == [y]
     assert api.error("deleteProject", projectToken=x)[0] == 3000
     created = _changes(database, "ENTITY", "CREATED")
     assert {"x", "y"} <= {e.project_name for e in created}
     deleted = _changes(database, "ENTITY", "DELETED")
     assert [(e.scope, e.project_name, e.user_email) for e in deleted] == [
-        ("PROJECT", "x", "admin@depvault.local")]
+        ("PROJECT", "x", "admin@depvault.local")
+    ]
 
 
 # --- tags ------------------------------------------------------------------------------
@@ -250,20 +308,22 @@ def test_tags_at_every_scope(api: Api, site: Bootstrap, database: Database):
     api.ok("saveProductTag", productToken=a, tagKey="bu", tagValue="payments")
     org_tags = api.ok("getOrganizationProjectTags", orgToken=site.org_token)["projectTags"]
     assert {t["name"]: t["tags"] for t in org_tags} == {
-        "x": {"color": ["blue", "red"]}, "y": {"tier": ["1"]}}
+        "x": {"color": ["blue", "red"]},
+        "y": {"tier": ["1"]},
+    }
     assert all(t["token"] in {x, y} for t in org_tags)
     product_projects = api.ok("getProductProjectTags", productToken=a)["projectTags"]
-    assert [(t["name"], t["tags"]) for t in product_projects] == [("x",
-                                                                   {"color": ["blue", "red"]})]
+    assert [(t["name"], t["tags"]) for t in product_projects] == [("x", {"color": ["blue", "red"]})]
     assert api.ok("getProjectTags", projectToken=y)["projectTags"] == [
-        {"name": "y", "token": y, "tags": {"tier": ["1"]}}]
+        {"name": "y", "token": y, "tags": {"tier": ["1"]}}
+    ]
     product_tags = api.ok("getOrganizationProductTags", orgToken=site.org_token)["productTags"]
     assert {t["name"]: t["tags"] for t in product_tags} == {"A": {"bu": ["payments"]}, "B": {}}
     assert api.ok("getProductTags", productToken=a)["productTags"][0]["tags"] == {
-        "bu": ["payments"]}
+        "bu": ["payments"]
+    }
     api.ok("removeProjectTag", projectToken=x, tagKey="color", tagValue="blue")
-    assert api.ok("getProjectTags", projectToken=x)["projectTags"][0]["tags"] == {
-        "color": ["red"]}
+    assert api.ok("getProjectTags", projectToken=x)["projectTags"][0]["tags"] == {"color": ["red"]}
     code, message = api.error("removeProjectTag", projectToken=x, tagKey="color", tagValue="blue")
     assert code == 3000 and "color:blue" in message
     api.ok("removeProductTag", productToken=a, tagKey="bu", tagValue="payments")
@@ -272,8 +332,10 @@ def test_tags_at_every_scope(api: Api, site: Bootstrap, database: Database):
     added = _changes(database, "TAG", "ADDED")
     assert len(added) == 4  # blue, red, tier, bu: the repeated blue wrote nothing
     removed = _changes(database, "TAG", "REMOVED")
-    assert [r.before for r in removed] == [[{"key": "color", "value": "blue"}],
-                                            [{"key": "bu", "value": "payments"}]]
+    assert [r.before for r in removed] == [
+        [{"key": "color", "value": "blue"}],
+        [{"key": "bu", "value": "payments"}],
+    ]
 
 
 # --- introspection ---------------------------------------------------------------------
@@ -282,7 +344,9 @@ def test_tags_at_every_scope(api: Api, site: Bootstrap, database: Database):
 def test_supported_requests_and_their_schemas(api: Api, site: Bootstrap):
     names = api.ok("getSupportedRequests", orgToken=site.org_token)["supportedRequests"]
     assert {"getAllProducts", "createProject", "setAlertsStatus"} & set(names) == {
-        "getAllProducts", "createProject"}
+        "getAllProducts",
+        "createProject",
+    }
     schema = api.ok("getRequestSchema", orgToken=site.org_token, request="createProduct")
     assert schema["title"] == "createProduct"
     assert set(schema["required"]) == {"requestType", "userKey", "orgToken", "productName"}

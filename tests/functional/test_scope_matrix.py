@@ -1,4 +1,4 @@
-"""Every registered request type × every kind of caller: allowed exactly where the
+"""Every registered request type, times every kind of caller: allowed exactly where the
 scope rules say, refused with the envelope everywhere else.
 
 The expectations below are written from the rules of the overview ("API Execution
@@ -84,8 +84,11 @@ class World:
 
 
 def _person(api: Api, database: Database, site: Bootstrap, email: str) -> str:
-    api.ok("createUser", orgToken=site.org_token,
-           addedUser={"name": email.split("@")[0], "email": email})
+    api.ok(
+        "createUser",
+        orgToken=site.org_token,
+        addedUser={"name": email.split("@")[0], "email": email},
+    )
     return admin.issue_user_key(database, email, site.org_token)
 
 
@@ -98,21 +101,38 @@ def build_world(app_client: TestClient, database: Database, site: Bootstrap) -> 
     api.ok("createProject", productToken=product_b, projectName="b1")
     keys = {"global admin": site.user_key, "wrong key": "W" * 64}
     keys["org admin"] = _person(api, database, site, "orgadmin@example.com")
-    api.ok("setOrganizationAssignments", orgToken=org, administrators={
-        "userAssignments": [{"email": "orgadmin@example.com"}, {"email": "admin@depvault.local"}],
-        "groupAssignments": None})
+    api.ok(
+        "setOrganizationAssignments",
+        orgToken=org,
+        administrators={
+            "userAssignments": [
+                {"email": "orgadmin@example.com"},
+                {"email": "admin@depvault.local"},
+            ],
+            "groupAssignments": None,
+        },
+    )
     for letter, product in (("A", product_a), ("B", product_b)):
         email = f"padmin{letter.lower()}@example.com"
         keys[f"product {letter} admin"] = _person(api, database, site, email)
-        api.ok("setProductAssignments", productToken=product,
-               productAdmins={"userAssignments": [{"email": email}], "groupAssignments": None})
+        api.ok(
+            "setProductAssignments",
+            productToken=product,
+            productAdmins={"userAssignments": [{"email": email}], "groupAssignments": None},
+        )
     keys["member"] = _person(api, database, site, "member@example.com")
     service = api.ok("createServiceUser", orgToken=org, addedUser={"name": "ci-bot"})
     keys["service user (integrator of A)"] = service["userToken"]
     service_email = api.ok("getOrganizationServiceUsers", orgToken=org)["serviceUsers"][0]["email"]
     keys["service email"] = service_email
-    api.ok("setProductAssignments", productToken=product_a, productIntegrators={
-        "userAssignments": [{"email": service_email}], "groupAssignments": None})
+    api.ok(
+        "setProductAssignments",
+        productToken=product_a,
+        productIntegrators={
+            "userAssignments": [{"email": service_email}],
+            "groupAssignments": None,
+        },
+    )
     other = admin.create_organization(database, "Other Org", admin_email="other@example.com")
     assert other.user_key is not None
     keys["other org admin"] = other.user_key
@@ -141,11 +161,15 @@ def _tag(scope: Sample) -> Sample:
 def _fresh_product_like_a(w: World) -> dict[str, Any]:
     """A new product on which A's administrator and integrator hold their roles (a
     delete consumes its target, and every allowed caller needs one)."""
-    token = w.api.ok("createProduct", orgToken=w.site.org_token,
-                     productName=w.unique("doomed"))["productToken"]
-    w.api.ok("setProductAssignments", productToken=token,
-             productAdmins={"userAssignments": [{"email": "padmina@example.com"}]},
-             productIntegrators={"userAssignments": [{"email": w.keys["service email"]}]})
+    token = w.api.ok("createProduct", orgToken=w.site.org_token, productName=w.unique("doomed"))[
+        "productToken"
+    ]
+    w.api.ok(
+        "setProductAssignments",
+        productToken=token,
+        productAdmins={"userAssignments": [{"email": "padmina@example.com"}]},
+        productIntegrators={"userAssignments": [{"email": w.keys["service email"]}]},
+    )
     return {"productToken": token}
 
 
@@ -166,9 +190,14 @@ def _reattached(w: World) -> dict[str, Any]:
 
 
 SAMPLES: dict[str, Sample] = {
-    "createGlobalOrg": lambda w: {"name": w.unique("G"), "accountAdminEmail": "admin@depvault.local"},
-    "createOrganization": lambda w: {"globalOrgToken": w.site.global_org_token,
-                                     "orgName": w.unique("Org")},
+    "createGlobalOrg": lambda w: {
+        "name": w.unique("G"),
+        "accountAdminEmail": "admin@depvault.local",
+    },
+    "createOrganization": lambda w: {
+        "globalOrgToken": w.site.global_org_token,
+        "orgName": w.unique("Org"),
+    },
     "getAllOrganizations": lambda w: {"globalOrgToken": w.site.global_org_token},
     "assignGlobalOrgToOrg": lambda w: {**_org(w), "globalOrgToken": w.site.global_org_token},
     "removeGlobalOrgFromOrg": lambda w: _reattached(w),
@@ -181,9 +210,15 @@ SAMPLES: dict[str, Sample] = {
     "getProductProjectVitals": _product,
     "getProjectVitals": _project,
     "getOrganizationLastModifiedProjects": lambda w: {
-        **_org(w), "fromDateTime": "2000-01-01 00:00:00", "toDateTime": "2100-01-01 00:00:00"},
-    "changeProjectsProduct": lambda w: {**_org(w), "projectTokens": [w.project_a],
-                                        "productToken": w.product_a},
+        **_org(w),
+        "fromDateTime": "2000-01-01 00:00:00",
+        "toDateTime": "2100-01-01 00:00:00",
+    },
+    "changeProjectsProduct": lambda w: {
+        **_org(w),
+        "projectTokens": [w.project_a],
+        "productToken": w.product_a,
+    },
     "getSupportedRequests": _org,
     "getRequestSchema": lambda w: {**_org(w), "request": "getAllProducts"},
     "createProduct": lambda w: {**_org(w), "productName": w.unique("P")},
@@ -200,28 +235,47 @@ SAMPLES: dict[str, Sample] = {
     "getProductProjectTags": _product,
     "getProjectTags": _project,
     "getAllUsers": _org,
-    "createUser": lambda w: {**_org(w), "addedUser": {"name": "n", "email":
-                                                      w.unique("u") + "@example.com"}},
+    "createUser": lambda w: {
+        **_org(w),
+        "addedUser": {"name": "n", "email": w.unique("u") + "@example.com"},
+    },
     "inviteUsers": lambda w: {**_org(w), "emails": [w.unique("i") + "@example.com"]},
     "removeUserFromOrganization": _fresh_member,
     "createServiceUser": lambda w: {**_org(w), "addedUser": {"name": w.unique("svc")}},
-    "regenerateUserKey": lambda w: {**_org(w), "serviceUserKey": w.keys[
-        "service user (integrator of A)"]},
+    "regenerateUserKey": lambda w: {
+        **_org(w),
+        "serviceUserKey": w.keys["service user (integrator of A)"],
+    },
     "getOrganizationServiceUsers": _org,
     "getProductServiceUsers": _product,
     "inviteUserToWebAdvisor": lambda w: {**_org(w), "userEmail": "member@example.com"},
     "getAllGroups": _org,
     "createGroup": lambda w: {**_org(w), "group": {"name": w.unique("g")}},
-    "addUsersToGroups": lambda w: {**_org(w), "assignedUsers": [[{"name": "devs"},
-                                                                 [{"email": "member@example.com"}]]]},
-    "removeUserFromGroup": lambda w: {**_org(w), "group": {"name": "devs"},
-                                      "user": {"email": "member@example.com"}},
+    "addUsersToGroups": lambda w: {
+        **_org(w),
+        "assignedUsers": [[{"name": "devs"}, [{"email": "member@example.com"}]]],
+    },
+    "removeUserFromGroup": lambda w: {
+        **_org(w),
+        "group": {"name": "devs"},
+        "user": {"email": "member@example.com"},
+    },
     "getOrganizationAssignments": _org,
-    "setOrganizationAssignments": lambda w: {**_org(w), "readOnlyUsers": {
-        "userAssignments": [{"email": "member@example.com"}], "groupAssignments": None}},
+    "setOrganizationAssignments": lambda w: {
+        **_org(w),
+        "readOnlyUsers": {
+            "userAssignments": [{"email": "member@example.com"}],
+            "groupAssignments": None,
+        },
+    },
     "getProductAssignments": _product,
-    "setProductAssignments": lambda w: {**_product(w), "productMembership": {
-        "userAssignments": [{"email": "member@example.com"}], "groupAssignments": None}},
+    "setProductAssignments": lambda w: {
+        **_product(w),
+        "productMembership": {
+            "userAssignments": [{"email": "member@example.com"}],
+            "groupAssignments": None,
+        },
+    },
 }
 
 
@@ -231,21 +285,26 @@ def test_every_registered_request_type_has_a_sample() -> None:
 
 
 @pytest.mark.parametrize("name", REGISTRY.names())
-def test_scope_matrix(name: str, app_client: TestClient, database: Database,
-                      site: Bootstrap) -> None:
+def test_scope_matrix(
+    name: str, app_client: TestClient, database: Database, site: Bootstrap
+) -> None:
     request_type = REGISTRY.get(name)
     assert request_type is not None
     world = build_world(app_client, database, site)
     world.api.ok("createGroup", orgToken=site.org_token, group={"name": "devs"})
     # refused callers first, then the allowed ones (a delete must not run before a check)
-    verdicts = {c: expected_allowed(name, request_type.level, request_type.access, c)
-                for c in CALLERS}
+    verdicts = {
+        c: expected_allowed(name, request_type.level, request_type.access, c) for c in CALLERS
+    }
     order = sorted(CALLERS, key=lambda c: (verdicts[c], CALLERS.index(c)))
     problems = []
     for caller in order:
         if name == "removeUserFromGroup":
-            world.api.ok("addUsersToGroups", orgToken=site.org_token,
-                         assignedUsers=[[{"name": "devs"}, [{"email": "member@example.com"}]]])
+            world.api.ok(
+                "addUsersToGroups",
+                orgToken=site.org_token,
+                assignedUsers=[[{"name": "devs"}, [{"email": "member@example.com"}]]],
+            )
         if name in {"removeProductTag", "removeProjectTag"}:
             params = SAMPLES[name](world)
             save = "saveProductTag" if name == "removeProductTag" else "saveProjectTag"

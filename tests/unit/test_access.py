@@ -32,12 +32,15 @@ def test_product_roles_stay_in_their_product() -> None:
 
 
 def test_the_org_exception_lists_the_visible_products() -> None:
-    grants = [Grant(Level.PRODUCT, 100, "productAdmins"), Grant(Level.PRODUCT, 101,
-                                                                "productApprovers")]
+    grants = [
+        Grant(Level.PRODUCT, 100, "productAdmins"),
+        Grant(Level.PRODUCT, 101, "productApprovers"),
+    ]
     decision = decide(grants, ORG, Access.READ, product_roles_may_call_org=True)
     assert decision.allowed and decision.visible_product_ids == frozenset({100})
-    org_admin = decide([Grant(Level.ORG, 10, "administrators")], ORG, Access.READ,
-                       product_roles_may_call_org=True)
+    org_admin = decide(
+        [Grant(Level.ORG, 10, "administrators")], ORG, Access.READ, product_roles_may_call_org=True
+    )
     assert org_admin.allowed and org_admin.visible_product_ids is None
 
 

@@ -68,8 +68,9 @@ def test_tokens_and_keys() -> None:
 
 
 def test_settings_from_the_environment(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    config = Config.from_env({"DEPVAULT_DATA_DIR": str(tmp_path), "DEPVAULT_PORT": "9000",
-                              "DEPVAULT_ACCESS_LOG": "off"})
+    config = Config.from_env(
+        {"DEPVAULT_DATA_DIR": str(tmp_path), "DEPVAULT_PORT": "9000", "DEPVAULT_ACCESS_LOG": "off"}
+    )
     assert config.port == 9000 and config.access_log is False
     assert config.effective_database_url.endswith("depvault.db") and config.is_sqlite
     with pytest.raises(ConfigError, match="DEPVAULT_PORT"):

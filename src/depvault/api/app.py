@@ -14,13 +14,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
+from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from sqlalchemy import text
 
 from depvault.api.body import parse_json_object, read_capped
 from depvault.api.charset import DEFAULT_CHARSET, encode_json_text, negotiate_charset
@@ -126,8 +126,7 @@ def health_endpoint(database: Database) -> Callable[[Request], Awaitable[Respons
             await run_in_threadpool(probe)
         except Exception:
             log.exception("health check: database unreachable")
-            return json_response({"status": "unavailable", "database": "unreachable"},
-                                 status=503)
+            return json_response({"status": "unavailable", "database": "unreachable"}, status=503)
         return json_response({"status": "ok", "database": database.dialect})
 
     return endpoint

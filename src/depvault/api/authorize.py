@@ -44,9 +44,7 @@ def judge(
     )
 
 
-def require_access(
-    db: Session, caller: Caller, scope: Scope, needed: Access, action: str
-) -> None:
+def require_access(db: Session, caller: Caller, scope: Scope, needed: Access, action: str) -> None:
     """Raise :class:`NotAllowed` unless the caller may do ``action`` on ``scope``."""
     if not judge(db, caller, scope, needed).allowed:
         raise NotAllowed(f"User is not allowed to perform {action} on this {noun(scope.level)}")

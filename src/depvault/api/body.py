@@ -58,9 +58,7 @@ def parse_json_object(raw: bytes, content_type: str | None) -> dict[str, Any]:
     kind, charset = media_type(content_type)
     if kind != "application/json":
         shown = kind or "none"
-        raise UnsupportedMediaType(
-            f"Content-Type must be application/json (got {shown})"
-        )
+        raise UnsupportedMediaType(f"Content-Type must be application/json (got {shown})")
     if charset and charset not in {"utf-8", "utf8"}:
         try:
             raw = codecs.decode(raw, charset).encode("utf-8")

@@ -111,6 +111,8 @@ class RequestType(Generic[P]):
     - ``payload_fields``: documents carried as parameters (an SBOM), exempt from the
       forbidden-character rule.
     - ``extension``: a request type of depvault's own, not in Mend's API.
+    - ``supported``: False for a Mend request type that is registered only so clients
+      get a precise refusal (its handler raises ``NotSupported``); it is not offered.
     """
 
     name: str
@@ -125,6 +127,7 @@ class RequestType(Generic[P]):
     payload_fields: frozenset[str] = frozenset()
     versions: frozenset[ApiVersion] = ALL_VERSIONS
     extension: bool = False
+    supported: bool = True
     summary: str = ""
     category: Category | None = field(default=None, compare=False)
 

@@ -49,11 +49,21 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return "".join(parts) or "body"
 
 
+def _without_nulls(value: Any) -> Any:
+    # A null parameter is an absent one: a required null is "missing", an optional
+    # null takes its default (the SDK sends "groupAssignments": null).
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
 def parse_params(model: type[M], body: dict[str, Any]) -> M:
     """Type the body with the request's parameter model; the first problem becomes a
     :class:`MissingParameter` or :class:`InvalidParameter` naming the parameter."""
     try:
-        return model.model_validate(body)
+        return model.model_validate(_without_nulls(body))
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = _location(tuple(first["loc"]))

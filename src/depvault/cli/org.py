@@ -28,10 +28,15 @@ def create(
         fail(exc.message)
     finally:
         database.dispose()
-    payload = {"orgToken": result.org_token, "adminEmail": result.admin_email,
-               "userKey": result.user_key}
+    payload = {
+        "orgToken": result.org_token,
+        "adminEmail": result.admin_email,
+        "userKey": result.user_key,
+    }
     if json_output:
         print_json(payload)
     else:
         for key, value in payload.items():
-            typer.echo(f"{key}: {value if value is not None else '(existing user keeps their key)'}")
+            typer.echo(
+                f"{key}: {value if value is not None else '(existing user keeps their key)'}"
+            )

@@ -19,8 +19,9 @@ def serve(
     """Serve the API. The first start on an empty store bootstraps it and prints the
     new tokens and the administrator's key once, as one JSON line."""
     config = load_config(host=host, port=port)
-    logging.basicConfig(level=config.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if bool(config.tls_cert_file) != bool(config.tls_key_file):
         fail("DEPVAULT_TLS_CERT_FILE and DEPVAULT_TLS_KEY_FILE go together")
     database = open_database(config)

@@ -62,7 +62,9 @@ def self_signed(
     cert_file.write_bytes(cert_pem)
     key_file.touch(mode=0o600)
     key_file.write_bytes(key_pem)
-    print_json({
-        "DEPVAULT_TLS_CERT_FILE": str(cert_file.resolve()),
-        "DEPVAULT_TLS_KEY_FILE": str(key_file.resolve()),
-    })
+    print_json(
+        {
+            "DEPVAULT_TLS_CERT_FILE": str(cert_file.resolve()),
+            "DEPVAULT_TLS_KEY_FILE": str(key_file.resolve()),
+        }
+    )

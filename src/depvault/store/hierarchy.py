@@ -6,7 +6,6 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, Row, delete, select, update
 from sqlalchemy.orm import Session
@@ -252,8 +251,9 @@ def move_projects(
 # --- tags ------------------------------------------------------------------------------
 
 
-def add_tag(db: Session, model: type[ProductTag | ProjectTag], owner_id: int, key: str,
-            value: str) -> bool:
+def add_tag(
+    db: Session, model: type[ProductTag | ProjectTag], owner_id: int, key: str, value: str
+) -> bool:
     """Add a ``key: value`` tag; False when it was already there."""
     owner = model.product_id if model is ProductTag else model.project_id  # type: ignore[union-attr]
     exists = select(owner).where(owner == owner_id, model.key == key, model.value == value)
@@ -267,8 +267,9 @@ def add_tag(db: Session, model: type[ProductTag | ProjectTag], owner_id: int, ke
     return True
 
 
-def remove_tag(db: Session, model: type[ProductTag | ProjectTag], owner_id: int, key: str,
-               value: str) -> bool:
+def remove_tag(
+    db: Session, model: type[ProductTag | ProjectTag], owner_id: int, key: str, value: str
+) -> bool:
     """Remove a ``key: value`` tag; False when there was no such tag."""
     owner = model.product_id if model is ProductTag else model.project_id  # type: ignore[union-attr]
     result = db.execute(
@@ -300,7 +301,9 @@ def project_tags(db: Session, which: ProjectFilter) -> list[TagSet]:
     return _tag_sets([(p.id, p.name, p.token) for p in projects], rows)
 
 
-def _tag_sets(owners: list[tuple[int, str, str]], rows: Sequence[Row[Any]]) -> list[TagSet]:
+def _tag_sets(
+    owners: list[tuple[int, str, str]], rows: Sequence[Row[int, str, str]]
+) -> list[TagSet]:
     tags: dict[int, dict[str, list[str]]] = defaultdict(dict)
     for owner_id, key, value in rows:
         tags[owner_id].setdefault(key, []).append(value)

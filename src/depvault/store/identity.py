@@ -58,7 +58,6 @@ def grants_for(db: Session, user_id: int, scope: Scope) -> list[Grant]:
             grants.append(Grant(Level.GLOBAL_ORG, global_org_id, role))
         elif org_id is not None:
             grants.append(Grant(Level.ORG, org_id, role))
-        else:
+        elif product_id is not None:
             grants.append(Grant(Level.PRODUCT, product_id, role))
     return grants
-

@@ -18,37 +18,37 @@ def resolve_token(db: Session, level: Level, token: str) -> Scope | None:
         g = db.scalars(select(GlobalOrganization).where(GlobalOrganization.token == token)).first()
         return Scope(level, global_org=Ref(g.id, g.token, g.name)) if g else None
     if level is Level.ORG:
-        row = db.execute(
+        org_row = db.execute(
             select(Organization, GlobalOrganization)
             .outerjoin(GlobalOrganization, GlobalOrganization.id == Organization.global_org_id)
             .where(Organization.token == token)
         ).first()
-        if row is None:
+        if org_row is None:
             return None
-        org, g = row
+        org, g = org_row
         return Scope(level, global_org=_ref(g), org=_ref(org))
     if level is Level.PRODUCT:
-        row = db.execute(
+        product_row = db.execute(
             select(Product, Organization, GlobalOrganization)
             .join(Organization, Organization.id == Product.org_id)
             .outerjoin(GlobalOrganization, GlobalOrganization.id == Organization.global_org_id)
             .where(Product.token == token)
         ).first()
-        if row is None:
+        if product_row is None:
             return None
-        product, org, g = row
+        product, org, g = product_row
         return Scope(level, global_org=_ref(g), org=_ref(org), product=_ref(product))
     if level is Level.PROJECT:
-        row = db.execute(
+        project_row = db.execute(
             select(Project, Product, Organization, GlobalOrganization)
             .join(Product, Product.id == Project.product_id)
             .join(Organization, Organization.id == Project.org_id)
             .outerjoin(GlobalOrganization, GlobalOrganization.id == Organization.global_org_id)
             .where(Project.token == token)
         ).first()
-        if row is None:
+        if project_row is None:
             return None
-        project, product, org, g = row
+        project, product, org, g = project_row
         return Scope(
             level,
             global_org=_ref(g),

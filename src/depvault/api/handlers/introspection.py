@@ -22,8 +22,8 @@ __all__ = ["REQUEST_TYPES"]
 
 
 def get_supported_requests(call: Call, params: NoParams) -> Result:
-    """Every request type this API version serves."""
-    names = [rt.name for rt in call.registry if call.version in rt.versions]
+    """Every request type this API version offers (not those registered only to refuse)."""
+    names = [rt.name for rt in call.registry if call.version in rt.versions and rt.supported]
     return {"supportedRequests": names}
 
 

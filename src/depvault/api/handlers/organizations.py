@@ -332,8 +332,7 @@ REQUEST_TYPES = in_category(
             access=Access.ADMIN,
             writes=True,
             token_params=frozenset({"globalOrgToken"}),
-            summary="Put the organization under a global organization the caller "
-            "administers.",
+            summary="Put the organization under a global organization the caller administers.",
         ),
         RequestType(
             "removeGlobalOrgFromOrg",
@@ -360,9 +359,7 @@ REQUEST_TYPES = in_category(
             get_organization_project_vitals,
             product_roles_may_call_org=True,
         ),
-        RequestType(
-            "getProductProjectVitals", Level.PRODUCT, NoParams, get_product_project_vitals
-        ),
+        RequestType("getProductProjectVitals", Level.PRODUCT, NoParams, get_product_project_vitals),
         RequestType("getProjectVitals", Level.PROJECT, NoParams, get_project_vitals),
         RequestType(
             "getOrganizationLastModifiedProjects",

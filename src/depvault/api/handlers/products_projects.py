@@ -3,12 +3,15 @@ and deleting products and projects, and their tags at every scope."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from depvault.api.call import Call
 from depvault.api.handlers.shapes import tag_set_json
 from depvault.api.request_types import (
     Category,
+    Handler,
     NoParams,
     Params,
     RequestType,
@@ -37,8 +40,9 @@ def create_product(call: Call, params: CreateProduct) -> Result:
         call.db, call.org.id, params.product_name, call.now, params.description
     )
     scope = Scope(Level.PRODUCT, global_org=call.scope.global_org, org=call.org, product=ref)
-    record_change(call.db, call.now, call.caller, scope, Change("ENTITY", "CREATED",
-                                                                 after={"name": ref.name}))
+    record_change(
+        call.db, call.now, call.caller, scope, Change("ENTITY", "CREATED", after={"name": ref.name})
+    )
     return {"productToken": ref.token, "message": f"Successfully created product {ref.name}"}
 
 
@@ -46,8 +50,13 @@ def delete_product(call: Call, params: NoParams) -> Result:
     """Delete the product with its projects and everything under them, in one step."""
     product = call.product
     hierarchy.delete_product(call.db, product.id)
-    record_change(call.db, call.now, call.caller, call.scope,
-                  Change("ENTITY", "DELETED", before={"name": product.name}))
+    record_change(
+        call.db,
+        call.now,
+        call.caller,
+        call.scope,
+        Change("ENTITY", "DELETED", before={"name": product.name}),
+    )
     return {"message": f"Successfully deleted product {product.name}"}
 
 
@@ -68,8 +77,9 @@ def create_project(call: Call, params: CreateProject) -> Result:
         product=call.product,
         project=ref,
     )
-    record_change(call.db, call.now, call.caller, scope, Change("ENTITY", "CREATED",
-                                                                 after={"name": ref.name}))
+    record_change(
+        call.db, call.now, call.caller, scope, Change("ENTITY", "CREATED", after={"name": ref.name})
+    )
     return {"projectToken": ref.token, "message": f"Successfully created project {ref.name}"}
 
 
@@ -77,8 +87,13 @@ def delete_project(call: Call, params: NoParams) -> Result:
     """Delete the project and its whole inventory, in one step."""
     project = call.project
     hierarchy.delete_project(call.db, project.id)
-    record_change(call.db, call.now, call.caller, call.scope,
-                  Change("ENTITY", "DELETED", before={"name": project.name}))
+    record_change(
+        call.db,
+        call.now,
+        call.caller,
+        call.scope,
+        Change("ENTITY", "DELETED", before={"name": project.name}),
+    )
     return {"message": f"Successfully deleted project {project.name}"}
 
 
@@ -92,8 +107,8 @@ class Tag(Params):
 
 def _tag_change(call: Call, aspect: str, params: Tag) -> None:
     tag = {"key": params.tag_key, "value": params.tag_value}
-    change = Change("TAG", aspect, after=tag) if aspect == "ADDED" else Change(
-        "TAG", aspect, before=tag
+    change = (
+        Change("TAG", aspect, after=tag) if aspect == "ADDED" else Change("TAG", aspect, before=tag)
     )
     record_change(call.db, call.now, call.caller, call.scope, change)
 
@@ -165,10 +180,9 @@ def get_project_tags(call: Call, params: NoParams) -> Result:
     return _project_tags(call, ProjectFilter(project_id=call.project.id))
 
 
-def _writes(name: str, level: Level, params: type[Params], handler: object,
-            summary: str = "") -> RequestType[Params]:
-    return RequestType(name, level, params, handler, access=Access.ADMIN, writes=True,  # type: ignore[arg-type]
-                       summary=summary)
+def _writes(name: str, level: Level, params: type[Any], handler: Handler[Any]) -> RequestType[Any]:
+    """A request that changes configuration: administrators only, a write transaction."""
+    return RequestType(name, level, params, handler, access=Access.ADMIN, writes=True)
 
 
 REQUEST_TYPES = in_category(

@@ -31,6 +31,7 @@ from depvault.errors import (
     InvalidParameter,
     LastAdministrator,
     MissingParameter,
+    NotFound,
     NotSupported,
     UserNotFound,
     UserNotInOrganization,
@@ -42,7 +43,10 @@ from depvault.store.people import GroupView, RoleScope, UserView
 __all__ = ["REQUEST_TYPES"]
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-SERVICE_NAME = re.compile(r"^\S+$")
+# A service user's address is ``<name>@org-<id>.service.invalid``: its name may hold
+# neither spaces nor "@", or the address would not be one that requests can name.
+SERVICE_NAME = re.compile(r"^[^\s@]+$")
+SERVICE_DOMAIN = ".service.invalid"
 
 
 def _email(value: str) -> str:
@@ -92,15 +96,17 @@ def _group(call: Call, name: str) -> GroupView:
 
 def _keep_an_administrator(call: Call) -> None:
     if people.count_admins(call.db, RoleScope(org_id=call.org.id)) == 0:
-        raise LastAdministrator(
-            "The change would leave the organization without an administrator"
-        )
+        raise LastAdministrator("The change would leave the organization without an administrator")
 
 
-def _log(call: Call, change_class: str, aspect: str, before: Any = None,
-         after: Any = None) -> None:
-    record_change(call.db, call.now, call.caller, call.scope,
-                  Change(change_class, aspect, before=before, after=after))
+def _log(call: Call, change_class: str, aspect: str, before: Any = None, after: Any = None) -> None:
+    record_change(
+        call.db,
+        call.now,
+        call.caller,
+        call.scope,
+        Change(change_class, aspect, before=before, after=after),
+    )
 
 
 # --- users -----------------------------------------------------------------------------
@@ -120,9 +126,12 @@ def _invite(call: Call, email: str, name: str) -> bool:
     """Make ``email`` a member, creating the person if needed; False if already one."""
     user = people.find_user(call.db, email)
     if user is None:
+        if email.lower().endswith(SERVICE_DOMAIN):
+            # reserved for service users: a person there would take a name from them
+            raise InvalidParameter("email", "addresses at service.invalid are reserved")
         user, _ = people.create_user(call.db, email, name, call.now, with_key=False)
     elif user.is_service:
-        raise InvalidParameter("email", "belongs to a service user")
+        raise InvalidParameter("addedUser.email", "belongs to a service user")
     if not people.add_member(call.db, call.org.id, user.id, call.now, call.caller.email):
         return False
     _log(call, "USER", "ADDED", after={"email": user.email, "name": user.name})
@@ -176,7 +185,7 @@ class ServiceUserSpec(Params):
     @classmethod
     def _no_spaces(cls, value: str) -> str:
         if not SERVICE_NAME.match(value):
-            raise ValueError("service user names may not contain spaces")
+            raise ValueError("service user names may not contain spaces or '@'")
         return value
 
 
@@ -188,7 +197,7 @@ def create_service_user(call: Call, params: CreateServiceUser) -> Result:
     """A service user of this organization; its key is in the answer, shown once."""
     # Service users have no mailbox; a reserved-domain address keeps e-mails unique
     # server-wide while naming the organization it belongs to.
-    email = f"{params.added_user.name}@org-{call.org.id}.service.invalid"
+    email = f"{params.added_user.name}@org-{call.org.id}{SERVICE_DOMAIN}"
     if people.find_user(call.db, email) is not None:
         raise AlreadyMember(f"A service user named {params.added_user.name!r} already exists")
     user, key = people.create_user(
@@ -279,8 +288,9 @@ def add_users_to_groups(call: Call, params: AddUsersToGroups) -> Result:
             user = _member(call, user_ref.email)
             if people.add_group_member(call.db, group.id, user.id):
                 added += 1
-                _log(call, "GROUP_MEMBER", "ADDED", after={"group": group.name,
-                                                            "email": user.email})
+                _log(
+                    call, "GROUP_MEMBER", "ADDED", after={"group": group.name, "email": user.email}
+                )
     return {"message": f"Successfully added {added} user(s) to groups"}
 
 
@@ -294,7 +304,7 @@ def remove_user_from_group(call: Call, params: RemoveUserFromGroup) -> Result:
     group = _group(call, params.group.name)
     user = _member(call, params.user.email)
     if not people.remove_group_member(call.db, group.id, user.id):
-        raise UserNotInOrganization(f"User {user.email!r} is not in group {group.name!r}")
+        raise NotFound(f"User {user.email!r} is not in group {group.name!r}")
     _keep_an_administrator(call)
     _log(call, "GROUP_MEMBER", "REMOVED", before={"group": group.name, "email": user.email})
     return {"message": f"Successfully removed user {user.email} from group {group.name}"}
@@ -334,7 +344,9 @@ def _assignments_json(call: Call, where: RoleScope) -> Result:
 
 
 def _set_roles(
-    call: Call, where: RoleScope, params: OrganizationAssignments | ProductAssignments,
+    call: Call,
+    where: RoleScope,
+    params: OrganizationAssignments | ProductAssignments,
     known_roles: dict[str, Access | None],
 ) -> list[str]:
     given = params.model_dump(by_alias=True, exclude_none=True)
@@ -342,9 +354,9 @@ def _set_roles(
         raise MissingParameter("one of the roles " + ", ".join(known_roles))
     before = people.assignments(call.db, where)
     for role in given:
-        members: RoleMembers = getattr(params, next(
-            name for name, f in type(params).model_fields.items() if f.alias == role
-        ))
+        members: RoleMembers = getattr(
+            params, next(name for name, f in type(params).model_fields.items() if f.alias == role)
+        )
         users = [_member(call, u.email) for u in members.user_assignments or []]
         groups = [_group(call, g.name) for g in members.group_assignments or []]
         people.replace_role(call.db, where, role, [u.id for u in users], [g.id for g in groups])
@@ -357,8 +369,11 @@ def _set_roles(
                 "users": [u.email for u in before.user_roles.get(role, [])],
                 "groups": [g.name for g in before.group_roles.get(role, [])],
             },
-            after={"role": role, "users": [u.email for u in users],
-                   "groups": [g.name for g in groups]},
+            after={
+                "role": role,
+                "users": [u.email for u in users],
+                "groups": [g.name for g in groups],
+            },
         )
     return list(given)
 
@@ -372,8 +387,7 @@ def set_organization_assignments(call: Call, params: OrganizationAssignments) ->
     """Replace the members of each organization role given."""
     roles = _set_roles(call, RoleScope(org_id=call.org.id), params, ORG_ROLES)
     _keep_an_administrator(call)
-    return {"message": "The following organization assignments have been set: "
-                       + ", ".join(roles)}
+    return {"message": "The following organization assignments have been set: " + ", ".join(roles)}
 
 
 def get_product_assignments(call: Call, params: NoParams) -> Result:
@@ -387,9 +401,18 @@ def set_product_assignments(call: Call, params: ProductAssignments) -> Result:
     return {"message": "The following product assignments have been set: " + ", ".join(roles)}
 
 
-def _admin(name: str, level: Level, params: type[Any], handler: Any, *,
-           writes: bool = False) -> RequestType[Any]:
-    return RequestType(name, level, params, handler, access=Access.ADMIN, writes=writes)
+def _admin(
+    name: str,
+    level: Level,
+    params: type[Any],
+    handler: Any,
+    *,
+    writes: bool = False,
+    supported: bool = True,
+) -> RequestType[Any]:
+    return RequestType(
+        name, level, params, handler, access=Access.ADMIN, writes=writes, supported=supported
+    )
 
 
 REQUEST_TYPES = in_category(
@@ -398,28 +421,49 @@ REQUEST_TYPES = in_category(
         _admin("getAllUsers", Level.ORG, NoParams, get_all_users),
         _admin("createUser", Level.ORG, CreateUser, create_user, writes=True),
         _admin("inviteUsers", Level.ORG, InviteUsers, invite_users, writes=True),
-        _admin("removeUserFromOrganization", Level.ORG, RemoveUser,
-               remove_user_from_organization, writes=True),
-        _admin("createServiceUser", Level.ORG, CreateServiceUser, create_service_user,
-               writes=True),
-        _admin("regenerateUserKey", Level.ORG, RegenerateUserKey, regenerate_user_key,
-               writes=True),
-        _admin("getOrganizationServiceUsers", Level.ORG, NoParams,
-               get_organization_service_users),
+        _admin(
+            "removeUserFromOrganization",
+            Level.ORG,
+            RemoveUser,
+            remove_user_from_organization,
+            writes=True,
+        ),
+        _admin("createServiceUser", Level.ORG, CreateServiceUser, create_service_user, writes=True),
+        _admin("regenerateUserKey", Level.ORG, RegenerateUserKey, regenerate_user_key, writes=True),
+        _admin("getOrganizationServiceUsers", Level.ORG, NoParams, get_organization_service_users),
         _admin("getProductServiceUsers", Level.PRODUCT, NoParams, get_product_service_users),
-        _admin("inviteUserToWebAdvisor", Level.ORG, WebAdvisorInvite,
-               invite_user_to_web_advisor),
+        _admin(
+            "inviteUserToWebAdvisor",
+            Level.ORG,
+            WebAdvisorInvite,
+            invite_user_to_web_advisor,
+            supported=False,
+        ),
         _admin("getAllGroups", Level.ORG, NoParams, get_all_groups),
         _admin("createGroup", Level.ORG, CreateGroup, create_group, writes=True),
-        _admin("addUsersToGroups", Level.ORG, AddUsersToGroups, add_users_to_groups,
-               writes=True),
-        _admin("removeUserFromGroup", Level.ORG, RemoveUserFromGroup, remove_user_from_group,
-               writes=True),
+        _admin("addUsersToGroups", Level.ORG, AddUsersToGroups, add_users_to_groups, writes=True),
+        _admin(
+            "removeUserFromGroup",
+            Level.ORG,
+            RemoveUserFromGroup,
+            remove_user_from_group,
+            writes=True,
+        ),
         _admin("getOrganizationAssignments", Level.ORG, NoParams, get_organization_assignments),
-        _admin("setOrganizationAssignments", Level.ORG, OrganizationAssignments,
-               set_organization_assignments, writes=True),
+        _admin(
+            "setOrganizationAssignments",
+            Level.ORG,
+            OrganizationAssignments,
+            set_organization_assignments,
+            writes=True,
+        ),
         _admin("getProductAssignments", Level.PRODUCT, NoParams, get_product_assignments),
-        _admin("setProductAssignments", Level.PRODUCT, ProductAssignments,
-               set_product_assignments, writes=True),
+        _admin(
+            "setProductAssignments",
+            Level.PRODUCT,
+            ProductAssignments,
+            set_product_assignments,
+            writes=True,
+        ),
     ],
 )
