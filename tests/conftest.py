@@ -117,8 +117,9 @@ def database(config: Config) -> Iterator[Database]:
 
 @pytest.fixture
 def app_client(config: Config, database: Database) -> Iterator[TestClient]:
-    """The application behind an in-process HTTP client."""
-    app = create_app(config, database, migrate=False)
+    """The application behind an in-process HTTP client; background jobs run inline,
+    inside the request that queued them, so tests see their outcome at once."""
+    app = create_app(config, database, migrate=False, inline_jobs=True)
     with TestClient(app) as client:
         yield client
 

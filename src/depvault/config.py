@@ -70,6 +70,18 @@ class Config:
         "limit). A larger body is refused before it is read whole.",
         200 * MIB,
     )
+    max_expanded_bytes: int = _setting(
+        "DEPVAULT_MAX_EXPANDED_BYTES",
+        "Largest size compressed input (the agent's gzip `diff`, a gzip'd SBOM) may expand "
+        "to, in bytes; checked while expanding, so a decompression bomb never fills memory.",
+        1024 * MIB,
+    )
+    workers: int = _setting(
+        "DEPVAULT_WORKERS",
+        "Worker threads of the embedded server that write inventories and run analyses. "
+        "Updates of one project never run at once, whatever this number.",
+        2,
+    )
     db_pool_size: int = _setting(
         "DEPVAULT_DB_POOL_SIZE",
         "Connections kept open to PostgreSQL per server process (ignored for SQLite).",

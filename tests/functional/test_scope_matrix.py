@@ -189,6 +189,20 @@ def _reattached(w: World) -> dict[str, Any]:
     return params
 
 
+SMALL_SBOM = {
+    "bomFormat": "CycloneDX",
+    "specVersion": "1.4",
+    "version": 1,
+    "components": [
+        {
+            "type": "library",
+            "name": "left-pad",
+            "version": "1.3.0",
+            "purl": "pkg:npm/left-pad@1.3.0",
+        }
+    ],
+}
+
 SAMPLES: dict[str, Sample] = {
     "createGlobalOrg": lambda w: {
         "name": w.unique("G"),
@@ -234,6 +248,12 @@ SAMPLES: dict[str, Sample] = {
     "getOrganizationProjectTags": _org,
     "getProductProjectTags": _product,
     "getProjectTags": _project,
+    "importProjectSbom": lambda w: {**_project(w), "sbom": SMALL_SBOM},
+    "getRequestState": lambda w: {**_org(w), "requestToken": "unknown-token"},
+    "getProjectInventory": _project,
+    "getProjectHierarchy": _project,
+    "getProjectState": _project,
+    "getProjectLastModification": _project,
     "getAllUsers": _org,
     "createUser": lambda w: {
         **_org(w),

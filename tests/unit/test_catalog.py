@@ -173,6 +173,8 @@ def test_supported_requests_lists_the_table(registry, version):
         now=datetime.now(UTC),
         request_type="getSupportedRequests",
         registry=registry,
+        config=None,  # type: ignore[arg-type]
+        jobs=None,  # type: ignore[arg-type]
     )
     listed = set(request_type.handler(call, NoParams())["supportedRequests"])
     offered = {rt.name for rt in registry if version in rt.versions}

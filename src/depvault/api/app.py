@@ -8,9 +8,10 @@ client as a stack trace.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -22,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from depvault.api.agent import agent_endpoint
 from depvault.api.body import parse_json_object, read_capped
 from depvault.api.charset import DEFAULT_CHARSET, encode_json_text, negotiate_charset
 from depvault.api.dispatch import Dispatcher
@@ -30,6 +32,9 @@ from depvault.api.registry import Registry, build_registry
 from depvault.api.request_types import ApiVersion, BinaryResult, Result
 from depvault.config import Config
 from depvault.errors import DepvaultError, MethodNotAllowed
+from depvault.ingest.licensing import license_facts
+from depvault.jobs.runner import InlineRunner, LocalWorkerPool, Runner
+from depvault.jobs.updates import UpdateWorker
 from depvault.store.db import Database, create_database
 from depvault.store.migrate import upgrade
 
@@ -150,13 +155,20 @@ def create_app(
     registry: Registry | None = None,
     *,
     migrate: bool = True,
+    inline_jobs: bool = False,
 ) -> Starlette:
-    """Build the application; the database is migrated to the newest schema first."""
+    """Build the application; the database is migrated to the newest schema first.
+
+    Background work runs in ``config.workers`` local threads started with the
+    application, or, with ``inline_jobs`` (tests), inside the request that queued it.
+    """
     database = database or create_database(config)
     if migrate:
         upgrade(database)
     registry = registry or build_registry()
-    dispatcher = Dispatcher(database, registry)
+    worker = UpdateWorker(database, license_facts)
+    jobs: Runner = InlineRunner(worker) if inline_jobs else LocalWorkerPool(worker, config.workers)
+    dispatcher = Dispatcher(database, registry, config, jobs)
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     routes = [
         Route(
@@ -167,10 +179,24 @@ def create_app(
         for version in ApiVersion
     ]
     routes.append(Route("/health", health_endpoint(database), methods=["GET"]))
+    routes.append(
+        Route("/agent", agent_endpoint(dispatcher, config.max_body_bytes), methods=["POST"])
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await run_in_threadpool(jobs.start)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(jobs.stop)
+
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
+        lifespan=lifespan,
     )
+    app.state.jobs = jobs
     app.state.database = database
     app.state.registry = registry
     app.state.config = config

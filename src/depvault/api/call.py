@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,8 @@ from depvault.domain.scope import Caller, Ref, Scope
 
 if TYPE_CHECKING:
     from depvault.api.registry import Registry
+    from depvault.config import Config
+    from depvault.jobs.runner import Runner
 
 __all__ = ["Call"]
 
@@ -36,7 +39,10 @@ class Call:
     now: datetime
     request_type: str
     registry: Registry
+    config: Config
+    jobs: Runner
     visible_product_ids: frozenset[int] | None = None
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def org(self) -> Ref:

@@ -24,6 +24,7 @@ from depvault.api.call import Call
 from depvault.api.registry import Registry
 from depvault.api.request_types import SCOPE_TOKEN_FIELDS, ApiVersion, RequestType, Result
 from depvault.api.validation import check_forbidden_characters, parse_params
+from depvault.config import Config
 from depvault.domain.access import Level
 from depvault.domain.scope import Caller, Scope
 from depvault.domain.timefmt import utcnow
@@ -37,6 +38,7 @@ from depvault.errors import (
     UnknownRequestType,
     UnknownToken,
 )
+from depvault.jobs.runner import Runner
 from depvault.store.db import Database
 from depvault.store.identity import caller_by_key
 from depvault.store.scopes import resolve_token
@@ -59,13 +61,16 @@ class Dispatcher:
 
     database: Database
     registry: Registry
+    config: Config
+    jobs: Runner
 
     def dispatch(self, version: ApiVersion, body: dict[str, Any]) -> Result:
         """Answer one call; raises a :class:`DepvaultError` for every refusal."""
         request_type = self._request_type(version, body)
         check_forbidden_characters(body, request_type.payload_fields)
         user_key = _required_string(body, "userKey")
-        scope_field = request_type.scope_token
+        scope_level = _present_level(request_type, body)
+        scope_field = SCOPE_TOKEN_FIELDS.get(scope_level)
         scope_token = _required_string(body, scope_field) if scope_field else None
         params = parse_params(request_type.params, body)
         try:
@@ -73,9 +78,12 @@ class Dispatcher:
                 caller = caller_by_key(db, user_key)
                 if caller is None:
                     raise InvalidUserKey()
-                scope = self._scope(db, request_type, body, scope_token)
+                scope = self._scope(db, request_type, scope_level, body, scope_token)
                 call = self._admit(db, request_type, version, caller, scope)
-                return request_type.handler(call, params)
+                result = request_type.handler(call, params)
+            for hook in call.after_commit:
+                hook()
+            return result
         except IntegrityError:
             raise ConcurrentChange(
                 "The request conflicts with a concurrent change of the same data; retry it"
@@ -96,24 +104,25 @@ class Dispatcher:
         self,
         db: Session,
         request_type: RequestType[Any],
+        scope_level: Level,
         body: dict[str, Any],
         scope_token: str | None,
     ) -> Scope:
         if scope_token is None:
             return Scope(Level.NONE)
-        assert request_type.scope_token is not None
-        scope = resolve_token(db, request_type.level, scope_token)
+        scope_field = SCOPE_TOKEN_FIELDS[scope_level]
+        scope = resolve_token(db, scope_level, scope_token)
         if scope is None:
-            raise UnknownToken(request_type.scope_token)
+            raise UnknownToken(scope_field)
         for field, level in _LEVEL_OF_TOKEN.items():
-            if field == request_type.scope_token or field in request_type.token_params:
+            if field == scope_field or field in request_type.token_params:
                 continue
             value = body.get(field)
             if value is None or value == "":
                 continue
             if not isinstance(value, str):
                 raise InvalidParameter(field, "must be a string")
-            _check_belongs(db, scope, request_type.level, field, level, value)
+            _check_belongs(db, scope, scope_level, field, level, value)
         return scope
 
     def _admit(
@@ -133,6 +142,8 @@ class Dispatcher:
                 now=utcnow(),
                 request_type=request_type.name,
                 registry=self.registry,
+                config=self.config,
+                jobs=self.jobs,
                 visible_product_ids=visible,
             )
 
@@ -169,6 +180,17 @@ def _check_belongs(
     inner = narrower.ref(scope_level)
     if own is None or inner is None or own.id != inner.id:
         raise TokenMismatch(field, noun(scope_level))
+
+
+def _present_level(request_type: RequestType[Any], body: dict[str, Any]) -> Level:
+    """The scope level a call names: the request's own, or one of its alternatives
+    (``importProjectSbom`` takes a projectToken, or a productToken and a project name)
+    when only that one's token is present."""
+    for level in request_type.alternative_levels:
+        own = body.get(request_type.scope_token or "")
+        if (own is None or own == "") and body.get(SCOPE_TOKEN_FIELDS[level]) not in (None, ""):
+            return level
+    return request_type.level
 
 
 def _required_string(body: dict[str, Any], field: str) -> str:

@@ -10,12 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from depvault.api.handlers import introspection, organizations, products_projects, users
+from depvault.api.handlers import (
+    introspection,
+    inventory,
+    organizations,
+    products_projects,
+    users,
+)
 from depvault.api.request_types import RequestType
 
 __all__ = ["CATEGORY_MODULES", "Registry", "build_registry"]
 
-CATEGORY_MODULES = (organizations, products_projects, users, introspection)
+CATEGORY_MODULES = (organizations, products_projects, inventory, users, introspection)
 
 
 class Registry:

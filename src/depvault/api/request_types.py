@@ -101,7 +101,8 @@ Handler = Callable[["Call", P], Result]
 class RequestType(Generic[P]):
     """One entry of the request table.
 
-    - ``level``: the scope the request acts on; its token field is required.
+    - ``level``: the scope the request acts on; its token field is required, unless
+      the token of one of ``alternative_levels`` is given instead.
     - ``access``: what the caller's roles must grant at that scope.
     - ``writes``: the request changes data (a write transaction, a change-log entry).
     - ``product_roles_may_call_org``: an organization request that product roles may
@@ -120,6 +121,7 @@ class RequestType(Generic[P]):
     params: type[P]
     handler: Handler[P]
     access: Access = Access.READ
+    alternative_levels: tuple[Level, ...] = ()
     writes: bool = False
     product_roles_may_call_org: bool = False
     site_admin_only: bool = False

@@ -16,12 +16,14 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -279,3 +281,163 @@ class ChangeLogEntry(Base):
     user_email: Mapped[str | None] = mapped_column(String(320))
     before: Mapped[Any] = mapped_column(JSON, nullable=False)
     after: Mapped[Any] = mapped_column(JSON, nullable=False)
+
+
+# --- inventories -----------------------------------------------------------------------
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Library(Base):
+    """One catalog entry per library identity (``domain.identity``), shared by every
+    organization; ``id`` is the protocol's ``keyId``, ``key_uuid`` its ``keyUuid``."""
+
+    __tablename__ = "libraries"
+    __table_args__ = (Index("ix_libraries_ecosystem_name", "ecosystem", "name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(2048), unique=True, nullable=False)
+    key_uuid: Mapped[str] = mapped_column(String(36), unique=True, nullable=False)
+    ecosystem: Mapped[str] = mapped_column(String(40), nullable=False)
+    name: Mapped[str] = mapped_column(String(512), nullable=False)
+    group_id: Mapped[str | None] = mapped_column(String(512))
+    version: Mapped[str | None] = mapped_column(String(255))
+    classifier: Mapped[str | None] = mapped_column(String(255))
+    packaging: Mapped[str | None] = mapped_column(String(64))
+    purl: Mapped[str | None] = mapped_column(String(2048))
+    library_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    filename: Mapped[str] = mapped_column(String(1024), nullable=False)
+    sha1: Mapped[str | None] = mapped_column(String(40), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    license_expression: Mapped[str | None] = mapped_column(Text)
+    copyright: Mapped[str | None] = mapped_column(Text)
+    references: Mapped[Any] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[datetime] = _created()
+
+
+class LibraryLicense(Base):
+    """A license of a library, as a normalised SPDX id (or ``LicenseRef-…``)."""
+
+    __tablename__ = "library_licenses"
+
+    library_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("libraries.id", ondelete="CASCADE"), primary_key=True
+    )
+    license_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    name: Mapped[str] = mapped_column(String(512), nullable=False)
+
+
+class ProjectLibrary(Base):
+    """A library in a project's inventory: direct or transitive, its scope and its
+    depth (1 = direct; the shortest path from the project)."""
+
+    __tablename__ = "project_libraries"
+    __table_args__ = (Index("ix_project_libraries_library", "library_id"),)
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    library_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("libraries.id", ondelete="CASCADE"), primary_key=True
+    )
+    direct: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    depth: Mapped[int] = mapped_column(Integer, nullable=False)
+    scope: Mapped[str | None] = mapped_column(String(40))
+
+
+class ProjectDependency(Base):
+    """An edge of a project's dependency graph: ``parent`` depends on ``child``."""
+
+    __tablename__ = "project_dependencies"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    parent_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("libraries.id", ondelete="CASCADE"), primary_key=True
+    )
+    child_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("libraries.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class LibraryLocation(Base):
+    """Where a library was found in a project: a path and/or a dependency file."""
+
+    __tablename__ = "library_locations"
+    __table_args__ = (Index("ix_library_locations_project_library", "project_id", "library_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    library_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("libraries.id", ondelete="CASCADE"), nullable=False
+    )
+    path: Mapped[str | None] = mapped_column(String(4096))
+    dependency_file: Mapped[str | None] = mapped_column(String(4096))
+
+
+class SourceFileRow(Base):
+    """A source file of a project attributed to a library."""
+
+    __tablename__ = "source_files"
+    __table_args__ = (Index("ix_source_files_project_library", "project_id", "library_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    library_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("libraries.id", ondelete="CASCADE"), nullable=False
+    )
+    sha1: Mapped[str] = mapped_column(String(40), nullable=False)
+    name: Mapped[str] = mapped_column(String(1024), nullable=False)
+    path: Mapped[str | None] = mapped_column(String(4096))
+
+
+class UpdateRequest(Base):
+    """One inventory update (agent UPDATE or SBOM import), known to clients by its
+    ``request_token``; its per-project work is in :class:`UpdateItem`."""
+
+    __tablename__ = "update_requests"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    request_token: Mapped[str] = mapped_column(String(TOKEN_LENGTH), unique=True, nullable=False)
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    channel: Mapped[str] = mapped_column(String(20), nullable=False)
+    update_type: Mapped[str] = mapped_column(String(20), nullable=False)
+    user_email: Mapped[str | None] = mapped_column(String(320))
+    agent: Mapped[str | None] = mapped_column(String(255))
+    agent_version: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = _created()
+
+
+class UpdateItem(Base):
+    """The update of one project by one request: its state and, until processed, its
+    normalized inventory (gzip-compressed JSON). Two items of one project never run at
+    once; a queued item superseded by a newer full update is SKIPPED."""
+
+    __tablename__ = "update_items"
+    __table_args__ = (
+        Index("ix_update_items_state_id", "state", "id"),
+        Index("ix_update_items_project_state", "project_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("update_requests.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    state: Mapped[str] = mapped_column(String(20), nullable=False)
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[bytes | None] = mapped_column(LargeBinary)
+    components: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    queued_at: Mapped[datetime] = mapped_column(DateTime(), nullable=False)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime())
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime())

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from depvault.domain.licenses import license_info
 from depvault.domain.timefmt import format_vitals_time
 from depvault.store.hierarchy import ProductVitals, ProjectVitals, TagSet
+from depvault.store.inventory_reads import LibraryRow
 from depvault.store.people import GroupView, UserView
 
 __all__ = [
     "group_json",
+    "library_json",
+    "license_json",
     "product_vitals_json",
     "project_vitals_json",
     "tag_set_json",
@@ -69,4 +73,60 @@ def group_json(group: GroupView, *, with_users: bool = True) -> dict[str, Any]:
     item["description"] = group.description or ""
     if with_users:
         item["users"] = [user_json(u) for u in group.users]
+    return item
+
+
+def license_json(license_id: str, name: str) -> dict[str, Any]:
+    """A library's license (catalog §4 License object) with its risk profile."""
+    info = license_info(license_id)
+    profile = info.profile
+    return {
+        "name": name or info.name,
+        "spdxName": license_id,
+        "url": info.url,
+        "profileInfo": {
+            "copyrightRiskScore": profile.copyright_risk_score,
+            "patentRiskScore": profile.patent_risk_score,
+            "copyleft": profile.copyleft,
+            "linking": profile.linking,
+            "royaltyFree": profile.royalty_free,
+        },
+        "references": [],
+    }
+
+
+def library_json(row: LibraryRow) -> dict[str, Any]:
+    """A library (catalog §4 Library object) as inventories show it."""
+    references = {
+        "url": row.references.get("homePage") or row.references.get("scmUrl") or "",
+        "homePage": row.references.get("homePage", ""),
+        "scmUrl": row.references.get("scmUrl", ""),
+        "issueUrl": row.references.get("issueUrl", ""),
+        "downloadLink": row.references.get("downloadUrl", ""),
+        "genericPackageIndex": row.references.get("pomUrl", ""),
+    }
+    coordinates = ":".join(p for p in (row.group_id, row.name, row.version) if p)
+    item: dict[str, Any] = {
+        "keyUuid": row.key_uuid,
+        "keyId": row.id,
+        "filename": row.filename,
+        "name": row.name,
+        "groupId": row.group_id or row.name,
+        "artifactId": row.name,
+        "version": row.version or "",
+        "sha1": row.sha1 or "",
+        "type": row.library_type,
+        "languages": row.library_type,
+        "coordinates": coordinates,
+        "purl": row.purl,
+        "description": row.description or "",
+        "references": references,
+        "licenses": [license_json(lid, name) for lid, name in row.licenses],
+        "directDependency": row.direct,
+        "matchType": "SHA1" if row.sha1 else "PACKAGE_URL",
+    }
+    if row.classifier:
+        item["classifier"] = row.classifier
+    if row.scope:
+        item["scope"] = row.scope
     return item

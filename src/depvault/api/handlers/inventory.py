@@ -1,0 +1,215 @@
+"""Inventory requests: importing an SBOM into a project, following an update's state,
+and reading a project's inventory back (catalog §6.7 and the ``importProjectSbom``
+extension)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import orjson
+from pydantic import Field
+
+from depvault.api.call import Call
+from depvault.api.handlers.shapes import library_json, project_vitals_json
+from depvault.api.intake import project_in_product
+from depvault.api.request_types import (
+    ApiVersion,
+    Category,
+    NoParams,
+    Params,
+    RequestType,
+    Result,
+    in_category,
+)
+from depvault.domain.access import Access, Level
+from depvault.domain.timefmt import format_timestamp
+from depvault.domain.updates import request_state
+from depvault.errors import InvalidParameter, MissingParameter
+from depvault.ingest.sbom import read_sbom
+from depvault.jobs.updates import ProjectUpdate, enqueue, item_states, project_updates
+from depvault.store import hierarchy, inventory_reads
+from depvault.store.hierarchy import ProjectFilter
+from depvault.store.inventory import UpdateType
+
+__all__ = ["HIERARCHY_NODE_BUDGET", "REQUEST_TYPES"]
+
+HIERARCHY_NODE_BUDGET = 200_000
+
+
+class ImportProjectSbom(Params):
+    sbom: dict[str, Any] | str
+    project_name: str | None = Field(default=None, min_length=1, max_length=255)
+    update_type: UpdateType = UpdateType.OVERRIDE
+
+
+def _document(sbom: dict[str, Any] | str) -> bytes:
+    if isinstance(sbom, dict):
+        return orjson.dumps(sbom)
+    try:
+        return base64.b64decode(sbom.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidParameter(
+            "sbom", "a JSON document is sent as an object, any other syntax as base64"
+        ) from None
+
+
+def import_project_sbom(call: Call, params: ImportProjectSbom) -> Result:
+    """Queue the import of a CycloneDX or SPDX document into a project (created by name
+    in the product when missing); the answer's requestToken follows it."""
+    if params.update_type is UpdateType.SOFT_RUN:
+        raise InvalidParameter("updateType", "expected OVERRIDE, APPEND or REMOVE")
+    inventory = read_sbom(_document(params.sbom), call.config.max_expanded_bytes)
+    org_scope = call.scope
+    if call.scope.level is Level.PROJECT:
+        target_project, created = call.project, False
+    else:
+        if params.project_name is None:
+            raise MissingParameter("projectName")
+        target = project_in_product(
+            call.db,
+            call.caller,
+            org_scope,
+            call.product,
+            params.project_name,
+            None,
+            call.now,
+            call.request_type,
+        )
+        target_project, created = target.project, target.created
+    token = enqueue(
+        call.db,
+        org_id=call.org.id,
+        channel="SBOM",
+        update_type=params.update_type,
+        updates=[ProjectUpdate(target_project.id, inventory)],
+        user_email=call.caller.email,
+        agent="depvault-sbom-import",
+        agent_version=inventory.source_format,
+    )
+    call.after_commit.append(call.jobs.notify)
+    verb = "created and queued" if created else "queued"
+    return {
+        "requestToken": token,
+        "projectToken": target_project.token,
+        "message": f"SBOM ({inventory.source_format}, {len(inventory.components)} components) "
+        f"{verb} for project {target_project.name}",
+    }
+
+
+class RequestStateParams(Params):
+    request_token: str = Field(min_length=1)
+
+
+def get_request_state(call: Call, params: RequestStateParams) -> Result:
+    """The state of an update: UNKNOWN, IN_PROGRESS, UPDATED, FINISHED, FAILED or
+    SKIPPED (v1.3 and later)."""
+    states = item_states(call.db, call.org.id, params.request_token, call.visible_product_ids)
+    skipped_known = call.version is not ApiVersion.V1_2
+    return {"requestState": request_state(states, skipped_known=skipped_known)}
+
+
+class InventoryParams(Params):
+    include_in_house_data: bool = True
+
+
+def get_project_inventory(call: Call, params: InventoryParams) -> Result:
+    """The project's vitals and its libraries, direct and transitive."""
+    vitals = hierarchy.list_projects(call.db, ProjectFilter(project_id=call.project.id))[0]
+    rows = inventory_reads.project_libraries(call.db, call.project.id)
+    return {
+        "projectVitals": project_vitals_json(vitals),
+        "libraries": [library_json(r) for r in rows],
+    }
+
+
+def get_project_hierarchy(call: Call, params: InventoryParams) -> Result:
+    """The project's dependency tree: direct libraries with nested ``dependencies``.
+
+    A library reached along several paths appears under each parent, as in the tree the
+    agent sent; a cycle stops where it closes. Past :data:`HIERARCHY_NODE_BUDGET` nodes
+    (a pathological graph) libraries are listed without their dependencies.
+    """
+    rows = inventory_reads.project_libraries(call.db, call.project.id)
+    graph = inventory_reads.project_graph(call.db, call.project.id)
+    shapes = {r.id: library_json(r) for r in rows}
+    budget = [HIERARCHY_NODE_BUDGET]
+
+    def expand(library_id: int, path: frozenset[int]) -> dict[str, Any]:
+        budget[0] -= 1
+        node = dict(shapes[library_id])
+        children = [c for c in graph.get(library_id, ()) if c not in path and c in shapes]
+        node["dependencies"] = [expand(c, path | {c}) for c in children] if budget[0] > 0 else []
+        return node
+
+    roots = [r.id for r in rows if r.direct]
+    return {"libraries": [expand(r, frozenset({r})) for r in roots]}
+
+
+def get_project_state(call: Call, params: NoParams) -> Result:
+    """What the project's last update is doing."""
+    updates = project_updates(call.db, call.project.id, limit=1)
+    if not updates:
+        return {"projectState": {"lastProcess": "SETUP", "inProgress": False, "date": None}}
+    last = updates[0]
+    return {
+        "projectState": {
+            "lastProcess": "UPDATE",
+            "inProgress": last.state in {"QUEUED", "IN_PROGRESS"},
+            "date": format_timestamp(last.changed_at),
+        }
+    }
+
+
+def get_project_last_modification(call: Call, params: NoParams) -> Result:
+    """The project's recent updates, newest first, with their request tokens."""
+    return {
+        "projectLastModifications": [
+            {
+                "projectId": call.project.id,
+                "projectName": call.project.name,
+                "modificationType": u.channel,
+                "state": u.state,
+                "lastModified": format_timestamp(u.changed_at),
+                "extraData": {"requestToken": u.request_token},
+            }
+            for u in project_updates(call.db, call.project.id, limit=20)
+        ]
+    }
+
+
+REQUEST_TYPES = in_category(
+    Category.PRODUCT_AND_PROJECT,
+    [
+        RequestType(
+            "importProjectSbom",
+            Level.PROJECT,
+            ImportProjectSbom,
+            import_project_sbom,
+            access=Access.INTEGRATE,
+            writes=True,
+            alternative_levels=(Level.PRODUCT,),
+            payload_fields=frozenset({"sbom"}),
+            extension=True,
+            summary="Import a CycloneDX (1.2-1.6, JSON or XML) or SPDX (2.2/2.3, JSON, YAML, "
+            "XML or tag-value) document into a project: projectToken, or productToken and "
+            "projectName (created when missing); sbom as a JSON object or base64 text; "
+            "updateType OVERRIDE (default), APPEND or REMOVE. Answers requestToken, "
+            "projectToken and message; follow the import with getRequestState.",
+        ),
+        RequestType(
+            "getRequestState",
+            Level.ORG,
+            RequestStateParams,
+            get_request_state,
+            product_roles_may_call_org=True,
+        ),
+        RequestType("getProjectInventory", Level.PROJECT, InventoryParams, get_project_inventory),
+        RequestType("getProjectHierarchy", Level.PROJECT, InventoryParams, get_project_hierarchy),
+        RequestType("getProjectState", Level.PROJECT, NoParams, get_project_state),
+        RequestType(
+            "getProjectLastModification", Level.PROJECT, NoParams, get_project_last_modification
+        ),
+    ],
+)

@@ -1,0 +1,229 @@
+"""Library identity: which catalog entry a component is.
+
+A library is one catalog entry per identity (DESIGN.md, Inventory model):
+
+1. the canonical purl, qualifiers included, when the document gives a parseable purl —
+   or when it gives ecosystem coordinates, from which the purl is built (a Maven
+   ``test-jar`` or a ``sources`` classifier is a different library from the ``jar``);
+2. else the SHA-1 of the file;
+3. else a ``pkg:generic`` purl of name and version, so that nothing is dropped.
+
+Canonical means: parsed and re-rendered by packageurl-python, the name normalised as
+its ecosystem does (PyPI per PEP 503, npm lower-case), the qualifiers that locate rather
+than identify a package (``repository_url``, ``download_url``, ``vcs_url``,
+``checksum``) and the Maven default ``type=jar`` removed. ``keyUuid`` is a UUIDv5 of
+the key, so the same library has the same ``keyUuid`` on every depvault server.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from packageurl import PackageURL
+
+from depvault.ingest.model import Component
+
+__all__ = ["LibraryIdentity", "identify", "library_type_of"]
+
+KEY_NAMESPACE = uuid.UUID("3b1f6f0e-8d2a-5c1e-9f57-6465707661ec")
+LOCATING_QUALIFIERS = frozenset({"repository_url", "download_url", "vcs_url", "checksum"})
+
+# purl type → the library "type" label Mend responses carry (catalog §4 shows "Java").
+LIBRARY_TYPES = {
+    "maven": "Java",
+    "npm": "javascript/Node.js",
+    "pypi": "Python",
+    "golang": "Go",
+    "composer": "PHP",
+    "cargo": "Rust",
+    "nuget": ".NET",
+    "gem": "Ruby",
+    "hex": "Elixir",
+    "pub": "Dart",
+    "cocoapods": "Objective-C",
+    "swift": "Swift",
+    "conan": "C/C++",
+    "deb": "Debian",
+    "rpm": "RPM",
+    "apk": "Alpine",
+    "docker": "Docker",
+    "github": "Source Library",
+    "generic": "Source Library",
+}
+
+# The agent's dependencyType (catalog §7) → purl type.
+AGENT_ECOSYSTEMS = {
+    "MAVEN": "maven",
+    "GRADLE": "maven",
+    "NPM": "npm",
+    "BOWER": "bower",
+    "GO": "golang",
+    "PYTHON": "pypi",
+    "RUBY": "gem",
+    "NUGET": "nuget",
+    "PHP": "composer",
+    "RPM": "rpm",
+    "DEBIAN": "deb",
+    "ALPINE": "apk",
+    "COCOAPODS": "cocoapods",
+    "HEX": "hex",
+    "R": "cran",
+    "CRATE": "cargo",
+    "CABAL": "hackage",
+    "PUB": "pub",
+    "CONDA": "conda",
+    "CONAN": "conan",
+    "DOCKER": "docker",
+    "SWIFT": "swift",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryIdentity:
+    """What makes a component one library, and the coordinates responses show."""
+
+    key: str
+    key_uuid: str
+    ecosystem: str
+    name: str
+    group_id: str | None
+    version: str | None
+    classifier: str | None
+    packaging: str | None
+    purl: str | None
+    library_type: str
+    filename: str
+    sha1: str | None
+
+
+def library_type_of(ecosystem: str) -> str:
+    """The Mend-style type label of a purl type."""
+    return LIBRARY_TYPES.get(ecosystem, "Source Library")
+
+
+def _normalise_name(ecosystem: str, name: str) -> str:
+    if ecosystem == "pypi":
+        return re.sub(r"[-_.]+", "-", name).lower()
+    if ecosystem == "npm":
+        return name.lower()
+    return name
+
+
+def _qualifiers(purl: PackageURL) -> dict[str, str]:
+    qualifiers = purl.qualifiers or {}
+    return dict(qualifiers) if isinstance(qualifiers, dict) else {}
+
+
+def _canonical(purl: PackageURL, version: str | None) -> PackageURL:
+    qualifiers = {
+        k: v for k, v in sorted(_qualifiers(purl).items()) if k not in LOCATING_QUALIFIERS and v
+    }
+    if purl.type == "maven" and qualifiers.get("type") == "jar":
+        del qualifiers["type"]
+    namespace = purl.namespace
+    if purl.type == "npm" and namespace:
+        namespace = namespace.lower()
+    return PackageURL(
+        type=purl.type,
+        namespace=namespace,
+        name=_normalise_name(purl.type, purl.name),
+        version=purl.version or version,
+        qualifiers=qualifiers or None,
+        subpath=purl.subpath,
+    )
+
+
+def _parse(purl: str | None) -> PackageURL | None:
+    if not purl:
+        return None
+    try:
+        return PackageURL.from_string(purl.strip())
+    except ValueError:
+        return None
+
+
+def _from_coordinates(component: Component) -> PackageURL | None:
+    ecosystem = component.ecosystem
+    if not ecosystem or not component.name:
+        return None
+    qualifiers: dict[str, str] = {}
+    if component.classifier:
+        qualifiers["classifier"] = component.classifier
+    if component.packaging:
+        qualifiers["type"] = component.packaging
+    try:
+        return PackageURL(
+            type=ecosystem,
+            namespace=component.group or None,
+            name=component.name,
+            version=component.version or None,
+            qualifiers=qualifiers or None,
+        )
+    except ValueError:
+        return None
+
+
+def _filename(purl: PackageURL, component: Component) -> str:
+    if component.filename:
+        return component.filename
+    version = f"-{purl.version}" if purl.version else ""
+    qualifiers = _qualifiers(purl)
+    if purl.type == "maven":
+        classifier = f"-{qualifiers['classifier']}" if qualifiers.get("classifier") else ""
+        extension = qualifiers.get("type", "jar")
+        extension = "jar" if extension == "test-jar" else extension
+        return f"{purl.name}{version}{classifier}.{extension}"
+    if purl.type == "npm":
+        return f"{purl.name}{version}.tgz"
+    return f"{purl.name}{version}"
+
+
+def identify(component: Component) -> LibraryIdentity:
+    """The library a component is (never fails: every component gets an identity)."""
+    sha1 = component.sha1
+    parsed = _parse(component.purl) or _from_coordinates(component)
+    if parsed is None and sha1:
+        key = f"sha1:{sha1}"
+        ecosystem = component.ecosystem or "generic"
+        filename = component.filename or component.name
+        return LibraryIdentity(
+            key=key,
+            key_uuid=str(uuid.uuid5(KEY_NAMESPACE, key)),
+            ecosystem=ecosystem,
+            name=component.name,
+            group_id=component.group,
+            version=component.version,
+            classifier=component.classifier,
+            packaging=component.packaging,
+            purl=None,
+            library_type=library_type_of(ecosystem),
+            filename=filename,
+            sha1=sha1,
+        )
+    if parsed is None:
+        parsed = PackageURL(
+            type="generic",
+            namespace=component.group or None,
+            name=component.name or "unnamed",
+            version=component.version or None,
+        )
+    purl = _canonical(parsed, component.version)
+    rendered = purl.to_string()
+    qualifiers = _qualifiers(purl)
+    key = f"purl:{rendered}"
+    return LibraryIdentity(
+        key=key,
+        key_uuid=str(uuid.uuid5(KEY_NAMESPACE, key)),
+        ecosystem=purl.type,
+        name=purl.name,
+        group_id=purl.namespace,
+        version=purl.version,
+        classifier=qualifiers.get("classifier"),
+        packaging=qualifiers.get("type") or ("jar" if purl.type == "maven" else None),
+        purl=rendered,
+        library_type=library_type_of(purl.type),
+        filename=_filename(purl, component),
+        sha1=sha1,
+    )

@@ -1,0 +1,93 @@
+"""Reading inventories back: a project's libraries with their licenses, and its graph."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from depvault.store.models import Library, LibraryLicense, ProjectDependency, ProjectLibrary
+
+__all__ = ["LibraryRow", "project_graph", "project_libraries"]
+
+
+@dataclass(frozen=True)
+class LibraryRow:
+    """A library of a project, with what responses show of it."""
+
+    id: int
+    key_uuid: str
+    name: str
+    group_id: str | None
+    version: str | None
+    classifier: str | None
+    packaging: str | None
+    purl: str | None
+    ecosystem: str
+    library_type: str
+    filename: str
+    sha1: str | None
+    description: str | None
+    license_expression: str | None
+    references: dict[str, Any]
+    licenses: tuple[tuple[str, str], ...]
+    direct: bool
+    depth: int
+    scope: str | None
+
+
+def project_libraries(db: Session, project_id: int) -> list[LibraryRow]:
+    """Every library of a project (two queries: libraries, then their licenses)."""
+    rows = db.execute(
+        select(Library, ProjectLibrary.direct, ProjectLibrary.depth, ProjectLibrary.scope)
+        .join(ProjectLibrary, ProjectLibrary.library_id == Library.id)
+        .where(ProjectLibrary.project_id == project_id)
+        .order_by(ProjectLibrary.depth, Library.name, Library.version)
+    ).all()
+    licenses: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for library_id, license_id, name in db.execute(
+        select(LibraryLicense.library_id, LibraryLicense.license_id, LibraryLicense.name)
+        .join(ProjectLibrary, ProjectLibrary.library_id == LibraryLicense.library_id)
+        .where(ProjectLibrary.project_id == project_id)
+        .order_by(LibraryLicense.license_id)
+    ):
+        licenses[library_id].append((license_id, name))
+    return [
+        LibraryRow(
+            id=lib.id,
+            key_uuid=lib.key_uuid,
+            name=lib.name,
+            group_id=lib.group_id,
+            version=lib.version,
+            classifier=lib.classifier,
+            packaging=lib.packaging,
+            purl=lib.purl,
+            ecosystem=lib.ecosystem,
+            library_type=lib.library_type,
+            filename=lib.filename,
+            sha1=lib.sha1,
+            description=lib.description,
+            license_expression=lib.license_expression,
+            references=dict(lib.references or {}),
+            licenses=tuple(licenses.get(lib.id, ())),
+            direct=direct,
+            depth=depth,
+            scope=scope,
+        )
+        for lib, direct, depth, scope in rows
+    ]
+
+
+def project_graph(db: Session, project_id: int) -> dict[int, list[int]]:
+    """The project's dependency edges: parent library id → child library ids."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for parent, child in db.execute(
+        select(ProjectDependency.parent_id, ProjectDependency.child_id).where(
+            ProjectDependency.project_id == project_id
+        )
+    ):
+        children[parent].append(child)
+    return dict(children)
