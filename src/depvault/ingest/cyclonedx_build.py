@@ -72,7 +72,9 @@ class CycloneDxFacts:
     ``components`` are flattened in document order (a nested component right after its
     parent); a component's ``ref`` is its bom-ref as written, ``""`` when it has none.
     ``parents[i]`` is the index of the component that nests component ``i``, if any.
-    ``dependencies`` are the ``(ref, dependsOn)`` entries as written.
+    ``dependencies`` are the ``(ref, dependsOn)`` entries as written. ``project_parts``
+    counts the components nested in ``metadata.component`` and ``services`` the services:
+    neither is imported.
     """
 
     version: str
@@ -82,11 +84,12 @@ class CycloneDxFacts:
     parents: list[int | None] = field(default_factory=list)
     dependencies: list[tuple[str, list[str]]] = field(default_factory=list)
     tools: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    project_parts: int = 0
+    services: int = 0
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {plural or noun + 's'}"
 
 
 def _examples(values: list[str]) -> str:
@@ -138,7 +141,13 @@ def build_inventory(facts: CycloneDxFacts) -> Inventory:
     """The inventory the facts describe: unique refs, nesting and ``dependencies`` as
     edges, the root's ``dependsOn`` as ``direct``; what cannot be placed is a warning."""
     components, known, warnings = _settle_refs(facts)
-    warnings[:0] = facts.warnings
+    if facts.project_parts:
+        warnings.append(
+            f"{_count(facts.project_parts, 'component')} nested in metadata.component not "
+            "imported: they are parts of the project itself"
+        )
+    if facts.services:
+        warnings.append(f"{_count(facts.services, 'service')} not imported: not components")
     # Nesting is an edge only where the graph says nothing of the parent: a dependencies
     # entry is the whole list of what its ref depends on, and writers also nest for layout
     # (cyclonedx-npm nests node_modules: 125 of juice-shop's 278 nestings are no dependency).
@@ -164,8 +173,8 @@ def build_inventory(facts: CycloneDxFacts) -> Inventory:
                 edges[ref, child] = None
     if unknown_parents:
         warnings.append(
-            f"{_count(len(unknown_parents), 'dependencies entry')} naming no component "
-            f"dropped ({_examples(unknown_parents)})"
+            f"{_count(len(unknown_parents), 'dependencies entry', 'dependencies entries')} "
+            f"naming no component dropped ({_examples(unknown_parents)})"
         )
     if unknown_children:
         warnings.append(

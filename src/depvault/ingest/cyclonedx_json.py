@@ -89,6 +89,7 @@ def _validator(version: SchemaVersion) -> jsonschema_rs.Validator:
 
 
 def _on_deep_stack(work: Callable[[], _T]) -> _T:
+    """``work()``, run on a thread with :data:`_VALIDATION_STACK` of stack."""
     results: list[_T] = []
     failures: list[BaseException] = []
 
@@ -117,7 +118,10 @@ def _path(parts: list[str | int]) -> str:
 
 
 def _shown(value: object) -> str:
-    text = orjson.dumps(value).decode() if not isinstance(value, str) else repr(value)
+    try:
+        text = repr(value) if isinstance(value, str) else orjson.dumps(value).decode()
+    except TypeError:  # what orjson cannot write back, such as an int past 64 bits
+        text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -217,11 +221,6 @@ def facts_from_json(document: dict[str, Any], version: str) -> CycloneDxFacts:
     facts.dependencies = [
         (entry["ref"], entry.get("dependsOn", [])) for entry in document.get("dependencies", ())
     ]
-    if root.get("components"):
-        facts.warnings.append(
-            f"metadata.component has {len(root['components'])} nested components; "
-            "they are parts of the project itself and were not imported"
-        )
-    if document.get("services"):
-        facts.warnings.append(f"{len(document['services'])} services were not imported")
+    facts.project_parts = len(root.get("components", ()))
+    facts.services = len(document.get("services", ()))
     return facts

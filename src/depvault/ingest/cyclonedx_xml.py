@@ -108,7 +108,7 @@ def _schema(version: str) -> _Schema:
     return cached[version]
 
 
-def _where(root: etree._Element, element: etree._Element | None, line: int | None) -> str:
+def _where(element: etree._Element | None, line: int | None) -> str:
     """``line N /bom/components/component[3]/name``: where an error is, for a person."""
     if element is None:
         return f"line {line}"
@@ -132,7 +132,7 @@ def validate_xml(root: etree._Element, version: str) -> None:
     document = f"CycloneDX {version} XML"
     if not schema.xsd.validate(root):
         error = schema.xsd.error_log[0]
-        where = _where(root, _located(root, error.path), error.line)
+        where = _where(_located(root, error.path), error.line)
         raise SbomSchemaError(document, where, re.sub(r"\{[^}]*\}", "", error.message))
     if schema.hash_value is not None:
         # xs:token: surrounding whitespace is collapsed away before the pattern applies.
@@ -141,7 +141,7 @@ def validate_xml(root: etree._Element, version: str) -> None:
             if schema.hash_value.fullmatch(value) is None:
                 shown = repr(value) if len(value) <= 140 else repr(value[:137] + "...")
                 problem = f"{shown} is not a hash value: 32, 40, 64, 96 or 128 hex digits"
-                raise SbomSchemaError(document, _where(root, element, None), problem)
+                raise SbomSchemaError(document, _where(element, None), problem)
 
 
 class _Names:
@@ -280,12 +280,7 @@ def facts_from_xml(root: etree._Element, version: str) -> CycloneDxFacts:
         refs = [str(child.get("ref")) for child in children]
         facts.dependencies.append((str(entry.get("ref")), refs))
         stack.extend(child for child in reversed(children) if len(child))
-    if meta_component is not None and meta_component.find(n.components) is not None:
-        facts.warnings.append(
-            "metadata.component has nested components; they are parts of the project itself "
-            "and were not imported"
-        )
-    services = root.find(n.services)
-    if services is not None and len(services):
-        facts.warnings.append(f"{len(services)} services were not imported")
+    if meta_component is not None:
+        facts.project_parts = len(meta_component.findall(f"{n.components}/{n.component}"))
+    facts.services = len(root.findall(f"{n.services}/{n.service}"))
     return facts

@@ -44,7 +44,7 @@ from spdx_tools.spdx.model.actor import ActorType
 from spdx_tools.spdx.model.document import Document
 from spdx_tools.spdx.model.relationship import RelationshipType
 
-from depvault.ingest.errors import SbomError
+from depvault.ingest.errors import SbomError, UnsupportedSbom
 from depvault.ingest.model import Component, Inventory
 from depvault.ingest.spdx_packages import component_from_dict, component_from_model
 from depvault.ingest.spdx_syntax import (
@@ -109,17 +109,21 @@ def sniff_spdx(data: bytes) -> str | None:
 def read_spdx(data: bytes, syntax: str | None = None) -> Inventory:
     """The inventory an SPDX 2.2 or 2.3 document states; ``syntax`` is one of
     :data:`SYNTAXES`, or None to sniff it. Raises :class:`SbomError` saying why when the
-    document cannot be read."""
+    document cannot be read: :class:`~depvault.ingest.errors.SbomSyntaxError` when it does
+    not parse, :class:`~depvault.ingest.errors.UnsupportedSbom` when it is not SPDX 2.2 or
+    2.3, :class:`~depvault.ingest.errors.UnsafeXml` for XML with a DOCTYPE."""
     if syntax is None:
         syntax = sniff_spdx(data)
         if syntax is None:
-            raise SbomError(
+            raise UnsupportedSbom(
                 "Not an SPDX document: expected JSON, YAML or XML with an spdxVersion, "
                 "or tag-value starting with SPDXVersion:"
             )
     reader = _READERS.get(syntax)
     if reader is None:
-        raise SbomError(f"Unknown SPDX syntax {syntax!r}: expected one of {', '.join(SYNTAXES)}")
+        raise UnsupportedSbom(
+            f"Unknown SPDX syntax {syntax!r}: expected one of {', '.join(SYNTAXES)}"
+        )
     facts = reader(data)
     return facts.inventory(f"SPDX {facts.version.removeprefix('SPDX-')} {_SYNTAX_NAMES[syntax]}")
 

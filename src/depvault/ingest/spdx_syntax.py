@@ -28,7 +28,7 @@ from spdx_tools.spdx.parser.jsonlikedict.json_like_dict_parser import JsonLikeDi
 from spdx_tools.spdx.parser.tagvalue.parser import Parser as TagValueParser
 from spdx_tools.spdx.parser.xml.xml_parser import LIST_LIKE_FIELDS
 
-from depvault.ingest.errors import SbomError
+from depvault.ingest.errors import SbomError, SbomSyntaxError, UnsafeXml, UnsupportedSbom
 
 __all__ = [
     "SUPPORTED_VERSIONS",
@@ -64,7 +64,7 @@ def load_json(data: bytes) -> object:
     try:
         return orjson.loads(data.removeprefix(_BOM))
     except orjson.JSONDecodeError as error:
-        raise SbomError(f"Malformed SPDX JSON: {error}") from error
+        raise SbomSyntaxError(f"Malformed SPDX JSON: {error}") from error
 
 
 # libyaml when present: 10,000 packages load in 8 s (plus 1 s for the event walk) where the
@@ -108,7 +108,7 @@ def load_yaml(data: bytes) -> object:
         finally:
             loader.dispose()
     except yaml.YAMLError as error:
-        raise SbomError(f"Malformed SPDX YAML: {error}") from error
+        raise SbomSyntaxError(f"Malformed SPDX YAML: {error}") from error
 
 
 def load_xml(data: bytes) -> dict[str, Any]:
@@ -117,7 +117,7 @@ def load_xml(data: bytes) -> dict[str, Any]:
     as lists). Refuses a DOCTYPE before parsing, and after, should the prolog hide one."""
     prolog = _XML_ELEMENT.search(data)
     if b"<!DOCTYPE" in data[: prolog.start() if prolog else len(data)]:
-        raise SbomError(_DOCTYPE_REFUSED)
+        raise UnsafeXml(_DOCTYPE_REFUSED)
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -128,11 +128,13 @@ def load_xml(data: bytes) -> dict[str, Any]:
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
-        raise SbomError(f"Malformed SPDX XML: {error}") from error
+        raise SbomSyntaxError(f"Malformed SPDX XML: {error}") from error
     if root.getroottree().docinfo.doctype:
-        raise SbomError(_DOCTYPE_REFUSED)
+        raise UnsafeXml(_DOCTYPE_REFUSED)
     if _local_name(root) != "Document":
-        raise SbomError(f"SPDX XML has the root element <{_local_name(root)}>, not <Document>")
+        raise UnsupportedSbom(
+            f"SPDX XML has the root element <{_local_name(root)}>, not <Document>"
+        )
     document = _xml_value(root)
     return document if isinstance(document, dict) else {}
 
@@ -218,24 +220,24 @@ def _decode(data: bytes, syntax: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise SbomError(f"SPDX {syntax} is not UTF-8: {error}") from error
+        raise SbomSyntaxError(f"SPDX {syntax} is not UTF-8: {error}") from error
 
 
 def checked_document(document: object) -> dict[str, Any]:
     """The top-level object, with a supported ``spdxVersion`` and ``packages`` a list of
     objects each with an SPDXID and a name (``packages`` set to ``[]`` when absent)."""
     if not isinstance(document, dict):
-        raise SbomError(
+        raise UnsupportedSbom(
             f"An SPDX document is an object at the top level, not {type(document).__name__}"
         )
     if "spdxVersion" not in document:
         context = document.get("@context")
         contexts = context if isinstance(context, list) else [context]
         if any(isinstance(c, str) and "spdx.org/rdf/3" in c for c in contexts):
-            raise SbomError(
+            raise UnsupportedSbom(
                 "SPDX 3 documents are not supported: depvault reads SPDX-2.2 and SPDX-2.3"
             )
-        raise SbomError("Not an SPDX 2 document: spdxVersion is missing")
+        raise UnsupportedSbom("Not an SPDX 2 document: spdxVersion is missing")
     check_version(document["spdxVersion"])
     packages = document.get("packages")
     if packages is None:
@@ -256,7 +258,7 @@ def checked_document(document: object) -> dict[str, Any]:
 def check_version(version: object) -> str:
     """``version`` stripped when it is one of :data:`SUPPORTED_VERSIONS`."""
     if not isinstance(version, str) or version.strip() not in SUPPORTED_VERSIONS:
-        raise SbomError(
+        raise UnsupportedSbom(
             f"Unsupported spdxVersion {repr(version)[:60]}: depvault reads "
             f"{' and '.join(SUPPORTED_VERSIONS)}"
         )

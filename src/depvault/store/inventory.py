@@ -17,11 +17,11 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from depvault.domain.identity import LibraryIdentity, identify
 from depvault.ingest.model import Component, Inventory
+from depvault.store.bulk import bulk_insert, ids_by_key
 from depvault.store.models import (
     Library,
     LibraryLicense,
@@ -76,11 +76,6 @@ class _Entry:
     depth: int = 0
 
 
-def _insert(db: Session, model: type[Any]) -> Any:
-    dialect = db.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
-
-
 def _library_rows(
     entries: Iterable[_Entry], licenses: LicenseNormalizer, now: datetime
 ) -> tuple[list[dict[str, Any]], dict[str, LicenseFacts]]:
@@ -111,15 +106,6 @@ def _library_rows(
             }
         )
     return rows, facts
-
-
-def _resolve_ids(db: Session, keys: list[str]) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for start in range(0, len(keys), CHUNK):
-        chunk = keys[start : start + CHUNK]
-        rows = db.execute(select(Library.key, Library.id).where(Library.key.in_(chunk)))
-        ids.update({key: library_id for key, library_id in rows})
-    return ids
 
 
 def _entries(inventory: Inventory) -> tuple[dict[str, _Entry], dict[str, str]]:
@@ -167,18 +153,16 @@ def write_inventory(
         return WriteResult(len(by_key), 0, 0)
     rows, facts = _library_rows(by_key.values(), licenses, now)
     keys = list(by_key)
-    known_before = _resolve_ids(db, keys)
+    known_before = ids_by_key(db, Library, keys)
     new_rows = [r for r in rows if r["key"] not in known_before]
-    if new_rows:
-        db.execute(_insert(db, Library).on_conflict_do_nothing(index_elements=["key"]), new_rows)
-    ids = {**known_before, **_resolve_ids(db, [r["key"] for r in new_rows])}
+    bulk_insert(db, Library, new_rows, skip_existing=True)
+    ids = {**known_before, **ids_by_key(db, Library, [r["key"] for r in new_rows])}
     license_rows = [
         {"library_id": ids[r["key"]], "license_id": lid, "name": name}
         for r in new_rows
         for lid, name in dict(facts[r["key"]].licenses).items()
     ]
-    if license_rows:
-        db.execute(_insert(db, LibraryLicense).on_conflict_do_nothing(), license_rows)
+    bulk_insert(db, LibraryLicense, license_rows, skip_existing=True)
 
     library_ids = {ids[k] for k in keys}
     if update_type is UpdateType.REMOVE:
@@ -202,8 +186,9 @@ def _insert_project_rows(
     key_of_ref: dict[str, str],
     ids: dict[str, int],
 ) -> int:
-    db.execute(
-        _insert(db, ProjectLibrary),
+    bulk_insert(
+        db,
+        ProjectLibrary,
         [
             {
                 "project_id": project_id,
@@ -220,19 +205,20 @@ def _insert_project_rows(
         for parent, child in inventory.edges
         if parent in key_of_ref and child in key_of_ref and key_of_ref[parent] != key_of_ref[child]
     }
-    if edges:
-        db.execute(
-            _insert(db, ProjectDependency).on_conflict_do_nothing(),
-            [{"project_id": project_id, "parent_id": p, "child_id": c} for p, c in edges],
-        )
+    bulk_insert(
+        db,
+        ProjectDependency,
+        [{"project_id": project_id, "parent_id": p, "child_id": c} for p, c in edges],
+    )
     locations = {
         (ids[key_of_ref[c.ref]], loc.path, loc.dependency_file)
         for c in inventory.components
         for loc in c.locations
     }
     if locations:
-        db.execute(
-            _insert(db, LibraryLocation),
+        bulk_insert(
+            db,
+            LibraryLocation,
             [
                 {"project_id": project_id, "library_id": lib, "path": p, "dependency_file": f}
                 for lib, p, f in locations
@@ -244,8 +230,9 @@ def _insert_project_rows(
         for s in c.source_files
     }
     if sources:
-        db.execute(
-            _insert(db, SourceFileRow),
+        bulk_insert(
+            db,
+            SourceFileRow,
             [
                 {"project_id": project_id, "library_id": lib, "sha1": h, "name": n, "path": p}
                 for lib, h, n, p in sources

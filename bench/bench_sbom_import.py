@@ -1,0 +1,157 @@
+"""Benchmark: a large CycloneDX SBOM from request to UPDATED, on SQLite and PostgreSQL.
+
+Builds a CycloneDX 1.4 JSON document of N components (default 10,000) from the real
+package identities of ``shared/data/sbom`` (names, groups, licenses; versions varied to
+make N distinct libraries) with a dependency graph, then imports it through
+``importProjectSbom`` in-process and reports, per backend:
+
+- the wall time of the request that parses, validates and queues the document;
+- the time until the update is UPDATED (inventory written);
+- the number of SQL statements the write took (to show it does not grow per component).
+
+Usage::
+
+    .venv/bin/python bench/bench_sbom_import.py [--components 10000] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+from starlette.testclient import TestClient
+
+from depvault.admin import bootstrap
+from depvault.api.app import create_app
+from depvault.config import Config
+from depvault.store.db import Database, create_database
+from depvault.store.migrate import upgrade
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "sbom"
+
+
+def real_identities() -> list[dict[str, Any]]:
+    """Components of the real CycloneDX JSON files (purl, name, group, licenses)."""
+    found = []
+    for name in ("juice-shop-npm.cdx-1.4.json", "keycloak-10.0.2.cdx.json",
+                 "laravel-7.12.0.cdx-1.4.json"):
+        document = json.loads((SHARED / name).read_text())
+        for c in document["components"]:
+            if c.get("purl"):
+                found.append(c)
+    return found
+
+
+def build_sbom(count: int, seed: int = 7) -> dict[str, Any]:
+    """A CycloneDX 1.4 document of ``count`` distinct components with a graph."""
+    rng = random.Random(seed)
+    real = real_identities()
+    components = []
+    for index in range(count):
+        base = real[index % len(real)]
+        generation = index // len(real)
+        version = f"{base.get('version', '1.0.0')}-b{generation}" if generation else base.get(
+            "version", "1.0.0")
+        purl_base = base["purl"].split("@")[0]
+        component = {
+            "type": "library",
+            "bom-ref": f"c{index}",
+            "name": base["name"],
+            "version": version,
+            "purl": f"{purl_base}@{version}",
+        }
+        if base.get("group"):
+            component["group"] = base["group"]
+        if base.get("licenses"):  # ids and names only: some real URLs break the 1.4 schema
+            component["licenses"] = [
+                {"license": {k: v for k, v in entry["license"].items() if k in {"id", "name"}}}
+                for entry in base["licenses"]
+                if "license" in entry
+            ]
+        components.append(component)
+    dependencies = [{"ref": "root", "dependsOn": [f"c{i}" for i in range(min(50, count))]}]
+    for index in range(50, count):
+        parent = rng.randrange(0, index)
+        dependencies.append({"ref": f"c{parent}", "dependsOn": [f"c{index}"]})
+    merged: dict[str, list[str]] = {}
+    for d in dependencies:
+        merged.setdefault(d["ref"], []).extend(d["dependsOn"])
+    return {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.4",
+        "version": 1,
+        "metadata": {"component": {"type": "application", "name": "bench", "bom-ref": "root"}},
+        "components": components,
+        "dependencies": [{"ref": r, "dependsOn": d} for r, d in merged.items()],
+    }
+
+
+def run(database: Database, config: Config, sbom: dict[str, Any], label: str) -> None:
+    """Import the document twice (new libraries, then known ones) and print timings."""
+    site = bootstrap(database)
+    statements = {"n": 0}
+
+    @event.listens_for(database.engine, "before_cursor_execute")
+    def _count(*_: Any) -> None:
+        statements["n"] += 1
+
+    app = create_app(config, database, migrate=False, inline_jobs=True)
+    with TestClient(app) as client:
+        product = client.post("/api/v1.3", json={
+            "requestType": "createProduct", "userKey": site.user_key,
+            "orgToken": site.org_token, "productName": "bench"}).json()["productToken"]
+        for attempt in ("first import (new libraries)", "re-import (known libraries)"):
+            body = {"requestType": "importProjectSbom", "userKey": site.user_key,
+                    "productToken": product, "projectName": "big", "sbom": sbom}
+            statements["n"] = 0
+            started = time.perf_counter()
+            answer = client.post("/api/v1.3", json=body).json()
+            elapsed = time.perf_counter() - started
+            state = client.post("/api/v1.3", json={
+                "requestType": "getRequestState", "userKey": site.user_key,
+                "orgToken": site.org_token, "requestToken": answer["requestToken"]}).json()
+            assert state["requestState"] == "FINISHED", state
+            print(f"{label:10} {attempt:32} {elapsed:6.2f} s to FINISHED, "
+                  f"{statements['n']} SQL statements")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--components", type=int, default=10_000)
+    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    sbom = build_sbom(args.components)
+    print(f"document: {args.components} components, "
+          f"{sum(len(d['dependsOn']) for d in sbom['dependencies'])} edges, "
+          f"{len(json.dumps(sbom)) / 1e6:.1f} MB JSON")
+    with tempfile.TemporaryDirectory() as folder:
+        config = Config(data_dir=Path(folder))
+        database = create_database(config)
+        upgrade(database)
+        run(database, config, sbom, "SQLite")
+        database.dispose()
+    admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+    name = f"depvault_bench_{int(time.time())}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
+        config = Config(database_url=url, data_dir=Path(tempfile.gettempdir()))
+        database = create_database(config)
+        upgrade(database)
+        run(database, config, sbom, "PostgreSQL")
+        database.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()
