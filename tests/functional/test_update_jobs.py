@@ -1,0 +1,104 @@
+"""The update lifecycle: supersession, one update of a project at a time, restarts."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select
+
+from depvault.admin import Bootstrap
+from depvault.domain.timefmt import utcnow
+from depvault.domain.updates import ItemState
+from depvault.ingest.licensing import license_facts
+from depvault.ingest.model import Component, Inventory
+from depvault.jobs.runner import LocalWorkerPool
+from depvault.jobs.updates import ProjectUpdate, UpdateWorker, claim_next, enqueue, recover
+from depvault.store import hierarchy
+from depvault.store.db import Database
+from depvault.store.inventory import UpdateType
+from depvault.store.models import ProjectLibrary, UpdateItem
+
+
+def inventory(*names: str) -> Inventory:
+    return Inventory(tuple(Component(ref=n, name=n, version="1", ecosystem="npm") for n in names))
+
+
+def setup_projects(database: Database, count: int) -> list[int]:
+    with database.transaction() as db:
+        product = hierarchy.create_product(db, 1, "P", utcnow())
+        return [
+            hierarchy.create_project(db, 1, product.id, f"p{i}", utcnow()).id for i in range(count)
+        ]
+
+
+def queue(database: Database, project_id: int, update_type: UpdateType, *names: str) -> str:
+    with database.transaction() as db:
+        return enqueue(
+            db,
+            org_id=1,
+            channel="SBOM",
+            update_type=update_type,
+            updates=[ProjectUpdate(project_id, inventory(*names))],
+            user_email=None,
+        )
+
+
+def states(database: Database) -> list[str]:
+    with database.transaction(write=False) as db:
+        return list(db.scalars(select(UpdateItem.state).order_by(UpdateItem.id)))
+
+
+def libraries_of(database: Database, project_id: int) -> int:
+    with database.transaction(write=False) as db:
+        return len(
+            db.scalars(
+                select(ProjectLibrary.library_id).where(ProjectLibrary.project_id == project_id)
+            ).all()
+        )
+
+
+def test_a_newer_override_supersedes_queued_updates(database: Database, site: Bootstrap):
+    (project,) = setup_projects(database, 1)
+    queue(database, project, UpdateType.OVERRIDE, "a", "b")
+    queue(database, project, UpdateType.APPEND, "c")
+    queue(database, project, UpdateType.OVERRIDE, "d")
+    worker = UpdateWorker(database, license_facts)
+    while worker.run_once():
+        pass
+    assert states(database) == ["SKIPPED", "SKIPPED", "FINISHED"]
+    assert libraries_of(database, project) == 1
+
+
+def test_one_update_of_a_project_at_a_time(database: Database, site: Bootstrap):
+    first, second = setup_projects(database, 2)
+    queue(database, first, UpdateType.OVERRIDE, "a")
+    queue(database, first, UpdateType.APPEND, "b")
+    queue(database, second, UpdateType.OVERRIDE, "c")
+    claimed = claim_next(database)
+    other = claim_next(database)  # the first project is busy: the second project's item
+    assert claimed is not None and other is not None
+    with database.transaction(write=False) as db:
+        projects = {db.get_one(UpdateItem, i).project_id for i in (claimed, other)}
+    assert projects == {first, second}
+    assert claim_next(database) is None  # the first project's APPEND waits for its turn
+
+
+def test_a_restart_requeues_interrupted_work(database: Database, site: Bootstrap):
+    (project,) = setup_projects(database, 1)
+    queue(database, project, UpdateType.OVERRIDE, "a", "b", "c")
+    assert claim_next(database) is not None  # a worker took it, then the process died
+    assert states(database) == [ItemState.IN_PROGRESS]
+    assert recover(database) == 1
+    assert states(database) == [ItemState.QUEUED]
+    pool = LocalWorkerPool(UpdateWorker(database, license_facts), threads=2, poll_seconds=0.05)
+    pool.start()
+    try:
+        for _ in range(200):
+            if states(database) == [ItemState.FINISHED]:
+                break
+            pool.notify()
+            time.sleep(0.05)
+    finally:
+        pool.stop()
+    assert states(database) == [ItemState.FINISHED]
+    assert libraries_of(database, project) == 3
