@@ -278,3 +278,11 @@ def test_request_state_of_unknown_tokens(api: Api, site: Bootstrap):
     assert api.ok("getRequestState", orgToken=site.org_token, requestToken="nope") == {
         "requestState": "UNKNOWN"
     }
+
+
+def test_nothing_is_expanded_before_the_caller_is_known(app_client: TestClient, site: Bootstrap):
+    bomb = base64.b64encode(gzip.compress(b"[" + b" " * 20_000_000 + b"]")).decode()
+    answer = post_agent(app_client, site, bomb, userKey="Z" * 64)
+    assert answer["status"] == 2 and answer["message"] == "Invalid userKey"
+    answer = post_agent(app_client, site, bomb, token="T" * 64)
+    assert answer["status"] == 2 and "token" in answer["message"]

@@ -137,19 +137,24 @@ def handle_update(dispatcher: Dispatcher, fields: dict[str, str]) -> tuple[str, 
         raise InvalidParameter(
             "updateType", "expected OVERRIDE, APPEND, REMOVE or SOFT_RUN"
         ) from None
+    database, now = dispatcher.database, utcnow()
+    # Authenticate before expanding anything: the diff may be a large gzip stream, and
+    # only a caller with a valid key gets to make the server decompress it.
+    with database.transaction(write=False) as db:
+        if caller_by_key(db, user_key) is None:
+            raise InvalidUserKey()
+        if resolve_token(db, Level.ORG, org_token) is None:
+            raise UnknownToken("token")
     projects = read_agent_projects(
         decode_diff(_required(fields, "diff"), dispatcher.config.max_expanded_bytes)
     )
     if not projects:
         raise InvalidParameter("diff", "holds no project")
-    database, now = dispatcher.database, utcnow()
     with database.transaction() as db:
         caller = caller_by_key(db, user_key)
-        if caller is None:
-            raise InvalidUserKey()
         org_scope = resolve_token(db, Level.ORG, org_token)
-        if org_scope is None:
-            raise UnknownToken("token")
+        if caller is None or org_scope is None:  # changed since the check above
+            raise InvalidUserKey()
         product_name = fields.get("productToken") or fields.get("product") or projects[0].name
         product = product_by_name_or_token(
             db, caller, org_scope, product_name, now, "an agent update"
