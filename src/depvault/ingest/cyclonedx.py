@@ -9,9 +9,11 @@ we do not read, the first schema violation with its path
 (``components[12].name: required property missing``), an XML DOCTYPE.
 
 Mapping. ``bom-ref`` is the ref (a missing or repeated one is replaced by a generated one,
-with a warning); nested components are components too, with a nesting edge parent → child;
-``dependencies`` give the edges, and the entry of ``metadata.component`` (the project) gives
-``direct``; refs that name no component are dropped with a warning. Licenses are the
+with a warning); ``dependencies`` give the edges, and the entry of ``metadata.component``
+(the project) gives ``direct``; refs that name no component are dropped with a warning.
+Nested components are components too, and nesting is an edge parent → child unless the
+graph has an entry for the parent: that entry is the whole of its dependencies, and writers
+nest for layout too (cyclonedx-npm nests by node_modules folder). Licenses are the
 ``license.id``, ``license.name`` or ``expression`` as written; hash algorithms upper-case,
 digests lower-case; ``website``, ``vcs``, ``issue-tracker`` and ``distribution`` references
 become ``homePage``, ``scmUrl``, ``issueUrl`` and ``downloadUrl``; Maven packaging and
@@ -20,19 +22,31 @@ kept, whatever its type; services are not components and are skipped with a warn
 
 Validation engine. cyclonedx-python-lib's ``JsonStrictValidator`` (jsonschema, pure Python)
 cannot be used on real documents: on this 2-core machine it took 157 s for
-juice-shop-npm.cdx-1.4.json (837 components) and would take minutes for 10,000 components.
-Two causes: the ``iri-reference`` format check goes through rfc3987-syntax's Earley parser at
-about 0.1 s a URL (juice-shop has some 4,000 URLs), and ``uniqueItems`` on arrays of objects
-is quadratic (a 10k-component 1.4 document: 234 s without any format check). Even with both
-fixed, jsonschema needs about 10 s for 10k components. So JSON is validated by jsonschema-rs
-(Rust) against the very same schema files, the same $ref registry and with format checks
-on: 0.05 s for the 10k document. XML validation is lxml's XMLSchema on the library's XSDs,
-as the library's own ``XmlValidator`` does, but on the tree we parsed once.
+juice-shop-npm.cdx-1.4.json (837 components). Two causes: the ``iri-reference`` format
+check goes through rfc3987-syntax's Earley parser at about 0.1 s a URL (juice-shop has some
+4,000 URLs), and ``uniqueItems`` on arrays of objects is quadratic (a 10k-component 1.4
+document: 234 s with no format check at all); with both fixed, jsonschema still needs about
+10 s for 10k components. So JSON is validated by jsonschema-rs (Rust) against the very same
+schema files, with the same $ref registry and format checks on, compiled once per version:
+0.05 s for 10k components. XML is validated by lxml's XMLSchema on the library's XSDs, as
+its ``XmlValidator`` does, on the tree parsed once, except for one facet: the hash pattern,
+which libxml2 runs at ~30 us a SHA-512 and which :mod:`~depvault.ingest.cyclonedx_xml`
+checks in Python instead (10k Maven components with 8 hashes each: 1.59 s -> 0.35 s).
 
-Measured on this machine (busy: other work ran on both cores; best of 5 runs) for a
-synthetic 10,000-component CycloneDX 1.4 document built from juice-shop's components
-(12.2 MB JSON, 14.4 MB XML): JSON parse 0.20 s, validation 0.06 s, mapping 0.10 s,
-total 0.36 s; XML parse 0.24 s, validation 0.33 s, mapping 0.24 s, total 0.81 s.
+Measured on this machine while other work kept both cores busy (load about 2), best of 5,
+for synthetic 10,000-component documents: juice-shop's components replicated (CycloneDX
+1.4, one SHA-512 each; JSON 12.2 MB, XML 14.4 MB) and Maven ones from keycloak/dropwizard
+(CycloneDX 1.2, eight hashes each; JSON 18.3 MB, XML 24.6 MB). End to end includes the
+garbage collections and freeing the parsed document, about 0.3 s for JSON.
+
+=================  =======  ==========  =======  ==========
+document           parse    validation  mapping  end to end
+=================  =======  ==========  =======  ==========
+1.4 JSON           0.14 s   0.05 s      0.17 s   0.67 s
+1.4 XML            0.08 s   0.31 s      0.39 s   0.87 s
+1.2 JSON (Maven)   0.27 s   0.10 s      0.28 s   0.70 s
+1.2 XML (Maven)    0.13 s   0.35 s      0.48 s   0.92 s
+=================  =======  ==========  =======  ==========
 """
 
 from __future__ import annotations
