@@ -134,3 +134,81 @@ def test_serve_bootstraps_and_answers_over_https(env: dict[str, str], tmp_path: 
         timeout=60,
     )
     assert again.returncode != 0
+
+
+def test_import_sbom_against_a_running_server(env: dict[str, str], tmp_path: Path) -> None:
+    shared = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "sbom"
+    sbom = shared / "laravel-7.12.0.cdx-1.4.json"
+    if not sbom.exists():
+        pytest.skip(f"real SBOMs not found at {shared}")
+    port = _free_port()
+    server_env = {**os.environ, **env, "DEPVAULT_PORT": str(port), "DEPVAULT_LOG_LEVEL": "WARNING"}
+    log = (tmp_path / "server.log").open("w")
+    with (
+        log,
+        subprocess.Popen(
+            [sys.executable, "-c", "from depvault.cli.main import main; main()", "serve"],
+            env=server_env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        ) as process,
+    ):
+        try:
+            assert process.stdout is not None
+            values = json.loads(process.stdout.readline())
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    urllib.request.urlopen(f"{url}/health", timeout=2).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+            body = json.dumps(
+                {
+                    "requestType": "createProduct",
+                    "userKey": values["userKey"],
+                    "orgToken": values["orgToken"],
+                    "productName": "web",
+                }
+            ).encode()
+            request = urllib.request.Request(
+                f"{url}/api/v1.3", data=body, headers={"content-type": "application/json"}
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:
+                product = json.loads(response.read())["productToken"]
+            code, out, err = _run(
+                env,
+                "import-sbom",
+                str(sbom),
+                "--product-token",
+                product,
+                "--project-name",
+                "laravel",
+                "--wait",
+                "--url",
+                url,
+                "--user-key",
+                values["userKey"],
+            )
+            assert code == 0, err
+            result = json.loads(out.strip().splitlines()[-1])
+            assert result["state"] == "FINISHED" and len(result["projectToken"]) == 64
+            code, _, err = _run(
+                env,
+                "import-sbom",
+                str(sbom),
+                "--project-token",
+                "x" * 64,
+                "--url",
+                url,
+                "--user-key",
+                values["userKey"],
+            )
+            assert code != 0 and "projectToken" in err
+        finally:
+            process.terminate()
+            process.wait(timeout=15)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from depvault.cli import bootstrap, db, org, serve, tls, user
+from depvault.cli import bootstrap, db, import_sbom, org, serve, tls, user
 
 app = typer.Typer(
     help="depvault: a self-hosted SCA server speaking the Mend HTTP API v1.3.",
@@ -13,6 +13,7 @@ app = typer.Typer(
 )
 app.command("serve")(serve.serve)
 app.command("bootstrap")(bootstrap.bootstrap)
+app.command("import-sbom")(import_sbom.import_sbom)
 app.add_typer(org.app, name="org")
 app.add_typer(user.app, name="user")
 app.add_typer(tls.app, name="tls")
