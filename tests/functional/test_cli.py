@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -10,7 +11,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -72,21 +75,20 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_bootstraps_and_answers_over_https(env: dict[str, str], tmp_path: Path) -> None:
-    code, out, _ = _run(env, "tls", "self-signed", "--out-dir", str(tmp_path / "tls"))
-    assert code == 0
-    tls = json.loads(out)
+@contextlib.contextmanager
+def serving(env: dict[str, str], log_file: Path, **settings: str) -> Iterator[dict[str, Any]]:
+    """``depvault serve`` in a subprocess, until the block ends: yields the bootstrap
+    values it printed, with the port it listens on."""
     port = _free_port()
     server_env = {
         **os.environ,
         **env,
-        **tls,
+        **settings,
         "DEPVAULT_PORT": str(port),
         "DEPVAULT_LOG_LEVEL": "WARNING",
     }
-    log = (tmp_path / "server.log").open("w")
     with (
-        log,
+        log_file.open("w") as log,
         subprocess.Popen(
             [sys.executable, "-c", "from depvault.cli.main import main; main()", "serve"],
             env=server_env,
@@ -97,34 +99,47 @@ def test_serve_bootstraps_and_answers_over_https(env: dict[str, str], tmp_path: 
     ):
         try:
             assert process.stdout is not None
-            values = json.loads(process.stdout.readline())
-            context = ssl.create_default_context(cafile=tls["DEPVAULT_TLS_CERT_FILE"])
-            body = json.dumps(
-                {
-                    "requestType": "getOrganizationDetails",
-                    "userKey": values["userKey"],
-                    "orgToken": values["orgToken"],
-                }
-            ).encode()
-            request = urllib.request.Request(
-                f"https://127.0.0.1:{port}/api/v1.3",
-                data=body,
-                headers={"content-type": "application/json"},
-            )
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(request, context=context, timeout=5) as response:
-                        answer = json.loads(response.read())
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or process.poll() is not None:
-                        raise
-                    time.sleep(0.2)
-            assert answer["orgToken"] == values["orgToken"]
+            yield {**json.loads(process.stdout.readline()), "port": port}
         finally:
             process.terminate()
             process.wait(timeout=15)
+
+
+def _until_up(open_once: Callable[[], Any]) -> Any:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return open_once()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_serve_bootstraps_and_answers_over_https(env: dict[str, str], tmp_path: Path) -> None:
+    code, out, _ = _run(env, "tls", "self-signed", "--out-dir", str(tmp_path / "tls"))
+    assert code == 0
+    tls = json.loads(out)
+    with serving(env, tmp_path / "server.log", **tls) as values:
+        context = ssl.create_default_context(cafile=tls["DEPVAULT_TLS_CERT_FILE"])
+        body = json.dumps(
+            {
+                "requestType": "getOrganizationDetails",
+                "userKey": values["userKey"],
+                "orgToken": values["orgToken"],
+            }
+        ).encode()
+        request = urllib.request.Request(
+            f"https://127.0.0.1:{values['port']}/api/v1.3",
+            data=body,
+            headers={"content-type": "application/json"},
+        )
+
+        def ask() -> Any:
+            with urllib.request.urlopen(request, context=context, timeout=5) as response:
+                return json.loads(response.read())
+
+        assert _until_up(ask)["orgToken"] == values["orgToken"]
     # a second start on the same store does not bootstrap again
     again = subprocess.run(
         [sys.executable, "-c", "from depvault.cli.main import main; main()", "bootstrap"],
@@ -141,74 +156,48 @@ def test_import_sbom_against_a_running_server(env: dict[str, str], tmp_path: Pat
     sbom = shared / "laravel-7.12.0.cdx-1.4.json"
     if not sbom.exists():
         pytest.skip(f"real SBOMs not found at {shared}")
-    port = _free_port()
-    server_env = {**os.environ, **env, "DEPVAULT_PORT": str(port), "DEPVAULT_LOG_LEVEL": "WARNING"}
-    log = (tmp_path / "server.log").open("w")
-    with (
-        log,
-        subprocess.Popen(
-            [sys.executable, "-c", "from depvault.cli.main import main; main()", "serve"],
-            env=server_env,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-        ) as process,
-    ):
-        try:
-            assert process.stdout is not None
-            values = json.loads(process.stdout.readline())
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    urllib.request.urlopen(f"{url}/health", timeout=2).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
-            body = json.dumps(
-                {
-                    "requestType": "createProduct",
-                    "userKey": values["userKey"],
-                    "orgToken": values["orgToken"],
-                    "productName": "web",
-                }
-            ).encode()
-            request = urllib.request.Request(
-                f"{url}/api/v1.3", data=body, headers={"content-type": "application/json"}
-            )
-            with urllib.request.urlopen(request, timeout=10) as response:
-                product = json.loads(response.read())["productToken"]
-            code, out, err = _run(
-                env,
-                "import-sbom",
-                str(sbom),
-                "--product-token",
-                product,
-                "--project-name",
-                "laravel",
-                "--wait",
-                "--url",
-                url,
-                "--user-key",
-                values["userKey"],
-            )
-            assert code == 0, err
-            result = json.loads(out.strip().splitlines()[-1])
-            assert result["state"] == "FINISHED" and len(result["projectToken"]) == 64
-            code, _, err = _run(
-                env,
-                "import-sbom",
-                str(sbom),
-                "--project-token",
-                "x" * 64,
-                "--url",
-                url,
-                "--user-key",
-                values["userKey"],
-            )
-            assert code != 0 and "projectToken" in err
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    with serving(env, tmp_path / "server.log") as values:
+        url = f"http://127.0.0.1:{values['port']}"
+        _until_up(lambda: urllib.request.urlopen(f"{url}/health", timeout=2).close())
+        body = json.dumps(
+            {
+                "requestType": "createProduct",
+                "userKey": values["userKey"],
+                "orgToken": values["orgToken"],
+                "productName": "web",
+            }
+        ).encode()
+        request = urllib.request.Request(
+            f"{url}/api/v1.3", data=body, headers={"content-type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            product = json.loads(response.read())["productToken"]
+        code, out, err = _run(
+            env,
+            "import-sbom",
+            str(sbom),
+            "--product-token",
+            product,
+            "--project-name",
+            "laravel",
+            "--wait",
+            "--url",
+            url,
+            "--user-key",
+            values["userKey"],
+        )
+        assert code == 0, err
+        result = json.loads(out.strip().splitlines()[-1])
+        assert result["state"] == "FINISHED" and len(result["projectToken"]) == 64
+        code, _, err = _run(
+            env,
+            "import-sbom",
+            str(sbom),
+            "--project-token",
+            "x" * 64,
+            "--url",
+            url,
+            "--user-key",
+            values["userKey"],
+        )
+        assert code != 0 and "projectToken" in err
