@@ -14,6 +14,7 @@ __all__ = [
     "ForbiddenCharacter",
     "GroupNameInUse",
     "GroupNotFound",
+    "InvalidLibrary",
     "InvalidParameter",
     "InvalidUserKey",
     "LastAdministrator",
@@ -191,6 +192,15 @@ class UserNotInOrganization(NotFound):
 
 class GroupNotFound(NotFound):
     """No group of that name in this organization."""
+
+
+class InvalidLibrary(NotFound):
+    """A library key UUID names no library of the call's scope (Mend: "Invalid key UUID")."""
+
+    def __init__(self, parameter: str, key_uuid: str) -> None:
+        super().__init__(f"Invalid {parameter}: no library {key_uuid!r} in this scope")
+        self.parameter = parameter
+        self.key_uuid = key_uuid
 
 
 class AlreadyMember(DepvaultError):

@@ -29,6 +29,7 @@ ERROR_CODES: dict[type[errors.DepvaultError], int] = {
     errors.GroupNotFound: 2008,
     errors.UserNotFound: 2011,
     errors.AlreadyMember: 2013,
+    errors.InvalidLibrary: 8000,
 }
 
 HTTP_STATUS: dict[type[errors.DepvaultError], int] = {

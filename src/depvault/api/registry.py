@@ -13,6 +13,9 @@ from typing import Any
 from depvault.api.handlers import (
     introspection,
     inventory,
+    libraries,
+    library_marks,
+    library_texts,
     organizations,
     products_projects,
     users,
@@ -21,7 +24,16 @@ from depvault.api.request_types import RequestType
 
 __all__ = ["CATEGORY_MODULES", "Registry", "build_registry"]
 
-CATEGORY_MODULES = (organizations, products_projects, inventory, users, introspection)
+CATEGORY_MODULES = (
+    organizations,
+    products_projects,
+    inventory,
+    users,
+    introspection,
+    libraries,
+    library_texts,
+    library_marks,
+)
 
 
 class Registry:

@@ -29,7 +29,7 @@ from depvault.domain.updates import request_state
 from depvault.errors import InvalidParameter, MissingParameter
 from depvault.ingest.sbom import read_sbom
 from depvault.jobs.updates import ProjectUpdate, enqueue, item_states, project_updates
-from depvault.store import hierarchy, inventory_reads
+from depvault.store import hierarchy, inventory_reads, library_marks
 from depvault.store.hierarchy import ProjectFilter
 from depvault.store.inventory import UpdateType
 
@@ -114,10 +114,19 @@ class InventoryParams(Params):
     include_in_house_data: bool = True
 
 
-def get_project_inventory(call: Call, params: InventoryParams) -> Result:
-    """The project's vitals and its libraries, direct and transitive."""
-    vitals = hierarchy.list_projects(call.db, ProjectFilter(project_id=call.project.id))[0]
+def _libraries(call: Call, params: InventoryParams) -> list[inventory_reads.LibraryRow]:
     rows = inventory_reads.project_libraries(call.db, call.project.id)
+    if params.include_in_house_data:
+        return rows
+    hidden = library_marks.in_house_library_ids(call.db, call.org.id)
+    return [r for r in rows if r.id not in hidden]
+
+
+def get_project_inventory(call: Call, params: InventoryParams) -> Result:
+    """The project's vitals and its libraries, direct and transitive (without the
+    organization's in-house libraries when ``includeInHouseData`` is false)."""
+    vitals = hierarchy.list_projects(call.db, ProjectFilter(project_id=call.project.id))[0]
+    rows = _libraries(call, params)
     return {
         "projectVitals": project_vitals_json(vitals),
         "libraries": [library_json(r) for r in rows],
@@ -129,9 +138,11 @@ def get_project_hierarchy(call: Call, params: InventoryParams) -> Result:
 
     A library reached along several paths appears under each parent, as in the tree the
     agent sent; a cycle stops where it closes. Past :data:`HIERARCHY_NODE_BUDGET` nodes
-    (a pathological graph) libraries are listed without their dependencies.
+    (a pathological graph) libraries are listed without their dependencies. With
+    ``includeInHouseData`` false, in-house libraries and what only they lead to are left
+    out.
     """
-    rows = inventory_reads.project_libraries(call.db, call.project.id)
+    rows = _libraries(call, params)
     graph = inventory_reads.project_graph(call.db, call.project.id)
     shapes = {r.id: library_json(r) for r in rows}
     budget = [HIERARCHY_NODE_BUDGET]
