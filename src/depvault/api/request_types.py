@@ -31,6 +31,7 @@ __all__ = [
     "Params",
     "RequestType",
     "Result",
+    "admin_request",
 ]
 
 
@@ -170,3 +171,18 @@ def in_category(
 ) -> tuple[RequestType[Any], ...]:
     """Stamp a category module's request types with their category."""
     return tuple(replace(rt, category=category) for rt in request_types)
+
+
+def admin_request(
+    name: str,
+    level: Level,
+    params: type[Any],
+    handler: Handler[Any],
+    *,
+    writes: bool = False,
+    supported: bool = True,
+) -> RequestType[Any]:
+    """A request only administrators of its scope (or above) may call."""
+    return RequestType(
+        name, level, params, handler, access=Access.ADMIN, writes=writes, supported=supported
+    )

@@ -3,22 +3,20 @@ and deleting products and projects, and their tags at every scope."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
 from depvault.api.call import Call
 from depvault.api.handlers.shapes import tag_set_json
 from depvault.api.request_types import (
     Category,
-    Handler,
     NoParams,
     Params,
     RequestType,
     Result,
+    admin_request,
     in_category,
 )
-from depvault.domain.access import Access, Level
+from depvault.domain.access import Level
 from depvault.domain.scope import Scope
 from depvault.errors import NotFound
 from depvault.store import hierarchy
@@ -180,22 +178,17 @@ def get_project_tags(call: Call, params: NoParams) -> Result:
     return _project_tags(call, ProjectFilter(project_id=call.project.id))
 
 
-def _writes(name: str, level: Level, params: type[Any], handler: Handler[Any]) -> RequestType[Any]:
-    """A request that changes configuration: administrators only, a write transaction."""
-    return RequestType(name, level, params, handler, access=Access.ADMIN, writes=True)
-
-
 REQUEST_TYPES = in_category(
     Category.PRODUCT_AND_PROJECT,
     [
-        _writes("createProduct", Level.ORG, CreateProduct, create_product),
-        _writes("deleteProduct", Level.PRODUCT, NoParams, delete_product),
-        _writes("createProject", Level.PRODUCT, CreateProject, create_project),
-        _writes("deleteProject", Level.PROJECT, NoParams, delete_project),
-        _writes("saveProductTag", Level.PRODUCT, Tag, save_product_tag),
-        _writes("removeProductTag", Level.PRODUCT, Tag, remove_product_tag),
-        _writes("saveProjectTag", Level.PROJECT, Tag, save_project_tag),
-        _writes("removeProjectTag", Level.PROJECT, Tag, remove_project_tag),
+        admin_request("createProduct", Level.ORG, CreateProduct, create_product, writes=True),
+        admin_request("deleteProduct", Level.PRODUCT, NoParams, delete_product, writes=True),
+        admin_request("createProject", Level.PRODUCT, CreateProject, create_project, writes=True),
+        admin_request("deleteProject", Level.PROJECT, NoParams, delete_project, writes=True),
+        admin_request("saveProductTag", Level.PRODUCT, Tag, save_product_tag, writes=True),
+        admin_request("removeProductTag", Level.PRODUCT, Tag, remove_product_tag, writes=True),
+        admin_request("saveProjectTag", Level.PROJECT, Tag, save_project_tag, writes=True),
+        admin_request("removeProjectTag", Level.PROJECT, Tag, remove_project_tag, writes=True),
         RequestType(
             "getOrganizationProductTags", Level.ORG, NoParams, get_organization_product_tags
         ),

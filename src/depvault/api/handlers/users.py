@@ -19,8 +19,8 @@ from depvault.api.request_types import (
     Category,
     NoParams,
     Params,
-    RequestType,
     Result,
+    admin_request,
     in_category,
 )
 from depvault.domain.access import ORG_ROLES, PRODUCT_ROLES, Access, Level
@@ -401,64 +401,60 @@ def set_product_assignments(call: Call, params: ProductAssignments) -> Result:
     return {"message": "The following product assignments have been set: " + ", ".join(roles)}
 
 
-def _admin(
-    name: str,
-    level: Level,
-    params: type[Any],
-    handler: Any,
-    *,
-    writes: bool = False,
-    supported: bool = True,
-) -> RequestType[Any]:
-    return RequestType(
-        name, level, params, handler, access=Access.ADMIN, writes=writes, supported=supported
-    )
-
-
 REQUEST_TYPES = in_category(
     Category.GROUPS_AND_USERS,
     [
-        _admin("getAllUsers", Level.ORG, NoParams, get_all_users),
-        _admin("createUser", Level.ORG, CreateUser, create_user, writes=True),
-        _admin("inviteUsers", Level.ORG, InviteUsers, invite_users, writes=True),
-        _admin(
+        admin_request("getAllUsers", Level.ORG, NoParams, get_all_users),
+        admin_request("createUser", Level.ORG, CreateUser, create_user, writes=True),
+        admin_request("inviteUsers", Level.ORG, InviteUsers, invite_users, writes=True),
+        admin_request(
             "removeUserFromOrganization",
             Level.ORG,
             RemoveUser,
             remove_user_from_organization,
             writes=True,
         ),
-        _admin("createServiceUser", Level.ORG, CreateServiceUser, create_service_user, writes=True),
-        _admin("regenerateUserKey", Level.ORG, RegenerateUserKey, regenerate_user_key, writes=True),
-        _admin("getOrganizationServiceUsers", Level.ORG, NoParams, get_organization_service_users),
-        _admin("getProductServiceUsers", Level.PRODUCT, NoParams, get_product_service_users),
-        _admin(
+        admin_request(
+            "createServiceUser", Level.ORG, CreateServiceUser, create_service_user, writes=True
+        ),
+        admin_request(
+            "regenerateUserKey", Level.ORG, RegenerateUserKey, regenerate_user_key, writes=True
+        ),
+        admin_request(
+            "getOrganizationServiceUsers", Level.ORG, NoParams, get_organization_service_users
+        ),
+        admin_request("getProductServiceUsers", Level.PRODUCT, NoParams, get_product_service_users),
+        admin_request(
             "inviteUserToWebAdvisor",
             Level.ORG,
             WebAdvisorInvite,
             invite_user_to_web_advisor,
             supported=False,
         ),
-        _admin("getAllGroups", Level.ORG, NoParams, get_all_groups),
-        _admin("createGroup", Level.ORG, CreateGroup, create_group, writes=True),
-        _admin("addUsersToGroups", Level.ORG, AddUsersToGroups, add_users_to_groups, writes=True),
-        _admin(
+        admin_request("getAllGroups", Level.ORG, NoParams, get_all_groups),
+        admin_request("createGroup", Level.ORG, CreateGroup, create_group, writes=True),
+        admin_request(
+            "addUsersToGroups", Level.ORG, AddUsersToGroups, add_users_to_groups, writes=True
+        ),
+        admin_request(
             "removeUserFromGroup",
             Level.ORG,
             RemoveUserFromGroup,
             remove_user_from_group,
             writes=True,
         ),
-        _admin("getOrganizationAssignments", Level.ORG, NoParams, get_organization_assignments),
-        _admin(
+        admin_request(
+            "getOrganizationAssignments", Level.ORG, NoParams, get_organization_assignments
+        ),
+        admin_request(
             "setOrganizationAssignments",
             Level.ORG,
             OrganizationAssignments,
             set_organization_assignments,
             writes=True,
         ),
-        _admin("getProductAssignments", Level.PRODUCT, NoParams, get_product_assignments),
-        _admin(
+        admin_request("getProductAssignments", Level.PRODUCT, NoParams, get_product_assignments),
+        admin_request(
             "setProductAssignments",
             Level.PRODUCT,
             ProductAssignments,
