@@ -500,8 +500,11 @@ def test_license_zips(world: World):
         assert sorted(archive.namelist()) == ["Apache-2.0.txt", "MIT.txt", "README.txt"]
         mit = archive.read("MIT.txt").decode()
         assert mit.startswith("MIT License\r\n") and "https://spdx.org/licenses/MIT.html" in mit
-        assert "left-pad-1.3.0.tgz" in mit and "urllib3" in mit and "no license texts" in mit
-        assert "no license texts" in archive.read("README.txt").decode()
+        assert "left-pad-1.3.0.tgz" in mit and "urllib3" in mit
+        assert "Permission is hereby granted, free of charge" in mit  # the license text
+        apache = archive.read("Apache-2.0.txt").decode()
+        assert "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION" in apache
+        assert "license text" in archive.read("README.txt").decode()
     _, body = binary(w, "getOrganizationLicensesTextZip", orgToken=w.site.org_token)
     assert "MIT.txt" in zipfile.ZipFile(io.BytesIO(body)).namelist()
     _, body = binary(w, "getProjectLicensesTextZip", projectToken=w.web)

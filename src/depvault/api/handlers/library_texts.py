@@ -1,8 +1,9 @@
 """Licenses and Library requests that answer files (catalog §6.5): license zips,
 copyright and notice text files, and setting a library's notice.
 
-depvault ships no license texts: each license file of a zip names the license, its
-reference page and the libraries under it, and says so. Text files use CRLF line ends
+Each license file of a zip holds the license's text (from the ScanCode license database,
+``domain.license_texts``), after its name, page and the libraries under it; a license no
+text is known for (a custom ``LicenseRef``) says so. Text files use CRLF line ends
 and carry ``charset=utf-8``: the SDK parses the notices file as text, which it only
 does for a body whose content type names a charset.
 """
@@ -28,6 +29,7 @@ from depvault.api.request_types import (
     in_category,
 )
 from depvault.domain.access import Access, Level
+from depvault.domain.license_texts import license_text
 from depvault.domain.licenses import license_info
 from depvault.errors import InvalidLibrary
 from depvault.store import library_marks as marks
@@ -43,8 +45,8 @@ TEXT_PLAIN = "text/plain; charset=utf-8"
 CRLF = "\r\n"
 SEPARATOR = "=" * 72  # the SDK skips lines of one repeated character
 NO_TEXTS = (
-    "depvault ships no license texts: read the full terms at the license's page "
-    "(the URL above) or in the library's own distribution."
+    "No text is known for this license: read its terms at the license's page (the URL "
+    "above) or in the library's own distribution."
 )
 _UNSAFE = re.compile(r"[^A-Za-z0-9.+\-]")
 
@@ -95,12 +97,16 @@ def _license_file(license_id: str, uses: Sequence[LicensedLibrary]) -> str:
         f"Libraries under this license ({len(uses)}):",
     ]
     lines.extend(f"  {u.library.filename} (keyUuid {u.library.key_uuid})" for u in uses)
+    text = license_text(license_id)
+    if text is not None:
+        lines[4:5] = ["(the license text follows the list of libraries)"]
+        lines.extend(["", SEPARATOR, "", *_crlf(text)])
     return CRLF.join(lines) + CRLF
 
 
 def get_licenses_text_zip(call: Call, params: NoParams) -> Result:
     """A zip with one ``<SPDX id>.txt`` per license of the scope's libraries (its name,
-    page and libraries) and a ``README.txt`` saying that texts are not included."""
+    page, libraries and text) and a ``README.txt`` listing what is inside."""
     by_license: dict[str, list[LicensedLibrary]] = {}
     for use in library_reads.licensed_libraries(call.db, scope_filter(call)):
         by_license.setdefault(use.license_id, []).append(use)
@@ -110,8 +116,8 @@ def get_licenses_text_zip(call: Call, params: NoParams) -> Result:
         readme = [
             f"Licenses of {_scope_title(call)}: {len(by_license)}",
             "",
-            NO_TEXTS,
-            "Each <SPDX identifier>.txt lists the libraries under that license.",
+            "Each <SPDX identifier>.txt names a license, lists the libraries under it and",
+            "holds the license text (from the ScanCode license database) when one is known.",
         ]
         archive.writestr(_member("README.txt", stamp), CRLF.join(readme) + CRLF)
         taken = {"README.txt"}
@@ -195,7 +201,7 @@ REQUEST_TYPES = in_category(
             NoParams,
             get_licenses_text_zip,
             summary="A zip with one <SPDX id>.txt per license of the product (name, page, "
-            "libraries) and a README.txt; depvault ships no license texts.",
+            "libraries, text) and a README.txt.",
         ),
         *(
             RequestType(
