@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
+from hypothesis import given
+from hypothesis import strategies as st
 from packageurl import PackageURL
 
-from depvault.domain.identity import identify
+from depvault.domain.identity import KEY_NAMESPACE, _uuid5, identify
 from depvault.ingest.model import Component
 
 
@@ -61,3 +65,8 @@ def test_key_uuid_is_stable_and_purls_round_trip() -> None:
     assert first.key_uuid == ident(name="a", purl="pkg:cargo/serde@1.0.0").key_uuid
     assert first.purl is not None
     assert PackageURL.from_string(first.purl).to_string() == first.purl
+
+
+@given(st.text())
+def test_the_key_uuid_is_exactly_uuid5(key: str) -> None:
+    assert _uuid5(key) == str(uuid.uuid5(KEY_NAMESPACE, key))

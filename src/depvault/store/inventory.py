@@ -151,10 +151,12 @@ def write_inventory(
     by_key, key_of_ref = _entries(inventory)
     if update_type is UpdateType.SOFT_RUN:
         return WriteResult(len(by_key), 0, 0)
-    rows, facts = _library_rows(by_key.values(), licenses, now)
     keys = list(by_key)
     known_before = ids_by_key(db, Library, keys)
-    new_rows = [r for r in rows if r["key"] not in known_before]
+    # Only libraries new to the catalog need their row built (licenses normalised …):
+    # in a re-import that is none of them.
+    fresh = (entry for key, entry in by_key.items() if key not in known_before)
+    new_rows, facts = _library_rows(fresh, licenses, now)
     bulk_insert(db, Library, new_rows, skip_existing=True)
     ids = {**known_before, **ids_by_key(db, Library, [r["key"] for r in new_rows])}
     license_rows = [
