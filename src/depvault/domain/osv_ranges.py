@@ -1,0 +1,173 @@
+"""Is this version affected? The OSV range evaluation, in the ecosystem's own order.
+
+Written from ``spec/osv-matching.md`` (OSV schema 1.7): a version is affected by an
+``affected[]`` entry when it is listed in ``versions[]``, or when some ECOSYSTEM or
+SEMVER range leaves it affected: walking the range's events sorted by the ecosystem's
+ordering (``"0"`` first), an ``introduced <= v`` makes it affected, a ``fixed <= v``
+unaffected, ``v > last_affected`` unaffected, and ``v`` must be below a ``limit`` when
+there is one. GIT ranges cannot be ordered without the repository: they count through
+``versions[]`` only. univers supplies each ecosystem's version class (its OSV importer
+is a stub; the walk is ours). An unparseable version never raises: it falls back to
+``versions[]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from univers import versions as uv
+
+__all__ = ["Event", "Range", "Verdict", "is_affected", "ordering_for", "parse_range"]
+
+# OSV ecosystem name → univers version class. Ecosystems without an ordering here
+# (Pub, Hackage, CRAN, SwiftURL …) match by explicit versions only.
+ORDERINGS: dict[str, type[uv.Version]] = {
+    "PyPI": uv.PypiVersion,
+    "npm": uv.SemverVersion,
+    "Maven": uv.MavenVersion,
+    "Go": uv.GolangVersion,
+    "crates.io": uv.SemverVersion,
+    "NuGet": uv.NugetVersion,
+    "RubyGems": uv.RubygemsVersion,
+    "Packagist": uv.ComposerVersion,
+    "Hex": uv.SemverVersion,
+    "Debian": uv.DebianVersion,
+    "Ubuntu": uv.DebianVersion,
+    "Alpine": uv.AlpineLinuxVersion,
+    "Rocky Linux": uv.RpmVersion,
+    "AlmaLinux": uv.RpmVersion,
+    "Red Hat": uv.RpmVersion,
+    "openSUSE": uv.RpmVersion,
+    "SUSE": uv.RpmVersion,
+    "ConanCenter": uv.ConanVersion,
+}
+
+
+def ordering_for(ecosystem: str) -> type[uv.Version] | None:
+    """The version class of an ecosystem (``Debian:12`` orders like ``Debian``)."""
+    return ORDERINGS.get(ecosystem) or ORDERINGS.get(ecosystem.split(":", 1)[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One event of a range: ``kind`` is introduced, fixed, last_affected or limit."""
+
+    kind: str
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """An ECOSYSTEM, SEMVER or GIT range of an ``affected[]`` entry."""
+
+    type: str
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether a version is affected, and whether the ranges could decide it (False
+    when the version or an event version did not parse: ``versions[]`` decided)."""
+
+    affected: bool
+    decided_by_ranges: bool
+
+
+def parse_range(data: Mapping[str, Any]) -> Range:
+    """A range from its OSV JSON form (events with exactly one key each)."""
+    events = []
+    for event in data.get("events", ()):
+        for kind in ("introduced", "fixed", "last_affected", "limit"):
+            if kind in event:
+                events.append(Event(kind, str(event[kind])))
+    return Range(str(data.get("type", "")), tuple(events))
+
+
+_CLASSES: dict[str, type[uv.Version]] = {cls.__name__: cls for cls in ORDERINGS.values()}
+
+
+def _parse(ordering: type[uv.Version], text: str) -> uv.Version | None:
+    return _parse_named(ordering.__name__, text)
+
+
+@lru_cache(maxsize=200_000)
+def _parse_named(ordering: str, text: str) -> uv.Version | None:
+    try:
+        return _CLASSES[ordering](text)
+    except Exception:  # univers raises several types for invalid versions
+        return None
+
+
+def _normalise_semver(text: str) -> str:
+    # OSV SEMVER versions carry no leading "v" (Go's do in the wild).
+    return text[1:] if text[:1] in {"v", "V"} and text[1:2].isdigit() else text
+
+
+def _in_range(ordering: type[uv.Version], version: uv.Version, rng: Range) -> bool | None:
+    """True/False from one range, None when an event version does not parse."""
+    prepare = _normalise_semver if rng.type == "SEMVER" else (lambda t: t)
+    limits = [e for e in rng.events if e.kind == "limit" and e.version != "*"]
+    for limit in limits:
+        bound = _parse(ordering, prepare(limit.version))
+        if bound is None:
+            return None
+    if limits and not any(
+        version < bound  # type: ignore[operator]
+        for bound in (_parse(ordering, prepare(e.version)) for e in limits)
+    ):
+        return False
+    first: list[tuple[uv.Version | None, Event]] = []  # introduced "0": before everything
+    ordered: list[tuple[uv.Version, Event]] = []
+    for event in rng.events:
+        if event.kind == "limit":
+            continue
+        if event.kind == "introduced" and event.version == "0":
+            first.append((None, event))
+            continue
+        parsed = _parse(ordering, prepare(event.version))
+        if parsed is None:
+            return None
+        ordered.append((parsed, event))
+    ordered.sort(key=lambda item: item[0])
+    affected = False
+    walk: list[tuple[uv.Version | None, Event]] = [*first, *ordered]
+    for bound, event in walk:
+        if event.kind == "introduced":
+            if bound is None or bound <= version:
+                affected = True
+        elif event.kind == "fixed":
+            if bound is not None and bound <= version:
+                affected = False
+        elif event.kind == "last_affected" and bound is not None and version > bound:
+            affected = False
+    return affected
+
+
+def is_affected(
+    ecosystem: str,
+    version: str,
+    ranges: Iterable[Range],
+    versions: Sequence[str] = (),
+) -> Verdict:
+    """Whether ``version`` is affected by one ``affected[]`` entry."""
+    if version in versions:
+        return Verdict(True, False)
+    ordering = ordering_for(ecosystem)
+    decided = True
+    for rng in ranges:
+        if rng.type not in {"ECOSYSTEM", "SEMVER"} or ordering is None:
+            continue
+        text = _normalise_semver(version) if rng.type == "SEMVER" else version
+        parsed = _parse(ordering, text)
+        if parsed is None:
+            decided = False
+            continue
+        verdict = _in_range(ordering, parsed, rng)
+        if verdict is None:
+            decided = False
+        elif verdict:
+            return Verdict(True, True)
+    return Verdict(False, decided)
