@@ -1,0 +1,142 @@
+"""Importing OSV advisories: per-ecosystem ``all.zip`` exports or folders of OSV JSON.
+
+Incremental by ``modified``: a record whose id is known with the same ``modified`` time
+writes nothing; a changed record replaces the stored one (its packages with it); a
+withdrawn record is kept, marked withdrawn, and stops matching. Records are written in
+batches, each batch one transaction with a fixed number of statements.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import orjson
+from sqlalchemy import delete, select
+
+from depvault.domain.osv_records import Advisory, parse_advisory
+from depvault.store.bulk import bulk_insert, ids_by_key
+from depvault.store.db import Database
+from depvault.store.models import Advisory as AdvisoryRow
+from depvault.store.models import AdvisoryPackage
+
+__all__ = ["ImportStats", "import_osv", "read_osv_documents"]
+
+BATCH = 1000
+
+
+@dataclass
+class ImportStats:
+    """What an import did."""
+
+    read: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
+    invalid: int = 0
+
+
+def read_osv_documents(paths: Iterable[Path]) -> Iterator[tuple[str, bytes]]:
+    """(source name, JSON bytes) of every OSV document in zips and folders."""
+    for path in paths:
+        if path.is_dir():
+            for file in sorted(path.rglob("*.json")):
+                yield str(file), file.read_bytes()
+        elif zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                for name in archive.namelist():
+                    if name.endswith(".json"):
+                        yield f"{path.name}:{name}", archive.read(name)
+        else:
+            yield str(path), path.read_bytes()
+
+
+def _rows(advisory: Advisory) -> dict[str, object]:
+    s = advisory.severity
+    return {
+        "key": advisory.id,
+        "name": advisory.name,
+        "type": advisory.type,
+        "aliases": list(advisory.aliases),
+        "modified": advisory.modified,
+        "published": advisory.published,
+        "withdrawn": advisory.withdrawn,
+        "summary": advisory.summary,
+        "details": advisory.details,
+        "cvss2_score": s.cvss2_score,
+        "cvss2_vector": s.cvss2_vector,
+        "cvss3_score": s.cvss3_score,
+        "cvss3_vector": s.cvss3_vector,
+        "cvss4_score": s.cvss4_score,
+        "cvss4_vector": s.cvss4_vector,
+        "band": s.band,
+        "scored": s.scored,
+        "references": [list(r) for r in advisory.references],
+    }
+
+
+def _write(database: Database, batch: list[Advisory], stats: ImportStats) -> None:
+    with database.transaction() as db:
+        keys = [a.id for a in batch]
+        rows = db.execute(
+            select(AdvisoryRow.key, AdvisoryRow.modified).where(AdvisoryRow.key.in_(keys))
+        )
+        known = {key: modified for key, modified in rows}
+        changed = [a for a in batch if a.id not in known or known[a.id] != a.modified]
+        stats.unchanged += len(batch) - len(changed)
+        stats.updated += sum(1 for a in changed if a.id in known)
+        stats.new += sum(1 for a in changed if a.id not in known)
+        stats.withdrawn += sum(1 for a in changed if a.withdrawn)
+        if not changed:
+            return
+        stale = [a.id for a in changed if a.id in known]
+        if stale:
+            db.execute(delete(AdvisoryRow).where(AdvisoryRow.key.in_(stale)))
+        bulk_insert(db, AdvisoryRow, [_rows(a) for a in changed])
+        ids = ids_by_key(db, AdvisoryRow, [a.id for a in changed])
+        bulk_insert(
+            db,
+            AdvisoryPackage,
+            [
+                {
+                    "advisory_id": ids[a.id],
+                    "ecosystem": p.ecosystem,
+                    "name": p.name,
+                    "ranges": [asdict(r) for r in p.ranges],
+                    "versions": list(p.versions),
+                    "fixed": list(p.fixed),
+                }
+                for a in changed
+                for p in a.affected
+            ],
+        )
+
+
+def import_osv(
+    database: Database,
+    documents: Iterable[tuple[str, bytes]],
+    *,
+    default_band: str = "medium",
+    progress: Callable[[int], None] | None = None,
+) -> ImportStats:
+    """Import OSV documents; returns what changed. A document that is not a valid OSV
+    record is counted in ``invalid`` and skipped (the rest still imports)."""
+    stats = ImportStats()
+    batch: list[Advisory] = []
+    for _source, raw in documents:
+        stats.read += 1
+        try:
+            batch.append(parse_advisory(orjson.loads(raw), default_band))
+        except (ValueError, TypeError, AttributeError):
+            stats.invalid += 1
+        if len(batch) >= BATCH:
+            _write(database, batch, stats)
+            batch = []
+        if progress:
+            progress(1)
+    if batch:
+        _write(database, batch, stats)
+    return stats
