@@ -16,6 +16,7 @@ from pathlib import Path
 import orjson
 from sqlalchemy import delete, select
 
+from depvault.analysis.matching import rematch_packages
 from depvault.domain.osv_records import Advisory, parse_advisory
 from depvault.store.bulk import bulk_insert, ids_by_key
 from depvault.store.db import Database
@@ -37,6 +38,7 @@ class ImportStats:
     unchanged: int = 0
     withdrawn: int = 0
     invalid: int = 0
+    rematched: int = 0
 
 
 def read_osv_documents(paths: Iterable[Path]) -> Iterator[tuple[str, bytes]]:
@@ -112,6 +114,11 @@ def _write(database: Database, batch: list[Advisory], stats: ImportStats) -> Non
                 for a in changed
                 for p in a.affected
             ],
+        )
+        # Matches of a replaced advisory went with it (cascade); the libraries its new
+        # version names are matched again, and only those.
+        stats.rematched += rematch_packages(
+            db, {(p.ecosystem, p.name) for a in changed for p in a.affected}
         )
 
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from depvault.analysis.matching import match_libraries
 from depvault.domain.secrets import new_token
 from depvault.domain.timefmt import utcnow
 from depvault.domain.updates import ItemState
@@ -27,7 +28,7 @@ from depvault.ingest.model import Inventory
 from depvault.jobs.payload import decode_inventory, encode_inventory
 from depvault.store.db import Database
 from depvault.store.inventory import LicenseNormalizer, UpdateType, write_inventory
-from depvault.store.models import Project, UpdateItem, UpdateRequest
+from depvault.store.models import Project, ProjectLibrary, UpdateItem, UpdateRequest
 
 __all__ = [
     "ProjectUpdate",
@@ -189,12 +190,14 @@ def recover(database: Database) -> int:
 
 
 def analyse(database: Database, item_id: int) -> None:
-    """The analysis step after an inventory write (UPDATED → FINISHED).
-
-    Today the step has nothing to compute: vulnerability matching, policy evaluation and
-    alert derivation join it with the knowledge issue, each as a function of the project.
-    """
+    """The analysis step after an inventory write (UPDATED → FINISHED): the project's
+    libraries are matched against the knowledge base. Policies and alerts join it."""
     with database.transaction() as db:
+        project_id = db.scalar(select(UpdateItem.project_id).where(UpdateItem.id == item_id))
+        libraries = db.scalars(
+            select(ProjectLibrary.library_id).where(ProjectLibrary.project_id == project_id)
+        ).all()
+        match_libraries(db, libraries)
         db.execute(
             update(UpdateItem)
             .where(UpdateItem.id == item_id, UpdateItem.state == ItemState.UPDATED.value)

@@ -524,3 +524,17 @@ class AdvisoryPackage(Base):
     ranges: Mapped[Any] = mapped_column(JSON, nullable=False)
     versions: Mapped[Any] = mapped_column(JSON, nullable=False)
     fixed: Mapped[Any] = mapped_column(JSON, nullable=False)
+
+
+class LibraryVulnerability(Base):
+    """A catalog library affected by an advisory (vulnerability is a property of a
+    library version, so every project holding it shares the match)."""
+
+    __tablename__ = "library_vulnerabilities"
+
+    library_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("libraries.id", ondelete="CASCADE"), primary_key=True
+    )
+    advisory_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("advisories.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

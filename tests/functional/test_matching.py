@@ -1,0 +1,91 @@
+"""Libraries matched against the real advisories: after an inventory update, and again
+after a knowledge-base change."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from depvault.admin import Bootstrap
+from depvault.ingest.osv import import_osv, read_osv_documents
+from depvault.store.db import Database
+from depvault.store.models import Advisory, Library, LibraryVulnerability
+from tests.conftest import Api
+
+DATA = Path(
+    os.environ.get(
+        "DEPVAULT_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    )
+)
+PYPI = DATA / "osv" / "PyPI-all.zip"
+pytestmark = pytest.mark.skipif(not PYPI.exists(), reason=f"OSV data not found at {PYPI}")
+
+
+def sbom(*packages: tuple[str, str]) -> dict[str, Any]:
+    return {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.4",
+        "version": 1,
+        "components": [
+            {"type": "library", "name": n, "version": v, "purl": f"pkg:pypi/{n}@{v}"}
+            for n, v in packages
+        ],
+    }
+
+
+def advisories_of(database: Database, name: str, version: str) -> set[str]:
+    with database.transaction(write=False) as db:
+        return set(
+            db.scalars(
+                select(Advisory.key)
+                .join(LibraryVulnerability, LibraryVulnerability.advisory_id == Advisory.id)
+                .join(Library, Library.id == LibraryVulnerability.library_id)
+                .where(
+                    Library.ecosystem == "pypi", Library.name == name, Library.version == version
+                )
+            )
+        )
+
+
+def import_project(api: Api, site: Bootstrap, *packages: tuple[str, str]) -> None:
+    product = api.ok("createProduct", orgToken=site.org_token, productName="P")["productToken"]
+    answer = api.ok(
+        "importProjectSbom", productToken=product, projectName="app", sbom=sbom(*packages)
+    )
+    assert api.ok(
+        "getRequestState", orgToken=site.org_token, requestToken=answer["requestToken"]
+    ) == {"requestState": "FINISHED"}
+
+
+def test_inventories_are_matched_after_their_update(api: Api, site: Bootstrap, database: Database):
+    import_osv(database, read_osv_documents([PYPI]))
+    import_project(api, site, ("django", "3.2.18"), ("django", "3.2.19"), ("requests", "2.31.0"))
+    # PYSEC-2023-61: Django introduced 3.2, fixed 3.2.19
+    assert "PYSEC-2023-61" in advisories_of(database, "django", "3.2.18")
+    assert "PYSEC-2023-61" not in advisories_of(database, "django", "3.2.19")
+
+
+def test_a_knowledge_change_rematches_existing_inventories(
+    api: Api, site: Bootstrap, database: Database, tmp_path: Path
+):
+    import_project(api, site, ("django", "3.2.18"))
+    assert advisories_of(database, "django", "3.2.18") == set()
+    with zipfile.ZipFile(PYPI) as archive:
+        record = json.loads(archive.read("PYSEC-2023-61.json"))
+    folder = tmp_path / "osv"
+    folder.mkdir()
+    (folder / "PYSEC-2023-61.json").write_text(json.dumps(record))
+    stats = import_osv(database, read_osv_documents([folder]))
+    assert stats.new == 1 and stats.rematched >= 1
+    assert advisories_of(database, "django", "3.2.18") == {"PYSEC-2023-61"}
+    record["withdrawn"] = "2024-01-01T00:00:00Z"
+    record["modified"] = "2099-01-01T00:00:00Z"
+    (folder / "PYSEC-2023-61.json").write_text(json.dumps(record))
+    import_osv(database, read_osv_documents([folder]))
+    assert advisories_of(database, "django", "3.2.18") == set()  # withdrawn: no match
