@@ -37,10 +37,10 @@ from depvault.errors import (
 )
 from depvault.ingest.agent import decode_diff, read_agent_projects
 from depvault.jobs.updates import ProjectUpdate, enqueue
-from depvault.store.hierarchy import add_tag
+from depvault.store.hierarchy import add_tag, set_scan_comment
 from depvault.store.identity import caller_by_key
 from depvault.store.inventory import UpdateType
-from depvault.store.models import Project, ProjectTag
+from depvault.store.models import ProjectTag
 from depvault.store.scopes import resolve_token
 
 if TYPE_CHECKING:
@@ -183,7 +183,7 @@ def handle_update(dispatcher: Dispatcher, fields: dict[str, str]) -> tuple[str, 
             for key, value in project.tags:
                 add_tag(db, ProjectTag, target.project.id, key, value)
             if fields.get("scanComment"):
-                db.get_one(Project, target.project.id).last_scan_comment = fields["scanComment"]
+                set_scan_comment(db, target.project.id, fields["scanComment"])
             updates.append(ProjectUpdate(target.project.id, project.inventory))
         org = org_scope.require(Level.ORG)
         token = enqueue(

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from depvault.api.authorize import require_access
@@ -20,7 +19,6 @@ from depvault.domain.scope import Caller, Ref, Scope
 from depvault.errors import NotFound
 from depvault.store import hierarchy
 from depvault.store.changelog import Change, record_change
-from depvault.store.models import Product, Project
 
 __all__ = ["Target", "product_by_name_or_token", "project_in_product"]
 
@@ -52,14 +50,9 @@ def product_by_name_or_token(
     """The organization's product with that token or name; created (by an organization
     administrator) when no product has either."""
     org = org_scope.require(Level.ORG)
-    row = db.scalars(
-        select(Product).where(
-            Product.org_id == org.id,
-            (Product.token == name_or_token) | (Product.name == name_or_token),
-        )
-    ).first()
-    if row is not None:
-        return Ref(row.id, row.token, row.name)
+    found = hierarchy.find_product(db, org.id, name_or_token)
+    if found is not None:
+        return found
     require_access(db, caller, org_scope, Access.ADMIN, f"{action} (creating a product)")
     product = hierarchy.create_product(db, org.id, name_or_token, now)
     record_change(
@@ -86,14 +79,14 @@ def project_in_product(
     the caller needs integration rights on the product."""
     product_scope = _scope(org_scope, product)
     require_access(db, caller, product_scope, Access.INTEGRATE, action)
-    query = select(Project).where(Project.product_id == product.id)
-    row = db.scalars(query.where(Project.token == token)).first() if token else None
-    if token and row is None:
-        raise NotFound(f"No project of product {product.name!r} has the token {token!r}")
-    if row is None and name:
-        row = db.scalars(query.where(Project.name == name)).first()
-    if row is not None:
-        return Target(product, Ref(row.id, row.token, row.name), created=False)
+    if token:
+        found = hierarchy.find_project(db, product.id, token=token)
+        if found is None:
+            raise NotFound(f"No project of product {product.name!r} has the token {token!r}")
+    else:
+        found = hierarchy.find_project(db, product.id, name=name) if name else None
+    if found is not None:
+        return Target(product, found, created=False)
     assert name, "a project is named or has a token"
     org = org_scope.require(Level.ORG)
     project = hierarchy.create_project(db, org.id, product.id, name, now)

@@ -25,12 +25,15 @@ __all__ = [
     "create_project",
     "delete_product",
     "delete_project",
+    "find_product",
+    "find_project",
     "list_products",
     "list_projects",
     "move_projects",
     "product_tags",
     "project_tags",
     "remove_tag",
+    "set_scan_comment",
 ]
 
 
@@ -116,7 +119,33 @@ def list_products(
     ]
 
 
+def find_product(db: Session, org_id: int, name_or_token: str) -> Ref | None:
+    """The organization's product with that token or that name, or None."""
+    row = db.scalars(
+        select(Product).where(
+            Product.org_id == org_id,
+            (Product.token == name_or_token) | (Product.name == name_or_token),
+        )
+    ).first()
+    return Ref(row.id, row.token, row.name) if row is not None else None
+
+
 # --- projects --------------------------------------------------------------------------
+
+
+def find_project(
+    db: Session, product_id: int, *, token: str | None = None, name: str | None = None
+) -> Ref | None:
+    """The product's project with that token, or (without a token) that name."""
+    query = select(Project).where(Project.product_id == product_id)
+    query = query.where(Project.token == token) if token else query.where(Project.name == name)
+    row = db.scalars(query).first()
+    return Ref(row.id, row.token, row.name) if row is not None else None
+
+
+def set_scan_comment(db: Session, project_id: int, comment: str) -> None:
+    """Record the comment of the project's last scan (``k:v;k:v``, shown in vitals)."""
+    db.execute(update(Project).where(Project.id == project_id).values(last_scan_comment=comment))
 
 
 def create_project(
