@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "AlreadyMember",
     "BodyTooLarge",
+    "ConcurrentChange",
     "DepvaultError",
     "ForbiddenCharacter",
     "GroupNameInUse",
@@ -134,6 +135,10 @@ class TokenMismatch(RequestError):
     def __init__(self, parameter: str, scope: str) -> None:
         super().__init__(f"{parameter} does not belong to the {scope} named by the request")
         self.parameter = parameter
+
+
+class ConcurrentChange(RequestError):
+    """A write lost a race with another write of the same thing; retrying succeeds."""
 
 
 class NotSupported(RequestError):

@@ -29,11 +29,11 @@ from depvault.domain.access import Level
 from depvault.domain.scope import Caller, Scope
 from depvault.domain.timefmt import utcnow
 from depvault.errors import (
+    ConcurrentChange,
     InvalidParameter,
     InvalidUserKey,
     MissingParameter,
     NotAllowed,
-    RequestError,
     TokenMismatch,
     UnknownRequestType,
     UnknownToken,
@@ -49,10 +49,6 @@ log = logging.getLogger(__name__)
 
 _LEVEL_OF_TOKEN = {field: level for level, field in SCOPE_TOKEN_FIELDS.items()}
 _ORDER = [Level.GLOBAL_ORG, Level.ORG, Level.PRODUCT, Level.PROJECT]
-
-
-class ConcurrentChange(RequestError):
-    """A write lost a race with another write of the same thing."""
 
 
 @dataclass
