@@ -1,0 +1,69 @@
+"""The relational schema.
+
+Every table is created by an Alembic migration (``store/migrations``), never by
+``create_all``: a test compares these models with the migrated schema. Times are stored
+as naive UTC (GMT, as the protocol records them) and turned aware on the way out.
+
+Deleting a product or project removes everything under it through ``ON DELETE
+CASCADE`` foreign keys, so one ``DELETE`` statement is one transaction whatever the size
+of the tree (SQLite enforces them because the engine turns ``foreign_keys`` on).
+
+The tables live in one module per subject; this package re-exports them all, and
+importing it registers every table on ``Base.metadata`` (Alembic compares against it).
+"""
+
+from __future__ import annotations
+
+from depvault.store.models.base import TOKEN_LENGTH, Base, BigId
+from depvault.store.models.changes import ChangeLogEntry
+from depvault.store.models.inventory import (
+    Library,
+    LibraryLicense,
+    LibraryLocation,
+    ProjectDependency,
+    ProjectLibrary,
+    SourceFileRow,
+)
+from depvault.store.models.knowledge import Advisory, AdvisoryPackage, LibraryVulnerability
+from depvault.store.models.library_facts import InHouseLibrary, LibraryNotice
+from depvault.store.models.organizations import (
+    GlobalOrganization,
+    Organization,
+    Product,
+    ProductTag,
+    Project,
+    ProjectTag,
+)
+from depvault.store.models.people import Group, GroupMember, OrgMember, RoleAssignment, User
+from depvault.store.models.updates import UpdateItem, UpdateRequest
+
+__all__ = [
+    "TOKEN_LENGTH",
+    "Advisory",
+    "AdvisoryPackage",
+    "Base",
+    "BigId",
+    "ChangeLogEntry",
+    "GlobalOrganization",
+    "Group",
+    "GroupMember",
+    "InHouseLibrary",
+    "Library",
+    "LibraryLicense",
+    "LibraryLocation",
+    "LibraryNotice",
+    "LibraryVulnerability",
+    "OrgMember",
+    "Organization",
+    "Product",
+    "ProductTag",
+    "Project",
+    "ProjectDependency",
+    "ProjectLibrary",
+    "ProjectTag",
+    "RoleAssignment",
+    "SourceFileRow",
+    "UpdateItem",
+    "UpdateRequest",
+    "User",
+]
