@@ -17,46 +17,12 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from depvault.domain.osv_ranges import Event, Range, is_affected
-from depvault.domain.osv_records import normalise_name
 from depvault.store.bulk import bulk_insert
 from depvault.store.models import Advisory, AdvisoryPackage, Library, LibraryVulnerability
 
-__all__ = ["OSV_ECOSYSTEMS", "match_libraries", "osv_package", "rematch_packages"]
+__all__ = ["match_libraries", "package_libraries"]
 
 CHUNK = 2000
-
-# purl type → OSV ecosystem name.
-OSV_ECOSYSTEMS = {
-    "pypi": "PyPI",
-    "npm": "npm",
-    "maven": "Maven",
-    "golang": "Go",
-    "cargo": "crates.io",
-    "nuget": "NuGet",
-    "gem": "RubyGems",
-    "composer": "Packagist",
-    "hex": "Hex",
-    "pub": "Pub",
-    "hackage": "Hackage",
-    "cran": "CRAN",
-    "swift": "SwiftURL",
-}
-
-
-def osv_package(ecosystem: str, group: str | None, name: str) -> tuple[str, str] | None:
-    """The OSV (ecosystem, package name) of a library, or None for ecosystems OSV does
-    not cover. Names join as each ecosystem writes them: Maven ``group:artifact``, npm
-    ``@scope/name``, Go and Packagist ``namespace/name``."""
-    osv = OSV_ECOSYSTEMS.get(ecosystem)
-    if osv is None:
-        return None
-    if not group:
-        full = name
-    elif ecosystem == "maven":
-        full = f"{group}:{name}"
-    else:
-        full = f"{group}/{name}"
-    return osv, normalise_name(osv, full)
 
 
 def _ranges(data: Iterable[dict[str, Any]]) -> list[Range]:
@@ -73,14 +39,13 @@ def match_libraries(db: Session, library_ids: Collection[int]) -> int:
     for start in range(0, len(listed), CHUNK):
         chunk = listed[start : start + CHUNK]
         by_package: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-        for library_id, ecosystem, group, name, version in db.execute(
-            select(
-                Library.id, Library.ecosystem, Library.group_id, Library.name, Library.version
-            ).where(Library.id.in_(chunk))
+        for library_id, ecosystem, name, version in db.execute(
+            select(Library.id, Library.osv_ecosystem, Library.osv_name, Library.version).where(
+                Library.id.in_(chunk), Library.osv_ecosystem.is_not(None)
+            )
         ):
-            package = osv_package(ecosystem, group, name)
-            if package is not None and version:
-                by_package[package].append((library_id, version))
+            if version and ecosystem and name:
+                by_package[(ecosystem, name)].append((library_id, version))
         db.execute(delete(LibraryVulnerability).where(LibraryVulnerability.library_id.in_(chunk)))
         if not by_package:
             continue
@@ -108,25 +73,23 @@ def match_libraries(db: Session, library_ids: Collection[int]) -> int:
             db,
             LibraryVulnerability,
             [{"library_id": lib, "advisory_id": adv} for lib, adv in found],
+            # A concurrent re-match of the same library (an update's analysis while a
+            # knowledge-base refresh runs) computes the same rows.
+            skip_existing=True,
         )
         matches += len(found)
     return matches
 
 
-def rematch_packages(db: Session, packages: Collection[tuple[str, str]]) -> int:
-    """Re-match the catalog libraries of these OSV packages (after a knowledge change)."""
-    wanted = set(packages)
-    purl_types = {osv: purl for purl, osv in OSV_ECOSYSTEMS.items()}
-    ecosystems = {purl_types[e] for e, _ in wanted if e in purl_types}
-    if not ecosystems:
-        return 0
-    ids = [
-        library_id
-        for library_id, ecosystem, group, name in db.execute(
-            select(Library.id, Library.ecosystem, Library.group_id, Library.name).where(
-                Library.ecosystem.in_(ecosystems)
+def package_libraries(db: Session, packages: Collection[tuple[str, str]]) -> list[int]:
+    """The catalog libraries of these OSV (ecosystem, name) packages, by index."""
+    listed, ids = list(packages), list[int]()
+    for start in range(0, len(listed), 500):
+        ids.extend(
+            db.scalars(
+                select(Library.id).where(
+                    tuple_(Library.osv_ecosystem, Library.osv_name).in_(listed[start : start + 500])
+                )
             )
         )
-        if osv_package(ecosystem, group, name) in wanted
-    ]
-    return match_libraries(db, ids)
+    return ids

@@ -28,14 +28,25 @@ def import_command(
         if not path.exists():
             fail(f"{path} does not exist")
     database = open_database(load_config())
-    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, transient=True) as progress:
-        task = progress.add_task("advisories", total=None)
+        task = progress.add_task("importing advisories", total=None)
+
+        def reanalysing(stage: str, done: int) -> None:
+            label = "matching libraries" if stage == "match" else "deriving project alerts"
+            progress.update(task, description=label, completed=done)
+
         stats = import_osv(
             database,
             read_osv_documents(paths),
             default_band=default_band,
             progress=lambda n: progress.advance(task, n),
+            reanalysis_progress=reanalysing,
         )
     database.dispose()
     print_json(asdict(stats))

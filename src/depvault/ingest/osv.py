@@ -3,7 +3,10 @@
 Incremental by ``modified``: a record whose id is known with the same ``modified`` time
 writes nothing; a changed record replaces the stored one (its packages with it); a
 withdrawn record is kept, marked withdrawn, and stops matching. Records are written in
-batches, each batch one transaction with a fixed number of statements.
+batches, each batch one transaction with a fixed number of statements, which also
+records the packages they touch; the libraries of those packages are then matched again
+and the projects holding them re-analysed (``analysis.refresh``), once per package
+however many batches named it.
 """
 
 from __future__ import annotations
@@ -16,12 +19,12 @@ from pathlib import Path
 import orjson
 from sqlalchemy import delete, select
 
-from depvault.analysis.matching import rematch_packages
+from depvault.analysis.refresh import RefreshStats, refresh
 from depvault.domain.osv_records import Advisory, parse_advisory
 from depvault.store.bulk import bulk_insert, ids_by_key
 from depvault.store.db import Database
 from depvault.store.models import Advisory as AdvisoryRow
-from depvault.store.models import AdvisoryPackage
+from depvault.store.models import AdvisoryPackage, PendingRematch
 
 __all__ = ["ImportStats", "import_osv", "read_osv_documents"]
 
@@ -38,7 +41,11 @@ class ImportStats:
     unchanged: int = 0
     withdrawn: int = 0
     invalid: int = 0
+    # The re-analysis that followed: libraries matched again, their (library, advisory)
+    # matches, projects whose alerts were derived again.
+    rematched_libraries: int = 0
     rematched: int = 0
+    reanalysed_projects: int = 0
 
 
 def read_osv_documents(paths: Iterable[Path]) -> Iterator[tuple[str, bytes]]:
@@ -116,9 +123,15 @@ def _write(database: Database, batch: list[Advisory], stats: ImportStats) -> Non
             ],
         )
         # Matches of a replaced advisory went with it (cascade); the libraries its new
-        # version names are matched again, and only those.
-        stats.rematched += rematch_packages(
-            db, {(p.ecosystem, p.name) for a in changed for p in a.affected}
+        # version names are matched again, and only those, after the import.
+        bulk_insert(
+            db,
+            PendingRematch,
+            [
+                {"ecosystem": e, "name": n}
+                for e, n in {(p.ecosystem, p.name) for a in changed for p in a.affected}
+            ],
+            skip_existing=True,
         )
 
 
@@ -128,9 +141,11 @@ def import_osv(
     *,
     default_band: str = "medium",
     progress: Callable[[int], None] | None = None,
+    reanalysis_progress: Callable[[str, int], None] | None = None,
 ) -> ImportStats:
-    """Import OSV documents; returns what changed. A document that is not a valid OSV
-    record is counted in ``invalid`` and skipped (the rest still imports)."""
+    """Import OSV documents, then re-analyse what they changed; returns what changed. A
+    document that is not a valid OSV record is counted in ``invalid`` and skipped (the
+    rest still imports)."""
     stats = ImportStats()
     batch: list[Advisory] = []
     for _source, raw in documents:
@@ -146,4 +161,8 @@ def import_osv(
             progress(1)
     if batch:
         _write(database, batch, stats)
+    done: RefreshStats = refresh(database, reanalysis_progress)
+    stats.rematched_libraries = done.libraries
+    stats.rematched = done.matches
+    stats.reanalysed_projects = done.projects
     return stats

@@ -19,7 +19,9 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from depvault.analysis.alerts import derive_alerts
 from depvault.analysis.matching import match_libraries
+from depvault.analysis.refresh import refresh_step
 from depvault.domain.secrets import new_token
 from depvault.domain.timefmt import utcnow
 from depvault.domain.updates import ItemState
@@ -191,13 +193,18 @@ def recover(database: Database) -> int:
 
 def analyse(database: Database, item_id: int) -> None:
     """The analysis step after an inventory write (UPDATED → FINISHED): the project's
-    libraries are matched against the knowledge base. Policies and alerts join it."""
+    libraries are matched against the knowledge base and its alerts derived, in one
+    transaction. Policies join it with the policies issue."""
     with database.transaction() as db:
         project_id = db.scalar(select(UpdateItem.project_id).where(UpdateItem.id == item_id))
+        if project_id is None:
+            return
         libraries = db.scalars(
             select(ProjectLibrary.library_id).where(ProjectLibrary.project_id == project_id)
         ).all()
         match_libraries(db, libraries)
+        derive_alerts(db, [project_id], utcnow())
+        db.execute(update(Project).where(Project.id == project_id).values(analysis_due=False))
         db.execute(
             update(UpdateItem)
             .where(UpdateItem.id == item_id, UpdateItem.state == ItemState.UPDATED.value)
@@ -213,10 +220,11 @@ class UpdateWorker:
     licenses: LicenseNormalizer
 
     def run_once(self) -> bool:
-        """Claim and process one item; False when nothing was ready."""
+        """Claim and process one item or, when none is queued, one step of pending
+        knowledge-base re-analysis; False when nothing was ready."""
         item_id = claim_next(self.database)
         if item_id is None:
-            return False
+            return refresh_step(self.database) is not None
         self.process(item_id)
         return True
 

@@ -21,6 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from depvault.domain.identity import LibraryIdentity, identify
+from depvault.domain.osv_packages import osv_package
 from depvault.ingest.model import Component, Inventory
 from depvault.store.bulk import bulk_insert, ids_by_key
 from depvault.store.models import (
@@ -84,6 +85,7 @@ def _library_rows(
     for entry in entries:
         c, ident = entry.component, entry.identity
         fact = licenses(c.licenses)
+        package = osv_package(ident.ecosystem, ident.group_id, ident.name)
         facts[ident.key] = fact
         rows.append(
             {
@@ -96,6 +98,8 @@ def _library_rows(
                 "classifier": ident.classifier,
                 "packaging": ident.packaging,
                 "purl": ident.purl,
+                "osv_ecosystem": package[0] if package else None,
+                "osv_name": package[1] if package else None,
                 "library_type": ident.library_type,
                 "filename": ident.filename,
                 "sha1": ident.sha1,

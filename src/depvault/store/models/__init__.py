@@ -14,6 +14,7 @@ importing it registers every table on ``Base.metadata`` (Alembic compares agains
 
 from __future__ import annotations
 
+from depvault.store.models.alerts import Alert, AlertEvent
 from depvault.store.models.base import TOKEN_LENGTH, Base, BigId
 from depvault.store.models.changes import ChangeLogEntry
 from depvault.store.models.inventory import (
@@ -24,7 +25,12 @@ from depvault.store.models.inventory import (
     ProjectLibrary,
     SourceFileRow,
 )
-from depvault.store.models.knowledge import Advisory, AdvisoryPackage, LibraryVulnerability
+from depvault.store.models.knowledge import (
+    Advisory,
+    AdvisoryPackage,
+    LibraryVulnerability,
+    PendingRematch,
+)
 from depvault.store.models.library_facts import InHouseLibrary, LibraryNotice
 from depvault.store.models.organizations import (
     GlobalOrganization,
@@ -41,6 +47,8 @@ __all__ = [
     "TOKEN_LENGTH",
     "Advisory",
     "AdvisoryPackage",
+    "Alert",
+    "AlertEvent",
     "Base",
     "BigId",
     "ChangeLogEntry",
@@ -55,6 +63,7 @@ __all__ = [
     "LibraryVulnerability",
     "OrgMember",
     "Organization",
+    "PendingRematch",
     "Product",
     "ProductTag",
     "Project",

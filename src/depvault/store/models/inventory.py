@@ -16,7 +16,10 @@ class Library(Base):
     organization; ``id`` is the protocol's ``keyId``, ``key_uuid`` its ``keyUuid``."""
 
     __tablename__ = "libraries"
-    __table_args__ = (Index("ix_libraries_ecosystem_name", "ecosystem", "name"),)
+    __table_args__ = (
+        Index("ix_libraries_ecosystem_name", "ecosystem", "name"),
+        Index("ix_libraries_osv_package", "osv_ecosystem", "osv_name"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     key: Mapped[str] = mapped_column(String(2048), unique=True, nullable=False)
@@ -28,6 +31,9 @@ class Library(Base):
     classifier: Mapped[str | None] = mapped_column(String(255))
     packaging: Mapped[str | None] = mapped_column(String(64))
     purl: Mapped[str | None] = mapped_column(String(2048))
+    # The OSV package (``domain.osv_packages``); None for ecosystems OSV does not cover.
+    osv_ecosystem: Mapped[str | None] = mapped_column(String(64))
+    osv_name: Mapped[str | None] = mapped_column(String(512))
     library_type: Mapped[str] = mapped_column(String(64), nullable=False)
     filename: Mapped[str] = mapped_column(String(1024), nullable=False)
     sha1: Mapped[str | None] = mapped_column(String(40), index=True)

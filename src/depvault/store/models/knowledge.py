@@ -68,3 +68,14 @@ class LibraryVulnerability(Base):
     advisory_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("advisories.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class PendingRematch(Base):
+    """An OSV package whose advisories changed and whose libraries are not matched
+    again yet. Written in the import's transaction and deleted in the re-match's, so a
+    re-match interrupted by a crash is finished by the next process that starts."""
+
+    __tablename__ = "pending_rematches"
+
+    ecosystem: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(512), primary_key=True)

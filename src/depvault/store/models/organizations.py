@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from depvault.store.models.base import TOKEN_LENGTH, Base, created_column, token_column
 
@@ -82,6 +83,11 @@ class Project(Base):
     uploaded_by: Mapped[str | None] = mapped_column(String(255))
     last_scan_comment: Mapped[str | None] = mapped_column(Text)
     last_request_token: Mapped[str | None] = mapped_column(String(TOKEN_LENGTH))
+    # Its libraries' matches changed (a knowledge-base import) and its alerts are not
+    # derived again yet; cleared in the transaction that derives them.
+    analysis_due: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
 
 
 class ProductTag(Base):

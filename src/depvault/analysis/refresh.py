@@ -1,0 +1,113 @@
+"""Re-analysis after a knowledge-base change: re-match, then re-derive alerts.
+
+An import records the OSV packages whose advisories changed (``pending_rematches``) in
+the same transaction as the advisories. This module drains that record in steps, each
+its own transaction: re-match the libraries of a batch of packages and mark the
+projects holding them ``analysis_due``; then derive the alerts of due projects a batch
+at a time. Because the record is durable, a re-analysis cut short by a crash is
+finished by the next process that runs a step (the CLI import, or any server worker
+when idle). On PostgreSQL concurrent runners skip rows another one has locked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, tuple_, update
+
+from depvault.analysis.alerts import PROJECTS_PER_BATCH, derive_alerts
+from depvault.analysis.matching import match_libraries, package_libraries
+from depvault.domain.timefmt import utcnow
+from depvault.store.db import Database
+from depvault.store.models import PendingRematch, Project, ProjectLibrary
+
+__all__ = ["RefreshStats", "refresh", "refresh_step"]
+
+PACKAGES_PER_STEP = 500
+IDS_PER_QUERY = 5000
+
+
+@dataclass
+class RefreshStats:
+    """What a re-analysis did."""
+
+    libraries: int = 0
+    matches: int = 0
+    projects: int = 0
+    alerts_opened: int = 0
+    alerts_resolved: int = 0
+
+
+def refresh(database: Database, progress: Callable[[str, int], None] | None = None) -> RefreshStats:
+    """Run steps until nothing is pending; ``progress(stage, done)`` after each."""
+    stats = RefreshStats()
+    while True:
+        stage = refresh_step(database, stats)
+        if stage is None:
+            return stats
+        if progress is not None:
+            progress(stage, stats.libraries if stage == "match" else stats.projects)
+
+
+def refresh_step(database: Database, stats: RefreshStats | None = None) -> str | None:
+    """One step of pending re-analysis: "match" or "alerts", None when none is due."""
+    stats = stats if stats is not None else RefreshStats()
+    if _match_step(database, stats):
+        return "match"
+    if _alerts_step(database, stats):
+        return "alerts"
+    return None
+
+
+def _match_step(database: Database, stats: RefreshStats) -> bool:
+    with database.transaction() as db:
+        packages = [
+            (ecosystem, name)
+            for ecosystem, name in db.execute(
+                select(PendingRematch.ecosystem, PendingRematch.name)
+                .limit(PACKAGES_PER_STEP)
+                .with_for_update(skip_locked=True)
+            )
+        ]
+        if not packages:
+            return False
+        ids = package_libraries(db, packages)
+        stats.libraries += len(ids)
+        stats.matches += match_libraries(db, ids)
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            holders = select(ProjectLibrary.project_id).where(
+                ProjectLibrary.library_id.in_(ids[start : start + IDS_PER_QUERY])
+            )
+            db.execute(
+                update(Project)
+                .where(Project.id.in_(holders), Project.analysis_due.is_(False))
+                .values(analysis_due=True)
+            )
+        db.execute(
+            delete(PendingRematch).where(
+                tuple_(PendingRematch.ecosystem, PendingRematch.name).in_(packages)
+            )
+        )
+    return True
+
+
+def _alerts_step(database: Database, stats: RefreshStats) -> bool:
+    with database.transaction() as db:
+        due = list(
+            db.scalars(
+                select(Project.id)
+                .where(Project.analysis_due.is_(True))
+                .order_by(Project.id)
+                .limit(PROJECTS_PER_BATCH)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if not due:
+            return False
+        changes = derive_alerts(db, due, utcnow())
+        db.execute(update(Project).where(Project.id.in_(due)).values(analysis_due=False))
+    stats.projects += len(due)
+    stats.alerts_opened += changes.opened
+    stats.alerts_resolved += changes.resolved
+    return True
