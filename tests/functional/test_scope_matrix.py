@@ -199,7 +199,13 @@ SMALL_SBOM = {
             "name": "left-pad",
             "version": "1.3.0",
             "purl": "pkg:npm/left-pad@1.3.0",
-        }
+        },
+        {  # a second version: MULTIPLE_LIBRARY_VERSIONS alerts without a knowledge base
+            "type": "library",
+            "name": "left-pad",
+            "version": "1.2.0",
+            "purl": "pkg:npm/left-pad@1.2.0",
+        },
     ],
 }
 
@@ -211,6 +217,30 @@ def _library_in_a(w: World) -> str:
         w.api.ok("importProjectSbom", projectToken=w.project_a, sbom=SMALL_SBOM)
         libraries = w.api.ok("getProjectInventory", projectToken=w.project_a)["libraries"]
     return str(libraries[0]["keyUuid"])
+
+
+def _alert_in_a(w: World) -> str:
+    """The uuid of an alert of project a1, whatever its status."""
+    _library_in_a(w)
+    answer = w.api.ok(
+        "getProjectAlertsByType", **_project(w), alertType="MULTIPLE_LIBRARY_VERSIONS"
+    )
+    if answer["alerts"]:
+        return str(answer["alerts"][0]["alertUuid"])
+    answer = w.api.ok("getProjectIgnoredAlerts", **_project(w))
+    return str(answer["alerts"][0]["alertUuid"])
+
+
+def _alert_status(w: World) -> dict[str, Any]:
+    return {**_org(w), "alertUuids": [_alert_in_a(w)], "status": "Ignored", "comments": "c"}
+
+
+def _report(scope: Sample) -> Sample:
+    return lambda w: {**scope(w), "format": "json"}
+
+
+def _by_type(scope: Sample) -> Sample:
+    return lambda w: {**scope(w), "alertType": "SECURITY_VULNERABILITY"}
 
 
 def _library_lookup(w: World) -> dict[str, Any]:
@@ -358,6 +388,25 @@ SAMPLES: dict[str, Sample] = {
     "getProjectInHouseLibraries": _project,
     "markInHouseLibraries": _in_house,
     "unmarkInHouseLibraries": _in_house,
+    "getOrganizationAlerts": _org,
+    "getProductAlerts": _product,
+    "getProjectAlerts": _project,
+    "getOrganizationAlertsByType": _by_type(_org),
+    "getProductAlertsByType": _by_type(_product),
+    "getProjectAlertsByType": _by_type(_project),
+    "getAlertsByProjectTag": lambda w: {**_org(w), "tagKey": "team", "tagValue": "x"},
+    "getOrganizationAlertsByProjectTag": lambda w: {**_org(w), "tagKey": "team", "tagValue": "x"},
+    "getOrganizationIgnoredAlerts": _org,
+    "getProductIgnoredAlerts": _product,
+    "getProjectIgnoredAlerts": _project,
+    "getOrganizationSecurityAlertsByVulnerabilityReport": _report(_org),
+    "getProductSecurityAlertsByVulnerabilityReport": _report(_product),
+    "getProjectSecurityAlertsByVulnerabilityReport": _report(_project),
+    "getOrganizationSecurityAlertsByLibraryReport": _report(_org),
+    "getProductSecurityAlertsByLibraryReport": _report(_product),
+    "getProjectSecurityAlertsByLibraryReport": _report(_project),
+    "setAlertsStatus": _alert_status,
+    "ignoreAlerts": lambda w: {**_org(w), "alertUuids": [_alert_in_a(w)], "comments": "c"},
     "getLibrarySourceFiles": _project_library,
     "getProjectLibraryDependencies": _project_library,
 }

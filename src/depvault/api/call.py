@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from depvault.api.request_types import ApiVersion
 from depvault.domain.access import Level
 from depvault.domain.scope import Caller, Ref, Scope
+from depvault.store.hierarchy import ProjectFilter
 
 if TYPE_CHECKING:
     from depvault.api.registry import Registry
@@ -62,3 +63,12 @@ class Call:
     def sees_product(self, product_id: int) -> bool:
         """Whether the answer may include data of this product."""
         return self.visible_product_ids is None or product_id in self.visible_product_ids
+
+    def projects(self) -> ProjectFilter:
+        """The projects the call covers: its project, its product's, or its
+        organization's (those of the visible products only, for a product role)."""
+        if self.scope.level is Level.PROJECT:
+            return ProjectFilter(project_id=self.project.id)
+        if self.scope.level is Level.PRODUCT:
+            return ProjectFilter(product_id=self.product.id)
+        return ProjectFilter(org_id=self.org.id, only_products=self.visible_product_ids)

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from depvault.api.handlers import (
+    alerts,
     introspection,
     inventory,
     libraries,
@@ -33,6 +34,7 @@ CATEGORY_MODULES = (
     libraries,
     library_texts,
     library_marks,
+    alerts,
 )
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "level_of",
     "newer_version",
     "newest_release",
+    "top_fix",
 ]
 
 
@@ -159,3 +160,23 @@ def newer_version(ecosystem: str, current: str, newest: str | None) -> NewerVers
         return None
     old, new = _major(current), _major(newest)
     return NewerVersion(newest, old is not None and new is not None and new > old)
+
+
+def top_fix(ecosystem: str, current: str | None, fixed: Iterable[str]) -> str | None:
+    """The fix to recommend: the lowest fixed version above ``current`` in the
+    ecosystem's ordering; the first listed when versions cannot be ordered."""
+    listed = list(dict.fromkeys(fixed))
+    here = _parsed(ecosystem, current) if current else None
+    best: tuple[uv.Version, str] | None = None
+    for candidate in listed:
+        parsed = _parsed(ecosystem, candidate)
+        if parsed is None or here is None:
+            continue
+        try:
+            if parsed > here and (best is None or parsed < best[0]):
+                best = (parsed, candidate)
+        except TypeError:
+            continue
+    if best is not None:
+        return best[1]
+    return listed[0] if listed else None

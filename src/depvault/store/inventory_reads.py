@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from depvault.store.models import Library, LibraryLicense, ProjectDependency, ProjectLibrary
 
-__all__ = ["LibraryRow", "project_graph", "project_libraries"]
+__all__ = ["LibraryRow", "libraries_by_id", "project_graph", "project_libraries"]
+
+CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -56,29 +59,58 @@ def project_libraries(db: Session, project_id: int) -> list[LibraryRow]:
     ):
         licenses[library_id].append((license_id, name))
     return [
-        LibraryRow(
-            id=lib.id,
-            key_uuid=lib.key_uuid,
-            name=lib.name,
-            group_id=lib.group_id,
-            version=lib.version,
-            classifier=lib.classifier,
-            packaging=lib.packaging,
-            purl=lib.purl,
-            ecosystem=lib.ecosystem,
-            library_type=lib.library_type,
-            filename=lib.filename,
-            sha1=lib.sha1,
-            description=lib.description,
-            license_expression=lib.license_expression,
-            references=dict(lib.references or {}),
-            licenses=tuple(licenses.get(lib.id, ())),
-            direct=direct,
-            depth=depth,
-            scope=scope,
-        )
+        _library_row(lib, licenses.get(lib.id, ()), direct, depth, scope)
         for lib, direct, depth, scope in rows
     ]
+
+
+def libraries_by_id(db: Session, ids: Collection[int]) -> dict[int, LibraryRow]:
+    """Catalog libraries by id with their licenses, outside any project (``direct``
+    False, ``depth`` 0, no scope: callers that know the occurrence replace them)."""
+    found: dict[int, LibraryRow] = {}
+    listed = sorted(set(ids))
+    for start in range(0, len(listed), CHUNK):
+        chunk = listed[start : start + CHUNK]
+        licenses: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for library_id, license_id, name in db.execute(
+            select(LibraryLicense.library_id, LibraryLicense.license_id, LibraryLicense.name)
+            .where(LibraryLicense.library_id.in_(chunk))
+            .order_by(LibraryLicense.license_id)
+        ):
+            licenses[library_id].append((license_id, name))
+        for lib in db.scalars(select(Library).where(Library.id.in_(chunk))):
+            found[lib.id] = _library_row(lib, licenses.get(lib.id, ()), False, 0, None)
+    return found
+
+
+def _library_row(
+    lib: Library,
+    licenses: Iterable[tuple[str, str]],
+    direct: bool,
+    depth: int,
+    scope: str | None,
+) -> LibraryRow:
+    return LibraryRow(
+        id=lib.id,
+        key_uuid=lib.key_uuid,
+        name=lib.name,
+        group_id=lib.group_id,
+        version=lib.version,
+        classifier=lib.classifier,
+        packaging=lib.packaging,
+        purl=lib.purl,
+        ecosystem=lib.ecosystem,
+        library_type=lib.library_type,
+        filename=lib.filename,
+        sha1=lib.sha1,
+        description=lib.description,
+        license_expression=lib.license_expression,
+        references=dict(lib.references or {}),
+        licenses=tuple(licenses),
+        direct=direct,
+        depth=depth,
+        scope=scope,
+    )
 
 
 def project_graph(db: Session, project_id: int) -> dict[int, list[int]]:

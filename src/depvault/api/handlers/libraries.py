@@ -41,7 +41,6 @@ __all__ = [
     "SDK_LIBRARY_TYPES",
     "ecosystems_of",
     "licensed_library_json",
-    "scope_filter",
 ]
 
 LOOKUP_LIMIT = 100  # librarySearch answers at most 100 libraries (SDK: "max 100 results")
@@ -102,16 +101,6 @@ def ecosystems_of(library_type: str) -> frozenset[str]:
     return ecosystems
 
 
-def scope_filter(call: Call) -> ProjectFilter:
-    """The projects a call covers: its project, its product's, or its organization's
-    (those of the visible products only, for a product role)."""
-    if call.scope.level is Level.PROJECT:
-        return ProjectFilter(project_id=call.project.id)
-    if call.scope.level is Level.PRODUCT:
-        return ProjectFilter(product_id=call.product.id)
-    return ProjectFilter(org_id=call.org.id, only_products=call.visible_product_ids)
-
-
 _REFERENCE_KINDS = (
     ("genericPackageIndex", "POM file"),
     ("homePage", "Project home page"),
@@ -158,7 +147,7 @@ class LicensesParams(Params):
 def get_licenses(call: Call, params: LicensesParams) -> Result:
     """The scope's libraries with their licenses and, unless excludeProjectOccurrences,
     the scope's projects using each one."""
-    which = scope_filter(call)
+    which = call.projects()
     rows = library_reads.scoped_libraries(call.db, which)
     used_by = (
         {} if params.exclude_project_occurrences else library_reads.occurrences(call.db, which)
@@ -180,7 +169,7 @@ def get_license_histogram(call: Call, params: NoParams) -> Result:
     pair of the scope counts once, so a library in three projects counts three times;
     a library with two licenses counts under both; libraries without one are left out."""
     histogram: dict[str, int] = defaultdict(int)
-    for count in library_reads.license_histogram(call.db, scope_filter(call)):
+    for count in library_reads.license_histogram(call.db, call.projects()):
         histogram[count.name or license_info(count.license_id).name] += count.count
     return {"licenseHistogram": dict(sorted(histogram.items()))}
 
@@ -192,7 +181,7 @@ def get_library_locations(call: Call, params: NoParams) -> Result:
     """Every library of the scope with the paths and dependency files it was found in
     (an empty ``locations`` when the inventory did not say)."""
     answer = []
-    for found in library_reads.library_locations(call.db, scope_filter(call)):
+    for found in library_reads.library_locations(call.db, call.projects()):
         match = "SHA1" if found.sha1 else "PACKAGE_URL"
         answer.append(
             {
@@ -276,7 +265,7 @@ def library_search(call: Call, params: LibrarySearch) -> Result:
     whole knowledge base; depvault knows only the libraries its inventories hold, and
     one organization never sees another's."""
     rows = library_reads.search_libraries(
-        call.db, scope_filter(call), params.search_value.strip(), LOOKUP_LIMIT
+        call.db, call.projects(), params.search_value.strip(), LOOKUP_LIMIT
     )
     return {"libraries": [catalog_library_json(r) for r in rows]}
 
@@ -307,7 +296,7 @@ def _lookup(call: Call, params: BasicLibraryInfo, group: str | None, key_id: int
         names.add(re.sub(r"[-_.]+", "-", name).lower())
     rows = library_reads.find_libraries(
         call.db,
-        scope_filter(call),
+        call.projects(),
         names=names,
         version=params.library_version.strip(),
         ecosystems=ecosystems,

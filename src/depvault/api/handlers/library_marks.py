@@ -15,7 +15,6 @@ import re
 from pydantic import Field
 
 from depvault.api.call import Call
-from depvault.api.handlers.libraries import scope_filter
 from depvault.api.handlers.shapes import library_json
 from depvault.api.request_types import (
     Category,
@@ -40,7 +39,7 @@ _SHA1 = re.compile(r"^[0-9a-f]{40}$")
 def get_in_house_libraries(call: Call, params: NoParams) -> Result:
     """The libraries of the scope's inventories that the organization marked in-house."""
     rows = library_reads.scoped_libraries(
-        call.db, scope_filter(call), only=marks.in_house_ids_query(call.org.id)
+        call.db, call.projects(), only=marks.in_house_ids_query(call.org.id)
     )
     return {"libraries": [library_json(r) for r in rows]}
 
@@ -123,7 +122,7 @@ def change_origin_library(call: Call, params: ChangeOriginLibrary) -> Result:
     )
     if target is None:
         raise InvalidLibrary("targetKeyUuid", params.target_key_uuid)
-    moved, joined = marks.move_source_files(call.db, scope_filter(call), sha1s, target.id)
+    moved, joined = marks.move_source_files(call.db, call.projects(), sha1s, target.id)
     record_change(
         call.db,
         call.now,

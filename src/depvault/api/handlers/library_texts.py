@@ -18,7 +18,6 @@ from collections.abc import Iterable, Sequence
 from pydantic import Field
 
 from depvault.api.call import Call
-from depvault.api.handlers.libraries import scope_filter
 from depvault.api.request_types import (
     BinaryResult,
     Category,
@@ -108,7 +107,7 @@ def get_licenses_text_zip(call: Call, params: NoParams) -> Result:
     """A zip with one ``<SPDX id>.txt`` per license of the scope's libraries (its name,
     page, libraries and text) and a ``README.txt`` listing what is inside."""
     by_license: dict[str, list[LicensedLibrary]] = {}
-    for use in library_reads.licensed_libraries(call.db, scope_filter(call)):
+    for use in library_reads.licensed_libraries(call.db, call.projects()):
         by_license.setdefault(use.license_id, []).append(use)
     stamp = call.now.timetuple()[:6]
     buffer = io.BytesIO()
@@ -134,7 +133,7 @@ def get_copyrights_text_file(call: Call, params: NoParams) -> Result:
     """A text file with the copyright statements of the scope's libraries: each
     library's file name, then its statements, then a blank line."""
     lines = [f"Copyrights of {_scope_title(call)}", ""]
-    for library, text in library_reads.copyrights(call.db, scope_filter(call)):
+    for library, text in library_reads.copyrights(call.db, call.projects()):
         lines.append(library.filename)
         lines.extend(line for line in _crlf(text) if line.strip())
         lines.append("")
@@ -146,7 +145,7 @@ def get_notices_text_file(call: Call, params: NoParams) -> Result:
     ``Library: <file name>``, ``Reference: <reference>`` when set, and the text
     (the layout the SDK's ``get_lib_notice`` parses)."""
     lines = [call.product.name]
-    for notice in marks.notices(call.db, call.org.id, scope_filter(call)):
+    for notice in marks.notices(call.db, call.org.id, call.projects()):
         lines.extend([SEPARATOR, f"Library: {notice.library.filename}"])
         if notice.reference:
             lines.append(f"Reference: {notice.reference}")

@@ -1,0 +1,149 @@
+"""Reading alerts of a scope back, with their projects, libraries and advisories.
+
+A fixed number of statements per call whatever the number of alerts: the alerts with
+their projects in one, then the libraries (with licenses), the advisories and, when
+asked, the status histories, each by id.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.orm import Session
+
+from depvault.store.hierarchy import ProjectFilter
+from depvault.store.inventory_reads import LibraryRow, libraries_by_id
+from depvault.store.models import Alert, AlertEvent, Product, Project, ProjectLibrary, ProjectTag
+from depvault.store.vulnerability_reads import AdvisoryView, advisories_by_id
+
+__all__ = ["AlertQuery", "AlertView", "StatusChange", "list_alerts"]
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One entry of an alert's history; ``user_email`` None when depvault made it."""
+
+    at: datetime
+    status: str
+    user_email: str | None
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """An alert with everything responses show of it."""
+
+    id: int
+    uuid: str
+    type: str
+    level: str
+    status: str
+    description: str
+    comments: str | None
+    created_at: datetime
+    modified_at: datetime
+    project_id: int
+    project_name: str
+    project_token: str
+    product_name: str
+    product_token: str
+    library: LibraryRow
+    advisory: AdvisoryView | None
+    history: tuple[StatusChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class AlertQuery:
+    """Which alerts of a scope: by status, type, a modification window (both ends
+    included) or a project tag."""
+
+    which: ProjectFilter
+    statuses: Collection[str] | None = None
+    types: Collection[str] | None = None
+    modified_between: tuple[datetime, datetime] | None = None
+    project_tag: tuple[str, str] | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        where = self.which.clauses()
+        if self.statuses is not None:
+            where.append(Alert.status.in_(self.statuses))
+        if self.types is not None:
+            where.append(Alert.type.in_(self.types))
+        if self.modified_between is not None:
+            start, end = self.modified_between
+            where.extend([Alert.modified_at >= start, Alert.modified_at <= end])
+        if self.project_tag is not None:
+            key, value = self.project_tag
+            tagged = select(ProjectTag.project_id).where(
+                ProjectTag.key == key, ProjectTag.value == value
+            )
+            where.append(Project.id.in_(tagged))
+        return where
+
+
+def list_alerts(db: Session, query: AlertQuery, *, with_history: bool = False) -> list[AlertView]:
+    """The alerts the query selects, oldest first."""
+    rows = db.execute(
+        select(
+            Alert,
+            Project.name,
+            Project.token,
+            Product.name,
+            Product.token,
+            ProjectLibrary.direct,
+        )
+        .join(Project, Project.id == Alert.project_id)
+        .join(Product, Product.id == Project.product_id)
+        .outerjoin(
+            ProjectLibrary,
+            and_(
+                ProjectLibrary.project_id == Alert.project_id,
+                ProjectLibrary.library_id == Alert.library_id,
+            ),
+        )
+        .where(*query.clauses())
+        .order_by(Alert.id)
+    ).all()
+    libraries = libraries_by_id(db, {alert.library_id for alert, *_ in rows})
+    advisories = advisories_by_id(db, {a.advisory_id for a, *_ in rows if a.advisory_id})
+    histories = _histories(db, [alert.id for alert, *_ in rows]) if with_history else {}
+    return [
+        AlertView(
+            id=alert.id,
+            uuid=alert.uuid,
+            type=alert.type,
+            level=alert.level,
+            status=alert.status,
+            description=alert.description,
+            comments=alert.comments,
+            created_at=alert.created_at,
+            modified_at=alert.modified_at,
+            project_id=alert.project_id,
+            project_name=project_name,
+            project_token=project_token,
+            product_name=product_name,
+            product_token=product_token,
+            library=replace(libraries[alert.library_id], direct=bool(direct)),
+            advisory=advisories.get(alert.advisory_id) if alert.advisory_id else None,
+            history=tuple(histories.get(alert.id, ())),
+        )
+        for alert, project_name, project_token, product_name, product_token, direct in rows
+    ]
+
+
+def _histories(db: Session, alert_ids: list[int]) -> dict[int, list[StatusChange]]:
+    found: dict[int, list[StatusChange]] = defaultdict(list)
+    for start in range(0, len(alert_ids), 2000):
+        for event in db.scalars(
+            select(AlertEvent)
+            .where(AlertEvent.alert_id.in_(alert_ids[start : start + 2000]))
+            .order_by(AlertEvent.id)
+        ):
+            found[event.alert_id].append(
+                StatusChange(event.at, event.status, event.user_email, event.comment)
+            )
+    return found
