@@ -139,6 +139,14 @@ class Api:
         assert response.status_code == 200, response.text
         return response.json()
 
+    def raw(self, request_type: str, **params: Any) -> tuple[str, bytes]:
+        """POST one request expecting a file: (content type, body)."""
+        body = {"requestType": request_type, "userKey": self.user_key, **params}
+        response = self.client.post(f"/api/v{self.version}", json=body)
+        assert response.status_code == 200, response.text
+        assert not response.headers["content-type"].startswith("application/json"), response.text
+        return response.headers["content-type"], response.content
+
     def ok(self, request_type: str, **params: Any) -> Any:
         """Like :meth:`call`, failing the test on an error envelope."""
         answer = self.call(request_type, **params)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import zipfile
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,6 +15,7 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from depvault.admin import Bootstrap
+from depvault.ingest.osv import import_osv, read_osv_documents
 from depvault.store import inventory as inventory_store
 from depvault.store.db import Database
 from depvault.store.models import UpdateItem
@@ -209,7 +212,7 @@ def test_several_projects_one_request_and_tags(app_client: TestClient, api: Api,
     [
         ({"token": "x" * 64}, "token"),
         ({"userKey": "y" * 64}, "userKey"),
-        ({"type": "CHECK_VULNERABILITIES"}, "not supported yet"),
+        ({"type": "CHECK_POLICY_COMPLIANCE"}, "not supported yet"),
         ({"updateType": "MERGE"}, "updateType"),
         ({"diff": "!!!not base64"}, "Invalid diff"),
         ({"diff": base64.b64encode(b"\x1f\x8bnot really gzip").decode()}, "gzip"),
@@ -286,3 +289,42 @@ def test_nothing_is_expanded_before_the_caller_is_known(app_client: TestClient, 
     assert answer["status"] == 2 and answer["message"] == "Invalid userKey"
     answer = post_agent(app_client, site, bomb, token="T" * 64)
     assert answer["status"] == 2 and "token" in answer["message"]
+
+
+def test_check_vulnerabilities_answers_from_the_knowledge_base_and_stores_nothing(
+    app_client: TestClient, api: Api, site: Bootstrap, database: Database, tmp_path: Path
+) -> None:
+    advisories = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "osv"
+    if not (advisories / "PyPI-all.zip").exists():
+        pytest.skip("OSV data not found")
+    folder = tmp_path / "osv"
+    folder.mkdir()
+    with zipfile.ZipFile(advisories / "PyPI-all.zip") as archive:
+        (folder / "PYSEC-2023-61.json").write_bytes(archive.read("PYSEC-2023-61.json"))
+    import_osv(database, read_osv_documents([folder]))
+    python = [
+        {"artifactId": "Django", "version": "3.2.18", "dependencyType": "PYTHON"},
+        {"artifactId": "django", "version": "3.2.19", "dependencyType": "PYTHON"},
+        {"artifactId": "requests", "version": "2.31.0", "dependencyType": "PYTHON"},
+    ]
+    answer = post_agent(
+        app_client, site, diff([project("p", python)]), type="CHECK_VULNERABILITIES"
+    )
+    assert answer["status"] == 1, answer
+    [resource] = json.loads(answer["data"])["resourceInfos"]
+    assert (
+        resource["displayName"].lower().startswith("django") and "3.2.18" in resource["displayName"]
+    )
+    [vulnerability] = resource["vulnerabilities"]
+    assert vulnerability["name"] == "CVE-2023-31047" and vulnerability["severity"] == "medium"
+    assert api.ok("getAllProducts", orgToken=site.org_token)["products"] == []
+    with database.transaction(write=False) as db:
+        assert db.scalar(select(func.count()).select_from(UpdateItem)) == 0
+    refused = post_agent(
+        app_client,
+        site,
+        diff([project("p", python)]),
+        type="CHECK_VULNERABILITIES",
+        userKey="Z" * 64,
+    )
+    assert refused["status"] == 2

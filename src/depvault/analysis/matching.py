@@ -10,8 +10,8 @@ with a fixed number of queries per batch of libraries.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
-from typing import Any
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
@@ -20,7 +20,9 @@ from depvault.domain.osv_ranges import Event, Range, is_affected
 from depvault.store.bulk import bulk_insert
 from depvault.store.models import Advisory, AdvisoryPackage, Library, LibraryVulnerability
 
-__all__ = ["match_libraries", "package_libraries"]
+__all__ = ["affected_by", "match_libraries", "package_libraries"]
+
+K = TypeVar("K")
 
 CHUNK = 2000
 
@@ -30,6 +32,38 @@ def _ranges(data: Iterable[dict[str, Any]]) -> list[Range]:
         Range(str(r["type"]), tuple(Event(str(e["kind"]), str(e["version"])) for e in r["events"]))
         for r in data
     ]
+
+
+def affected_by(
+    db: Session, by_package: Mapping[tuple[str, str], Sequence[tuple[K, str]]]
+) -> set[tuple[K, int]]:
+    """Which (item, advisory id) pairs hold, for items given by OSV package as
+    (item, version) pairs: reads the live advisories of those packages, writes nothing."""
+    found: set[tuple[K, int]] = set()
+    packages = list(by_package)
+    for start in range(0, len(packages), CHUNK):
+        rows = db.execute(
+            select(
+                AdvisoryPackage.advisory_id,
+                AdvisoryPackage.ecosystem,
+                AdvisoryPackage.name,
+                AdvisoryPackage.ranges,
+                AdvisoryPackage.versions,
+            )
+            .join(Advisory, Advisory.id == AdvisoryPackage.advisory_id)
+            .where(
+                Advisory.withdrawn.is_(None),
+                tuple_(AdvisoryPackage.ecosystem, AdvisoryPackage.name).in_(
+                    packages[start : start + CHUNK]
+                ),
+            )
+        )
+        for advisory_id, ecosystem, name, ranges, versions in rows:
+            parsed = _ranges(ranges)
+            for item, version in by_package[(ecosystem, name)]:
+                if is_affected(ecosystem, version, parsed, versions).affected:
+                    found.add((item, advisory_id))
+    return found
 
 
 def match_libraries(db: Session, library_ids: Collection[int]) -> int:
@@ -49,26 +83,7 @@ def match_libraries(db: Session, library_ids: Collection[int]) -> int:
         db.execute(delete(LibraryVulnerability).where(LibraryVulnerability.library_id.in_(chunk)))
         if not by_package:
             continue
-        found: set[tuple[int, int]] = set()
-        rows = db.execute(
-            select(
-                AdvisoryPackage.advisory_id,
-                AdvisoryPackage.ecosystem,
-                AdvisoryPackage.name,
-                AdvisoryPackage.ranges,
-                AdvisoryPackage.versions,
-            )
-            .join(Advisory, Advisory.id == AdvisoryPackage.advisory_id)
-            .where(
-                Advisory.withdrawn.is_(None),
-                tuple_(AdvisoryPackage.ecosystem, AdvisoryPackage.name).in_(list(by_package)),
-            )
-        )
-        for advisory_id, ecosystem, name, ranges, versions in rows:
-            parsed = _ranges(ranges)
-            for library_id, version in by_package[(ecosystem, name)]:
-                if is_affected(ecosystem, version, parsed, versions).affected:
-                    found.add((library_id, advisory_id))
+        found = affected_by(db, by_package)
         bulk_insert(
             db,
             LibraryVulnerability,

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import orjson
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from depvault.analysis.refresh import RefreshStats, refresh
 from depvault.domain.osv_records import Advisory, parse_advisory
@@ -101,10 +101,27 @@ def _write(database: Database, batch: list[Advisory], stats: ImportStats) -> Non
         stats.withdrawn += sum(1 for a in changed if a.withdrawn)
         if not changed:
             return
-        stale = [a.id for a in changed if a.id in known]
+        # A changed advisory is updated in place: its id, and so the alerts that name
+        # it (their uuids, statuses and histories), survive the change. Its packages
+        # are replaced; the old ones are re-matched too, since one may have left it.
+        stale = ids_by_key(db, AdvisoryRow, [a.id for a in changed if a.id in known])
+        touched: set[tuple[str, str]] = {
+            (ecosystem, name)
+            for ecosystem, name in db.execute(
+                select(AdvisoryPackage.ecosystem, AdvisoryPackage.name).where(
+                    AdvisoryPackage.advisory_id.in_(list(stale.values()))
+                )
+            )
+        }
         if stale:
-            db.execute(delete(AdvisoryRow).where(AdvisoryRow.key.in_(stale)))
-        bulk_insert(db, AdvisoryRow, [_rows(a) for a in changed])
+            db.execute(
+                delete(AdvisoryPackage).where(AdvisoryPackage.advisory_id.in_(list(stale.values())))
+            )
+            db.execute(
+                update(AdvisoryRow),
+                [{"id": stale[a.id], **_rows(a)} for a in changed if a.id in stale],
+            )
+        bulk_insert(db, AdvisoryRow, [_rows(a) for a in changed if a.id not in stale])
         ids = ids_by_key(db, AdvisoryRow, [a.id for a in changed])
         bulk_insert(
             db,
@@ -122,14 +139,14 @@ def _write(database: Database, batch: list[Advisory], stats: ImportStats) -> Non
                 for p in a.affected
             ],
         )
-        # Matches of a replaced advisory went with it (cascade); the libraries its new
-        # version names are matched again, and only those, after the import.
+        # The libraries of every package the batch touched are matched again, and only
+        # those, after the import (their old matches are replaced then).
         bulk_insert(
             db,
             PendingRematch,
             [
                 {"ecosystem": e, "name": n}
-                for e, n in {(p.ecosystem, p.name) for a in changed for p in a.affected}
+                for e, n in touched | {(p.ecosystem, p.name) for a in changed for p in a.affected}
             ],
             skip_existing=True,
         )

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from depvault.api.call import Call
 from depvault.api.handlers.shapes import library_json, project_vitals_json
+from depvault.api.handlers.vulnerability_shapes import add_vulnerabilities
 from depvault.api.intake import project_in_product
 from depvault.api.request_types import (
     ApiVersion,
@@ -127,9 +128,11 @@ def get_project_inventory(call: Call, params: InventoryParams) -> Result:
     organization's in-house libraries when ``includeInHouseData`` is false)."""
     vitals = hierarchy.list_projects(call.db, ProjectFilter(project_id=call.project.id))[0]
     rows = _libraries(call, params)
+    libraries = [(r, library_json(r)) for r in rows]
+    add_vulnerabilities(call.db, call.version, libraries)
     return {
         "projectVitals": project_vitals_json(vitals),
-        "libraries": [library_json(r) for r in rows],
+        "libraries": [item for _, item in libraries],
     }
 
 

@@ -18,6 +18,7 @@ from pydantic import Field
 from depvault.api.call import Call
 from depvault.api.handlers.inventory import HIERARCHY_NODE_BUDGET
 from depvault.api.handlers.shapes import library_json
+from depvault.api.handlers.vulnerability_shapes import add_vulnerabilities
 from depvault.api.request_types import (
     Category,
     NoParams,
@@ -160,8 +161,9 @@ def get_licenses(call: Call, params: LicensesParams) -> Result:
                 {"projectName": name, "projectToken": token}
                 for name, token in used_by.get(row.id, ())
             ]
-        libraries.append(item)
-    return {"libraries": libraries}
+        libraries.append((row, item))
+    add_vulnerabilities(call.db, call.version, libraries)
+    return {"libraries": [item for _, item in libraries]}
 
 
 def get_license_histogram(call: Call, params: NoParams) -> Result:

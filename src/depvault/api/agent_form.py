@@ -1,0 +1,103 @@
+"""The agent's form body: its fields, parsed as real agents and tools send them, and
+the authentication every agent request starts with (before any ``diff`` is expanded)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, unquote, unquote_plus
+
+from depvault.api.validation import FORBIDDEN_CHARACTERS
+from depvault.domain.access import Level
+from depvault.errors import (
+    ForbiddenCharacter,
+    InvalidParameter,
+    InvalidUserKey,
+    MissingParameter,
+    UnknownToken,
+)
+from depvault.ingest.agent import AgentProject, decode_diff, read_agent_projects
+from depvault.store.db import Database
+from depvault.store.identity import caller_by_key
+from depvault.store.scopes import resolve_token
+
+__all__ = ["FIELDS", "authenticated_projects", "parse_agent_form", "required"]
+
+FIELDS = (
+    "type",
+    "updateType",
+    "agent",
+    "agentVersion",
+    "pluginVersion",
+    "token",
+    "userKey",
+    "requesterEmail",
+    "product",
+    "productVersion",
+    "productToken",
+    "timeStamp",
+    "diff",
+    "scanComment",
+    "logData",
+    "extraProperties",
+    "aggregateModules",
+    "preserveModuleStructure",
+    "aggregateProjectName",
+    "aggregateProjectToken",
+    "scanSummaryInfo",
+    "contributions",
+)
+_BOUNDARY = re.compile(r"(?:^|&)(" + "|".join(FIELDS) + r")=")
+
+
+def parse_agent_form(body: str) -> dict[str, str]:
+    """Fields of an agent form body, percent-encoded or not.
+
+    Real tools send ``diff=[…]`` without percent-encoding, so its JSON may hold ``&``,
+    ``+`` or ``%``: the body is cut only where a known field name follows an ``&``, and a
+    ``diff`` that starts as raw JSON is taken verbatim.
+    """
+    marks = list(_BOUNDARY.finditer(body))
+    if not marks:
+        return dict(parse_qsl(body, keep_blank_values=True))
+    fields: dict[str, str] = {}
+    for index, mark in enumerate(marks):
+        end = marks[index + 1].start() if index + 1 < len(marks) else len(body)
+        raw = body[mark.end() : end]
+        name = mark.group(1)
+        if name == "diff" and raw.lstrip().startswith(("[", "{")):
+            fields[name] = raw
+        elif name == "diff" and raw.lstrip()[:3].upper() in {"%5B", "%7B"}:
+            fields[name] = unquote_plus(raw)  # percent-encoded JSON: '+' was a space
+        elif name == "diff":
+            fields[name] = unquote(raw)  # base64: a literal '+' must survive
+        else:
+            fields[name] = unquote(raw.replace("+", " "))
+    return fields
+
+
+def required(fields: dict[str, str], name: str) -> str:
+    value = fields.get(name, "").strip()
+    if not value:
+        raise MissingParameter(name)
+    return value
+
+
+def authenticated_projects(
+    database: Database, fields: dict[str, str], max_expanded_bytes: int
+) -> list[AgentProject]:
+    """Check the form's characters, key and organization token, then decode its
+    projects. Authentication comes first: the diff may be a large gzip stream, and only
+    a caller with a valid key gets to make the server decompress it."""
+    for name, value in fields.items():
+        if name != "diff" and FORBIDDEN_CHARACTERS.intersection(value):
+            raise ForbiddenCharacter(name, min(FORBIDDEN_CHARACTERS.intersection(value)))
+    org_token, user_key = required(fields, "token"), required(fields, "userKey")
+    with database.transaction(write=False) as db:
+        if caller_by_key(db, user_key) is None:
+            raise InvalidUserKey()
+        if resolve_token(db, Level.ORG, org_token) is None:
+            raise UnknownToken("token")
+    projects = read_agent_projects(decode_diff(required(fields, "diff"), max_expanded_bytes))
+    if not projects:
+        raise InvalidParameter("diff", "holds no project")
+    return projects
