@@ -82,6 +82,30 @@ class Config:
         "Updates of one project never run at once, whatever this number.",
         2,
     )
+    reports_dir: Path | None = _setting(
+        "DEPVAULT_REPORTS_DIR",
+        "Folder for the files of asynchronous reports. Empty means "
+        "`$DEPVAULT_DATA_DIR/reports`. Every server process and worker must see the same "
+        "folder (a shared volume when they run on several machines).",
+    )
+    report_retention_hours: int = _setting(
+        "DEPVAULT_REPORT_RETENTION_HOURS",
+        "How long a finished report's file stays downloadable, in hours; then it is deleted "
+        "and a download answers that the report expired.",
+        72,
+    )
+    report_rows_per_file: int = _setting(
+        "DEPVAULT_REPORT_ROWS_PER_FILE",
+        "Rows per file of an asynchronous report: a larger report is split into numbered "
+        "files inside its ZIP. XLSX files also start a new sheet at 1,048,575 data rows.",
+        1_000_000,
+    )
+    sync_report_max_rows: int = _setting(
+        "DEPVAULT_SYNC_REPORT_MAX_ROWS",
+        "Largest synchronous report, in rows; a larger one answers with an error naming the "
+        "asynchronous request to use instead.",
+        200_000,
+    )
     db_pool_size: int = _setting(
         "DEPVAULT_DB_POOL_SIZE",
         "Connections kept open to PostgreSQL per server process (ignored for SQLite).",
@@ -102,6 +126,11 @@ class Config:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'depvault.db').resolve()}"
+
+    @property
+    def effective_reports_dir(self) -> Path:
+        """The folder of report files in use."""
+        return self.reports_dir if self.reports_dir is not None else self.data_dir / "reports"
 
     @property
     def is_sqlite(self) -> bool:

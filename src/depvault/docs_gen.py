@@ -23,6 +23,8 @@ from typing import Any
 from depvault.api.registry import Registry
 from depvault.api.request_types import ALL_VERSIONS, RequestType
 from depvault.config import setting_docs
+from depvault.domain.access import Level
+from depvault.reports.catalog import REPORT_TYPES
 
 __all__ = [
     "API_COVERAGE_DOC",
@@ -319,8 +321,35 @@ def render_api_coverage(catalog: Sequence[CatalogEntry], registry: Registry) -> 
         *_category_sections(catalog, registry),
         _extensions_section(registry),
         _uncatalogued_section(catalog, registry),
+        _report_types_section(),
     ]
     return "\n\n".join(parts) + "\n"
+
+
+def _report_types_section() -> str:
+    """Every ``reportType`` of the asynchronous document, by scope, built or not."""
+    rows = [
+        [
+            f"`{rt.name}`",
+            {Level.ORG: "organization", Level.PRODUCT: "product", Level.PROJECT: "project"}[
+                rt.level
+            ],
+            "✅ " + ", ".join(rt.spec.formats) if rt.spec.built else "⏳ not yet (precise error)",
+            f"`{rt.spec.root}`" if rt.spec.built else "",
+        ]
+        for rt in sorted(REPORT_TYPES.values(), key=lambda r: (r.level, r.name))
+    ]
+    built = sum(rt.spec.built for rt in REPORT_TYPES.values())
+    intro = (
+        "## Asynchronous report types\n\n"
+        "The `reportType` values of `generate{Organization,Product,Project}ReportAsync` "
+        f"(source document 003): {built} of {len(REPORT_TYPES)} are built. A report type "
+        "that is not built yet answers a precise error when it is requested; a format a "
+        "report does not offer is refused with the list of those it does. The JSON root "
+        "key is the one the downloaded file's object holds its rows under."
+    )
+    table = _table(["reportType", "scope", "formats", "JSON root"], ["---"] * 4, rows)
+    return f"{intro}\n\n{table}"
 
 
 def render_configuration(settings: Iterable[tuple[str, str, str]] | None = None) -> str:

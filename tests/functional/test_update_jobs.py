@@ -7,12 +7,15 @@ import time
 from sqlalchemy import select
 
 from depvault.admin import Bootstrap
+from depvault.config import Config
 from depvault.domain.timefmt import utcnow
 from depvault.domain.updates import ItemState
 from depvault.ingest.licensing import license_facts
 from depvault.ingest.model import Component, Inventory
+from depvault.jobs.reports import ReportWorker
 from depvault.jobs.runner import LocalWorkerPool
 from depvault.jobs.updates import ProjectUpdate, UpdateWorker, claim_next, enqueue, recover
+from depvault.jobs.worker import Worker
 from depvault.store import hierarchy
 from depvault.store.db import Database
 from depvault.store.inventory import UpdateType
@@ -83,14 +86,15 @@ def test_one_update_of_a_project_at_a_time(database: Database, site: Bootstrap):
     assert claim_next(database) is None  # the first project's APPEND waits for its turn
 
 
-def test_a_restart_requeues_interrupted_work(database: Database, site: Bootstrap):
+def test_a_restart_requeues_interrupted_work(database: Database, site: Bootstrap, config: Config):
     (project,) = setup_projects(database, 1)
     queue(database, project, UpdateType.OVERRIDE, "a", "b", "c")
     assert claim_next(database) is not None  # a worker took it, then the process died
     assert states(database) == [ItemState.IN_PROGRESS]
     assert recover(database) == 1
     assert states(database) == [ItemState.QUEUED]
-    pool = LocalWorkerPool(UpdateWorker(database, license_facts), threads=2, poll_seconds=0.05)
+    worker = Worker(UpdateWorker(database, license_facts), ReportWorker(database, config))
+    pool = LocalWorkerPool(worker, threads=2, poll_seconds=0.05)
     pool.start()
     try:
         for _ in range(200):

@@ -9,6 +9,7 @@ client as a stack trace.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,7 +21,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from depvault.api.agent import agent_endpoint
@@ -33,8 +34,10 @@ from depvault.api.request_types import ApiVersion, BinaryResult, Result
 from depvault.config import Config
 from depvault.errors import DepvaultError, MethodNotAllowed
 from depvault.ingest.licensing import license_facts
+from depvault.jobs.reports import ReportWorker
 from depvault.jobs.runner import InlineRunner, LocalWorkerPool, Runner
 from depvault.jobs.updates import UpdateWorker
+from depvault.jobs.worker import Worker
 from depvault.store.db import Database, create_database
 from depvault.store.migrate import upgrade
 
@@ -87,7 +90,11 @@ def result_response(result: Result, charset: str) -> Response:
         headers = {}
         if result.filename:
             headers["content-disposition"] = f'attachment; filename="{result.filename}"'
-        response = Response(result.body, headers=headers)
+        response = (
+            FileResponse(result.path, headers=headers)
+            if result.path is not None
+            else Response(result.body, headers=headers)
+        )
         # Binary bodies carry no charset: the SDK decodes any body with one as text.
         response.headers["content-type"] = result.content_type
         return response
@@ -108,7 +115,8 @@ def api_endpoint(
                 request.stream(), request.headers.get("content-length"), max_body_bytes
             )
             body = parse_json_object(raw, request.headers.get("content-type"))
-            result = await run_in_threadpool(dispatcher.dispatch, version, body)
+            digest = hashlib.sha1(raw, usedforsecurity=False).hexdigest()
+            result = await run_in_threadpool(dispatcher.dispatch, version, body, digest)
             return result_response(result, charset)
         except DepvaultError as exc:
             log.info("refused %s: %s", request.url.path, type(exc).__name__)
@@ -166,7 +174,7 @@ def create_app(
     if migrate:
         upgrade(database)
     registry = registry or build_registry()
-    worker = UpdateWorker(database, license_facts)
+    worker = Worker(UpdateWorker(database, license_facts), ReportWorker(database, config))
     jobs: Runner = InlineRunner(worker) if inline_jobs else LocalWorkerPool(worker, config.workers)
     dispatcher = Dispatcher(database, registry, config, jobs)
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]

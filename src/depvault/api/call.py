@@ -43,6 +43,7 @@ class Call:
     config: Config
     jobs: Runner
     visible_product_ids: frozenset[int] | None = None
+    body_sha1: str = ""  # SHA-1 of the request body as received
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     @property

@@ -60,8 +60,10 @@ class Dispatcher:
     config: Config
     jobs: Runner
 
-    def dispatch(self, version: ApiVersion, body: dict[str, Any]) -> Result:
-        """Answer one call; raises a :class:`DepvaultError` for every refusal."""
+    def dispatch(self, version: ApiVersion, body: dict[str, Any], body_sha1: str = "") -> Result:
+        """Answer one call; raises a :class:`DepvaultError` for every refusal.
+        ``body_sha1`` is the SHA-1 of the body as received (asynchronous processes
+        record it)."""
         request_type = self._request_type(version, body)
         check_forbidden_characters(body, request_type.payload_fields)
         user_key = _required_string(body, "userKey")
@@ -75,7 +77,7 @@ class Dispatcher:
                 if caller is None:
                     raise InvalidUserKey()
                 scope = self._scope(db, request_type, scope_level, body, scope_token)
-                call = self._admit(db, request_type, version, caller, scope)
+                call = self._admit(db, request_type, version, caller, scope, body_sha1)
                 result = request_type.handler(call, params)
             for hook in call.after_commit:
                 hook()
@@ -128,6 +130,7 @@ class Dispatcher:
         version: ApiVersion,
         caller: Caller,
         scope: Scope,
+        body_sha1: str = "",
     ) -> Call:
         def call(visible: frozenset[int] | None = None) -> Call:
             return Call(
@@ -141,6 +144,7 @@ class Dispatcher:
                 config=self.config,
                 jobs=self.jobs,
                 visible_product_ids=visible,
+                body_sha1=body_sha1,
             )
 
         if request_type.site_admin_only and not caller.is_site_admin:

@@ -19,6 +19,7 @@ from depvault.api.handlers import (
     library_texts,
     organizations,
     products_projects,
+    reports,
     users,
 )
 from depvault.api.request_types import RequestType
@@ -35,6 +36,7 @@ CATEGORY_MODULES = (
     library_texts,
     library_marks,
     alerts,
+    reports,
 )
 
 

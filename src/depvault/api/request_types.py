@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -91,6 +92,8 @@ class BinaryResult:
     content_type: str
     body: bytes
     filename: str | None = None
+    # A file to stream instead of ``body`` (a report ZIP of any size).
+    path: Path | None = None
 
 
 Result = dict[str, Any] | BinaryResult

@@ -1,5 +1,5 @@
-"""Where update jobs execute: inline (tests, deterministic) or in a pool of local worker
-threads (the embedded server). Both run :class:`~depvault.jobs.updates.UpdateWorker`."""
+"""Where background work executes: inline (tests, deterministic) or in a pool of local
+worker threads (the embedded server). Both run :class:`~depvault.jobs.worker.Worker`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 import threading
 from typing import Protocol
 
-from depvault.jobs.updates import UpdateWorker, recover
+from depvault.jobs.worker import Worker
 
 __all__ = ["InlineRunner", "LocalWorkerPool", "Runner"]
 
@@ -30,7 +30,7 @@ class Runner(Protocol):
 class InlineRunner:
     """Runs every ready job in the notifying thread before returning."""
 
-    def __init__(self, worker: UpdateWorker) -> None:
+    def __init__(self, worker: Worker) -> None:
         self.worker = worker
 
     def notify(self) -> None:
@@ -40,7 +40,7 @@ class InlineRunner:
 
     def start(self) -> None:
         """Recover, then process what is ready."""
-        recover(self.worker.database)
+        self.worker.recover()
         self.notify()
 
     def stop(self) -> None:
@@ -55,7 +55,7 @@ class LocalWorkerPool:
     from the threads.
     """
 
-    def __init__(self, worker: UpdateWorker, threads: int = 2, poll_seconds: float = 2.0):
+    def __init__(self, worker: Worker, threads: int = 2, poll_seconds: float = 2.0):
         self.worker = worker
         self.threads = threads
         self.poll_seconds = poll_seconds
@@ -69,9 +69,9 @@ class LocalWorkerPool:
 
     def start(self) -> None:
         """Recover interrupted work and start the threads."""
-        requeued = recover(self.worker.database)
+        requeued = self.worker.recover()
         if requeued:
-            log.info("re-queued %d interrupted update(s)", requeued)
+            log.info("re-queued %d interrupted job(s)", requeued)
         for index in range(self.threads):
             thread = threading.Thread(
                 target=self._loop, name=f"depvault-worker-{index}", daemon=True

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from depvault.analysis.alerts import derive_alerts
 from depvault.analysis.matching import match_libraries
-from depvault.analysis.refresh import refresh_step
 from depvault.domain.secrets import new_token
 from depvault.domain.timefmt import utcnow
 from depvault.domain.updates import ItemState
@@ -220,11 +219,10 @@ class UpdateWorker:
     licenses: LicenseNormalizer
 
     def run_once(self) -> bool:
-        """Claim and process one item or, when none is queued, one step of pending
-        knowledge-base re-analysis; False when nothing was ready."""
+        """Claim and process one item; False when nothing was queued."""
         item_id = claim_next(self.database)
         if item_id is None:
-            return refresh_step(self.database) is not None
+            return False
         self.process(item_id)
         return True
 

@@ -41,6 +41,7 @@ from depvault.store.models.organizations import (
     ProjectTag,
 )
 from depvault.store.models.people import Group, GroupMember, OrgMember, RoleAssignment, User
+from depvault.store.models.reports import AsyncProcess
 from depvault.store.models.updates import UpdateItem, UpdateRequest
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "AdvisoryPackage",
     "Alert",
     "AlertEvent",
+    "AsyncProcess",
     "Base",
     "BigId",
     "ChangeLogEntry",

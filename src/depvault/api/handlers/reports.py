@@ -1,0 +1,188 @@
+"""Asynchronous reports (catalog §6.4.2, source document 003): generating a report at
+an organization, product or project, following its process, downloading its ZIP.
+
+A report type the document lists but depvault does not build yet, or a format its
+report does not offer, is refused when the process is requested (never accepted and
+then FAILED). ``getAsyncProcessStatus`` and ``downloadAsyncReport`` are organization
+requests that product roles may call for the processes of their own products.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import Field, ValidationError
+from sqlalchemy import select
+
+from depvault.api.call import Call
+from depvault.api.request_types import (
+    BinaryResult,
+    Category,
+    Params,
+    RequestType,
+    Result,
+    in_category,
+)
+from depvault.domain.access import Level
+from depvault.domain.secrets import new_token
+from depvault.domain.timefmt import format_timestamp
+from depvault.errors import InvalidParameter, MissingParameter, NotFound, NotSupported
+from depvault.jobs.reports import CONTEXT_TYPES, ProcessStatus
+from depvault.reports.catalog import REPORT_TYPES, report_type
+from depvault.store.models import AsyncProcess
+
+__all__ = ["REQUEST_TYPES"]
+
+ZIP = "application/zip"
+
+
+class GenerateReport(Params):
+    report_type: str = Field(min_length=1, max_length=100)
+    format: str = Field(min_length=1, max_length=10)
+    filter: dict[str, Any] | None = None
+    standard: str | None = None
+
+
+def generate_report(call: Call, params: GenerateReport) -> Result:
+    """Queue a report process; answers its ``asyncProcessStatus`` (PENDING)."""
+    level = call.scope.level
+    kind = report_type(level, params.report_type)
+    if kind is None:
+        offered = sorted(name for (lvl, name) in REPORT_TYPES if lvl is level)
+        raise InvalidParameter("reportType", f"expected one of {', '.join(offered)}")
+    if not kind.spec.built:
+        raise NotSupported(f"The report type {kind.name} is not available yet")
+    fmt = params.format.strip().lower()
+    if fmt not in kind.spec.formats:
+        raise InvalidParameter(
+            "format", f"{kind.name} is offered as {', '.join(kind.spec.formats)}"
+        )
+    try:
+        kind.spec.filter.model_validate(params.filter or {})
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(p) for p in problem["loc"])
+        raise InvalidParameter(f"filter.{where}", problem["msg"]) from None
+    ref = call.scope.require(level)
+    row = AsyncProcess(
+        uuid=str(uuid.uuid4()),
+        request_token=new_token(),
+        org_id=call.org.id,
+        product_id=call.product.id if level is not Level.ORG else None,
+        context_type=CONTEXT_TYPES[level],
+        context_id=ref.id,
+        context_name=ref.name,
+        process_type=kind.process_type,
+        user_email=call.caller.email,
+        message_sha1=call.body_sha1,
+        request={"reportType": kind.name, "format": fmt, "filter": params.filter or {}},
+        status=ProcessStatus.PENDING.value,
+        attempts=0,
+        created_at=call.now,
+        modified_at=call.now,
+    )
+    call.db.add(row)
+    call.db.flush()
+    call.after_commit.append(call.jobs.notify)
+    return {"asyncProcessStatus": _status_json(row)}
+
+
+def _status_json(row: AsyncProcess) -> dict[str, Any]:
+    status: dict[str, Any] = {
+        "uuid": row.uuid,
+        "requestToken": row.request_token,
+        "contextId": row.context_id,
+        "contextType": row.context_type,
+        "processType": row.process_type,
+        "userEmail": row.user_email,
+        "messageContentSha1": row.message_sha1,
+        "status": row.status,
+        "created": format_timestamp(row.created_at),
+        "modified": format_timestamp(row.modified_at),
+    }
+    if row.status == ProcessStatus.FAILED.value:
+        status["failureReason"] = row.failure_reason or ""
+    return status
+
+
+def _visible_process(call: Call, process_uuid: str, parameter: str) -> AsyncProcess:
+    row = call.db.scalar(
+        select(AsyncProcess).where(
+            AsyncProcess.uuid == process_uuid.strip(), AsyncProcess.org_id == call.org.id
+        )
+    )
+    if row is None or (
+        call.visible_product_ids is not None and row.product_id not in call.visible_product_ids
+    ):
+        raise NotFound(f"No asynchronous process {process_uuid} in this organization")
+    return row
+
+
+class ProcessStatusParams(Params):
+    uuid: str = Field(min_length=1, max_length=64)
+
+
+def get_async_process_status(call: Call, params: ProcessStatusParams) -> Result:
+    """A process's status (with ``failureReason`` when FAILED)."""
+    return {"asyncProcessStatus": _status_json(_visible_process(call, params.uuid, "uuid"))}
+
+
+class DownloadParams(Params):
+    report_status_uuid: str | None = Field(
+        default=None, alias="reportStatusUUID", min_length=1, max_length=64
+    )
+    uuid: str | None = Field(default=None, min_length=1, max_length=64)  # some tools send it
+
+
+def download_async_report(call: Call, params: DownloadParams) -> Result:
+    """The ZIP of a finished process."""
+    wanted = params.report_status_uuid or params.uuid
+    if wanted is None:
+        raise MissingParameter("reportStatusUUID")
+    row = _visible_process(call, wanted, "reportStatusUUID")
+    if row.status == ProcessStatus.FAILED.value:
+        raise InvalidParameter(
+            "reportStatusUUID", f"the process failed: {row.failure_reason or 'no reason given'}"
+        )
+    if row.status != ProcessStatus.SUCCESS.value:
+        raise InvalidParameter(
+            "reportStatusUUID", f"the report is not ready yet (status {row.status})"
+        )
+    path = call.config.effective_reports_dir / row.artifact if row.artifact else None
+    if path is None or not path.exists():
+        expired = format_timestamp(row.expires_at) if row.expires_at else "its retention time"
+        raise NotFound(f"The report of process {row.uuid} expired at {expired}")
+    name = f"{row.request['reportType']}-{row.uuid[:8]}.zip"
+    return BinaryResult(ZIP, b"", name, path=path)
+
+
+_GENERATE = (
+    ("generateOrganizationReportAsync", Level.ORG),
+    ("generateProductReportAsync", Level.PRODUCT),
+    ("generateProjectReportAsync", Level.PROJECT),
+)
+
+REQUEST_TYPES = in_category(
+    Category.REPORTS,
+    [
+        *(
+            RequestType(name, level, GenerateReport, generate_report, writes=True)
+            for name, level in _GENERATE
+        ),
+        RequestType(
+            "getAsyncProcessStatus",
+            Level.ORG,
+            ProcessStatusParams,
+            get_async_process_status,
+            product_roles_may_call_org=True,
+        ),
+        RequestType(
+            "downloadAsyncReport",
+            Level.ORG,
+            DownloadParams,
+            download_async_report,
+            product_roles_may_call_org=True,
+        ),
+    ],
+)

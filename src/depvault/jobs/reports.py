@@ -1,0 +1,276 @@
+"""Asynchronous report processes: PENDING → IN_PROGRESS → SUCCESS or FAILED.
+
+The ``async_processes`` row is the truth in every deployment; a worker only claims it,
+renders the report outside any write transaction (a read transaction streams the
+rows), packs the files into ``<uuid>.zip`` in the reports folder and records SUCCESS
+with the file, or FAILED with a reason. A process interrupted by a stop or a crash is
+re-queued at the next start, and failed with a reason after :data:`MAX_ATTEMPTS`
+interruptions, so none stays IN_PROGRESS forever. Files are deleted when they expire.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+
+from depvault.config import Config
+from depvault.domain.access import Level
+from depvault.domain.timefmt import format_timestamp, utcnow
+from depvault.errors import DepvaultError
+from depvault.reports.catalog import ReportType, report_type
+from depvault.reports.engine import render_files, zip_files
+from depvault.store.db import Database
+from depvault.store.hierarchy import ProjectFilter
+from depvault.store.models import AsyncProcess
+
+__all__ = [
+    "CONTEXT_TYPES",
+    "MAX_ATTEMPTS",
+    "ProcessStatus",
+    "ReportWorker",
+    "expire_reports",
+    "recover_reports",
+]
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+CONTEXT_TYPES = {Level.ORG: "DOMAIN", Level.PRODUCT: "PRODUCT", Level.PROJECT: "PROJECT"}
+_LEVELS = {value: key for key, value in CONTEXT_TYPES.items()}
+
+
+class ProcessStatus(StrEnum):
+    """The four statuses of the asynchronous document."""
+
+    PENDING = "PENDING"
+    IN_PROGRESS = "IN_PROGRESS"
+    SUCCESS = "SUCCESS"
+    FAILED = "FAILED"
+
+
+def _claim(database: Database) -> int | None:
+    with database.transaction() as db:
+        process_id = db.scalar(
+            select(AsyncProcess.id)
+            .where(AsyncProcess.status == ProcessStatus.PENDING.value)
+            .order_by(AsyncProcess.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if process_id is None:
+            return None
+        db.execute(
+            update(AsyncProcess)
+            .where(AsyncProcess.id == process_id)
+            .values(
+                status=ProcessStatus.IN_PROGRESS.value,
+                attempts=AsyncProcess.attempts + 1,
+                modified_at=utcnow(),
+            )
+        )
+        return process_id
+
+
+def _scope_filter(level: Level, context_id: int) -> ProjectFilter:
+    if level is Level.PROJECT:
+        return ProjectFilter(project_id=context_id)
+    if level is Level.PRODUCT:
+        return ProjectFilter(product_id=context_id)
+    return ProjectFilter(org_id=context_id)
+
+
+@dataclass(frozen=True)
+class _Job:
+    uuid: str
+    kind: ReportType
+    level: Level
+    context_id: int
+    context_name: str
+    request: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass
+class ReportWorker:
+    """Renders claimed report processes into the reports folder."""
+
+    database: Database
+    config: Config
+
+    @property
+    def folder(self) -> Path:
+        return self.config.effective_reports_dir
+
+    def run_once(self) -> bool:
+        """Claim and render one process; False when none was pending."""
+        process_id = _claim(self.database)
+        if process_id is None:
+            return False
+        self.process(process_id)
+        return True
+
+    def process(self, process_id: int) -> None:
+        """Render one claimed process and record how it ended."""
+        try:
+            job = self._job(process_id)
+            artifact, size, rows = self._render(job)
+        except Exception as exc:
+            self._finish(process_id, ProcessStatus.FAILED, reason=_reason(process_id, exc))
+            return
+        expires = utcnow() + timedelta(hours=self.config.report_retention_hours)
+        self._finish(
+            process_id,
+            ProcessStatus.SUCCESS,
+            artifact=artifact,
+            artifact_bytes=size,
+            rows=rows,
+            expires_at=expires,
+        )
+
+    def _job(self, process_id: int) -> _Job:
+        with self.database.transaction(write=False) as db:
+            row = db.get_one(AsyncProcess, process_id)
+            level = _LEVELS[row.context_type]
+            kind = report_type(level, row.request["reportType"])
+            if kind is None or not kind.spec.built:
+                raise DepvaultError(f"{row.request['reportType']} cannot be generated")
+            return _Job(
+                row.uuid,
+                kind,
+                level,
+                row.context_id,
+                row.context_name,
+                dict(row.request),
+                row.created_at,
+            )
+
+    def _render(self, job: _Job) -> tuple[str, int, int]:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        spec = job.kind.spec
+        options = spec.filter.model_validate(job.request.get("filter") or {})
+        metadata = {
+            "reportName": job.kind.name,
+            "scope": job.context_name,
+            "generated": format_timestamp(utcnow()),
+            "requested": format_timestamp(job.created_at),
+        }
+        with tempfile.TemporaryDirectory(prefix=f"{job.uuid}-", dir=self.folder) as work:
+            with self.database.transaction(write=False) as db:
+                rendered = render_files(
+                    db,
+                    spec,
+                    _scope_filter(job.level, job.context_id),
+                    options,
+                    job.request["format"],
+                    Path(work),
+                    (job.kind.name, job.context_name, job.context_id),
+                    rows_per_file=self.config.report_rows_per_file,
+                    metadata=metadata,
+                )
+            partial = Path(work) / "report.zip"
+            size = zip_files(rendered.files, partial)
+            artifact = f"{job.uuid}.zip"
+            os.replace(partial, self.folder / artifact)  # whole or absent, never half
+        return artifact, size, rendered.rows
+
+    def _finish(self, process_id: int, status: ProcessStatus, **values: Any) -> None:
+        with self.database.transaction() as db:
+            db.execute(
+                update(AsyncProcess)
+                .where(
+                    AsyncProcess.id == process_id,
+                    AsyncProcess.status == ProcessStatus.IN_PROGRESS.value,
+                )
+                .values(status=status.value, modified_at=utcnow(), **_columns(values))
+            )
+
+
+def _columns(values: dict[str, Any]) -> dict[str, Any]:
+    if "reason" in values:
+        return {"failure_reason": values["reason"]}
+    return values
+
+
+def _reason(process_id: int, exc: Exception) -> str:
+    if isinstance(exc, DepvaultError):
+        return exc.message
+    reference = secrets.token_hex(6)
+    log.exception("report process %s failed, reference %s", process_id, reference)
+    return f"Internal error while generating the report (reference {reference})"
+
+
+def recover_reports(database: Database) -> int:
+    """At start: processes left IN_PROGRESS go back to PENDING, or FAILED with a reason
+    after :data:`MAX_ATTEMPTS` interruptions; returns how many were re-queued."""
+    now = utcnow()
+    with database.transaction() as db:
+        db.execute(
+            update(AsyncProcess)
+            .where(
+                AsyncProcess.status == ProcessStatus.IN_PROGRESS.value,
+                AsyncProcess.attempts >= MAX_ATTEMPTS,
+            )
+            .values(
+                status=ProcessStatus.FAILED.value,
+                failure_reason=f"The report generation was interrupted {MAX_ATTEMPTS} times",
+                modified_at=now,
+            )
+        )
+        result = db.execute(
+            update(AsyncProcess)
+            .where(AsyncProcess.status == ProcessStatus.IN_PROGRESS.value)
+            .values(status=ProcessStatus.PENDING.value, modified_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def expire_reports(database: Database, folder: Path, now: datetime | None = None) -> int:
+    """Delete the files of reports past their retention; returns how many."""
+    now = now or utcnow()
+    with database.transaction() as db:
+        expired = db.execute(
+            select(AsyncProcess.id, AsyncProcess.artifact).where(
+                AsyncProcess.artifact.is_not(None), AsyncProcess.expires_at < now
+            )
+        ).all()
+        for _, artifact in expired:
+            if artifact:
+                (folder / artifact).unlink(missing_ok=True)
+        if expired:
+            db.execute(
+                update(AsyncProcess)
+                .where(AsyncProcess.id.in_([i for i, _ in expired]))
+                .values(artifact=None)
+            )
+    _remove_orphans(database, folder)
+    return len(expired)
+
+
+def _remove_orphans(database: Database, folder: Path) -> None:
+    """Work folders (``<uuid>-…``) of renders no process is running any more."""
+    if not folder.exists():
+        return
+    work = {p.name[:36]: p for p in folder.iterdir() if p.is_dir() and len(p.name) > 36}
+    if not work:
+        return
+    with database.transaction(write=False) as db:
+        running = set(
+            db.scalars(
+                select(AsyncProcess.uuid).where(
+                    AsyncProcess.uuid.in_(list(work)),
+                    AsyncProcess.status == ProcessStatus.IN_PROGRESS.value,
+                )
+            )
+        )
+    for uuid, path in work.items():
+        if uuid not in running:
+            shutil.rmtree(path, ignore_errors=True)

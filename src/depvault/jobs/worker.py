@@ -1,0 +1,44 @@
+"""One worker for every kind of background work, taken in priority order.
+
+Inventory updates come first (pipelines wait on their request state), then report
+processes, then steps of knowledge-base re-analysis, and now and then the removal of
+expired report files. Every kind keeps its truth in the database, so the same worker
+runs inline in tests, in the embedded server's threads, or in a separate process.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from depvault.analysis.refresh import refresh_step
+from depvault.jobs.reports import ReportWorker, expire_reports, recover_reports
+from depvault.jobs.updates import UpdateWorker, recover
+
+__all__ = ["EXPIRY_INTERVAL_SECONDS", "Worker"]
+
+EXPIRY_INTERVAL_SECONDS = 600.0
+
+
+@dataclass
+class Worker:
+    """Claims and runs one piece of work at a time."""
+
+    updates: UpdateWorker
+    reports: ReportWorker
+    _next_expiry: float = field(default=0.0, init=False)
+
+    def run_once(self) -> bool:
+        """Run one piece of work; False when nothing was ready."""
+        if self.updates.run_once() or self.reports.run_once():
+            return True
+        if refresh_step(self.updates.database) is not None:
+            return True
+        if time.monotonic() >= self._next_expiry:
+            self._next_expiry = time.monotonic() + EXPIRY_INTERVAL_SECONDS
+            expire_reports(self.reports.database, self.reports.folder)
+        return False
+
+    def recover(self) -> int:
+        """At start: re-queue what a stopped process left running; returns how many."""
+        return recover(self.updates.database) + recover_reports(self.reports.database)

@@ -1,0 +1,261 @@
+"""The report catalog: every report type the asynchronous document names, at every scope
+it lists, mapped to what builds it (columns, a row source, its JSON shape, its filter).
+
+A report type that is listed but not built yet (the analytic and SBOM reports) stays in
+the catalog with ``source`` None: requesting it answers a precise error instead of an
+unknown-type one, and the coverage table shows it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic.alias_generators import to_camel
+from sqlalchemy.orm import Session
+
+from depvault.domain.access import Level
+from depvault.domain.alert_rules import AlertStatus
+from depvault.reports.json_rows import inventory_object, vulnerability_object
+from depvault.reports.sources import SECURITY_ONLY, alert_rows, inventory_rows, vulnerability_rows
+from depvault.reports.xlsx import Column
+from depvault.store.hierarchy import ProjectFilter
+
+__all__ = [
+    "FORMATS",
+    "REPORT_TYPES",
+    "ReportSpec",
+    "ReportType",
+    "report_type",
+]
+
+FORMATS = ("xlsx", "json", "xml", "pdf")
+_WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+Source = Callable[[Session, ProjectFilter, Any], Iterator[Sequence[object]]]
+
+
+class NoFilter(BaseModel):
+    """A report's ``filter`` object: unknown keys are ignored, known ones checked; wire
+    names are the camelCase aliases of the attributes."""
+
+    model_config = ConfigDict(
+        extra="ignore", frozen=True, populate_by_name=True, alias_generator=to_camel
+    )
+
+
+class StatusFilter(NoFilter):
+    """Alert reports: ``status`` narrows to Active, Ignored or Resolved (any case)."""
+
+    status: str | None = None
+
+    @field_validator("status")
+    @classmethod
+    def _known(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        for status in AlertStatus:
+            if value.strip().lower() == status.value.lower():
+                return status.value
+        raise ValueError("expected Active, Ignored or Resolved")
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """What a report is, whatever its scope."""
+
+    key: str
+    title: str
+    columns: tuple[Column, ...] = ()
+    source: Source | None = None
+    root: str = "rows"
+    item: str = "row"
+    formats: tuple[str, ...] = FORMATS
+    filter: type[NoFilter] = NoFilter
+    # JSON rows as API objects (``reports.json_rows``) instead of one key per column.
+    json_object: Callable[[Sequence[Any]], dict[str, Any]] | None = None
+
+    @property
+    def built(self) -> bool:
+        return self.source is not None
+
+
+@dataclass(frozen=True)
+class ReportType:
+    """One ``reportType`` value: its name, scope level and report."""
+
+    name: str
+    level: Level
+    spec: ReportSpec
+
+    @property
+    def process_type(self) -> str:
+        """``ProjectInventoryReport`` → ``PROJECT_INVENTORY_REPORT`` (as Mend spells
+        ``PROJECT_SBOM_REPORT``)."""
+        return _WORD_BREAK.sub("_", self.name).upper()
+
+
+INVENTORY = ReportSpec(
+    "Inventory",
+    "Inventory Report",
+    (
+        Column("Product", 24),
+        Column("Project", 24),
+        Column("Library", 40),
+        Column("Name", 24),
+        Column("Group Id", 24),
+        Column("Version", 14),
+        Column("Type", 14),
+        Column("Licenses", 30),
+        Column("Vulnerabilities", 10, "number"),
+        Column("Direct Dependency", 10),
+        Column("Depth", 8, "number"),
+        Column("Scope", 12),
+        Column("Package URL", 40),
+        Column("SHA-1", 42),
+        Column("Homepage", 30),
+        Column("Key UUID", 38),
+    ),
+    inventory_rows,
+    root="libraries",
+    item="library",
+    json_object=inventory_object,
+)
+
+VULNERABILITY = ReportSpec(
+    "Vulnerability",
+    "Vulnerability Report",
+    (
+        Column("Vulnerability", 28),
+        Column("Type", 8),
+        Column("Severity", 10),
+        Column("Score", 8, "number"),
+        Column("CVSS 3 Score", 10, "number"),
+        Column("Publish Date", 14),
+        Column("Library", 40),
+        Column("Version", 14),
+        Column("Library Type", 14),
+        Column("Direct Dependency", 10),
+        Column("Top Fix", 28),
+        Column("Product", 20),
+        Column("Project", 20),
+        Column("URL", 30),
+        Column("Description", 40),
+        Column("Library Key UUID", 30),
+        Column("CVSS 3 Severity", 10),
+    ),
+    vulnerability_rows,
+    root="vulnerabilities",
+    item="vulnerability",
+    json_object=vulnerability_object,
+)
+
+_ALERT_COLUMNS = (
+    Column("Alert Type", 26),
+    Column("Level", 8),
+    Column("Status", 13),
+    Column("Vulnerability", 28),
+    Column("Severity", 9),
+    Column("CVSS 3 Score", 9, "number"),
+    Column("Library", 36),
+    Column("Version", 12),
+    Column("Library Type", 12),
+    Column("Product", 18),
+    Column("Project", 18),
+    Column("Description", 36),
+    Column("Comments", 20),
+    Column("Creation Date", 18),
+    Column("Modified Date", 18),
+    Column("Alert UUID", 30),
+)
+
+
+def _alerts(key: str, title: str, statuses: list[str] | None, types: Any = None) -> ReportSpec:
+    return ReportSpec(
+        key,
+        title,
+        _ALERT_COLUMNS,
+        alert_rows(statuses, types),
+        root="alerts",
+        item="alert",
+        filter=StatusFilter,
+    )
+
+
+ALERTS = _alerts("Alerts", "Alerts Report", [AlertStatus.ACTIVE.value])
+IGNORED = _alerts("IgnoredAlerts", "Ignored Alerts Report", [AlertStatus.IGNORED.value])
+RESOLVED = _alerts("ResolvedAlerts", "Resolved Alerts Report", [AlertStatus.RESOLVED.value])
+SECURITY = _alerts("SecurityAlerts", "Security Alerts Report", None, SECURITY_ONLY)
+
+
+def _planned(key: str) -> ReportSpec:
+    return ReportSpec(key, key)
+
+
+# reportType suffix (after the scope prefix) → report; one entry per name in the
+# asynchronous document, whether built yet or not.
+_BY_SUFFIX: dict[str, ReportSpec] = {
+    "InventoryReport": INVENTORY,
+    "VulnerabilityReport": VULNERABILITY,
+    "AlertsReport": ALERTS,
+    "IgnoreAlertsReport": IGNORED,
+    "ResolvedAlertsReport": RESOLVED,
+    "SecurityAlertsReport": SECURITY,
+}
+_SCOPE_NAMES = {
+    Level.ORG: (
+        "Org",
+        "History Inventory Licenses SourceFileInventory ClusterInventory Alerts IgnoreAlerts "
+        "ResolvedAlerts SecurityAlerts LibrarySecurityAlerts Vulnerability "
+        "ContainerVulnerability Bugs Members Attributes EffectiveLicenses InHouse "
+        "LibraryLocation LicenseAndComplianceAlert EarlyWarningsAlert EarlyWarnings "
+        "EffectiveUsageAnalysis",
+    ),
+    Level.PRODUCT: (
+        "Product",
+        "History Inventory LicenseCompatibility Licenses SourceFileInventory "
+        "ClusterInventory Alerts IgnoreAlerts ResolvedAlerts SecurityAlerts "
+        "LibrarySecurityAlerts Vulnerability ContainerVulnerability Bugs Members Attributes "
+        "EffectiveLicenses Diff Attribution InHouse LibraryLocation "
+        "LicenseAndComplianceAlert EarlyWarningsAlert EarlyWarnings SBOM",
+    ),
+    Level.PROJECT: (
+        "Project",
+        "History Inventory LicenseCompatibility Licenses SourceFileInventory Alerts "
+        "IgnoreAlerts ResolvedAlerts SecurityAlerts LibrarySecurityAlerts Vulnerability "
+        "ContainerVulnerability Bugs Members Diff InHouse LibraryLocation "
+        "LicenseAndComplianceAlert EarlyWarningsAlert EarlyWarnings SBOM",
+    ),
+}
+# Names without a scope prefix, and the levels that list them.
+_UNPREFIXED = {
+    "RiskReport": (Level.ORG, Level.PRODUCT, Level.PROJECT),
+    "PluginPolicyViolationReport": (Level.ORG,),
+    "PluginRequestHistoryReport": (Level.ORG,),
+    "ChangeLogReport": (Level.ORG,),
+    "AttributionReport": (Level.PROJECT,),
+}
+
+
+def _catalog() -> dict[tuple[Level, str], ReportType]:
+    table: dict[tuple[Level, str], ReportType] = {}
+    for level, (prefix, names) in _SCOPE_NAMES.items():
+        for short in names.split():
+            suffix = f"{short}Report"
+            spec = _BY_SUFFIX.get(suffix) or _planned(suffix)
+            name = f"{prefix}{suffix}"
+            table[(level, name)] = ReportType(name, level, spec)
+    for name, levels in _UNPREFIXED.items():
+        for level in levels:
+            table[(level, name)] = ReportType(name, level, _BY_SUFFIX.get(name) or _planned(name))
+    return table
+
+
+REPORT_TYPES = _catalog()
+
+
+def report_type(level: Level, name: str) -> ReportType | None:
+    """The report type of this name at this scope level."""
+    return REPORT_TYPES.get((level, name))

@@ -1,0 +1,67 @@
+"""JSON rows shaped as the API's own objects, for the reports clients parse.
+
+The column layout serves xlsx, xml and pdf; clients that read the JSON of the Inventory
+and Vulnerability reports expect the catalog §4 objects instead (the SDK reads
+``libraries[].keyUuid`` and ``filename``, ``vulnerabilities[].library.keyUuid``,
+``cvss3_score``, ``project`` and ``product``). These functions turn a source row into
+that object; the row's order is the report's columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["inventory_object", "vulnerability_object"]
+
+
+def inventory_object(row: Sequence[Any]) -> dict[str, Any]:
+    """A Library object with the project that holds it."""
+    (product, project, filename, name, group, version, kind, licenses, vulnerabilities,
+     direct, depth, scope, purl, sha1, homepage, key_uuid) = row  # fmt: skip
+    return {
+        "keyUuid": key_uuid,
+        "filename": filename,
+        "name": name,
+        "groupId": group or name,
+        "artifactId": name,
+        "version": version,
+        "type": kind,
+        "sha1": sha1,
+        "purl": purl,
+        "licenses": [{"name": n} for n in licenses.split(", ") if n] if licenses else [],
+        "numberOfVulnerabilities": vulnerabilities,
+        "directDependency": direct,
+        "depth": depth,
+        "scope": scope,
+        "references": {"homePage": homepage, "url": homepage},
+        "project": project,
+        "product": product,
+    }
+
+
+def vulnerability_object(row: Sequence[Any]) -> dict[str, Any]:
+    """A Vulnerability object with the library, project and product it was found in."""
+    (name, kind, severity, score, cvss3, published, filename, version, library_type, direct,
+     top_fix, product, project, url, description, key_uuid, band3) = row  # fmt: skip
+    return {
+        "name": name,
+        "type": kind,
+        "severity": severity,
+        "score": score,
+        "cvss3_severity": band3,
+        "cvss3_score": cvss3,
+        "publishDate": published,
+        "url": url,
+        "description": description,
+        "topFix": {"fixResolution": top_fix} if top_fix else None,
+        "library": {
+            "keyUuid": key_uuid,
+            "filename": filename,
+            "version": version,
+            "type": library_type,
+        },
+        "directDependency": direct,
+        "project": project,
+        "product": product,
+    }

@@ -1,0 +1,306 @@
+"""Row sources of the core reports: set-based SQL streamed from a cursor.
+
+A source yields one tuple per report row, in the order of its report's columns. Rows
+come from the database ``ROWS_PER_FETCH`` at a time (``yield_per``) and are enriched a
+chunk at a time (licenses, vulnerability counts, fixes: one query per chunk, never one
+per row), so memory stays flat whatever the scope's size: an organization of a million
+library rows streams like a project of ten.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from depvault.domain.alert_rules import AlertType, top_fix
+from depvault.domain.osv_packages import osv_package
+from depvault.domain.timefmt import format_date, format_timestamp
+from depvault.store.hierarchy import ProjectFilter
+from depvault.store.models import (
+    Advisory,
+    AdvisoryPackage,
+    Alert,
+    Library,
+    LibraryLicense,
+    LibraryVulnerability,
+    Product,
+    Project,
+    ProjectLibrary,
+)
+
+__all__ = ["ROWS_PER_FETCH", "alert_rows", "inventory_rows", "vulnerability_rows"]
+
+ROWS_PER_FETCH = 5000
+T = TypeVar("T")
+
+
+def _chunks(rows: Iterable[T], size: int = ROWS_PER_FETCH) -> Iterator[list[T]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _stream(db: Session, statement: Select[Any]) -> Iterator[list[Any]]:
+    result = db.execute(statement.execution_options(yield_per=ROWS_PER_FETCH))
+    return _chunks(result)
+
+
+class _LicenseNames:
+    """License names by library id, looked up a chunk at a time and remembered (the
+    same libraries recur across an organization's projects)."""
+
+    def __init__(self, db: Session, limit: int = 200_000) -> None:
+        self.db, self.limit, self.known = db, limit, dict[int, str]()
+
+    def __call__(self, library_ids: Iterable[int]) -> dict[int, str]:
+        missing = {i for i in library_ids if i not in self.known}
+        if missing:
+            if len(self.known) > self.limit:
+                self.known.clear()
+            names: dict[int, list[str]] = defaultdict(list)
+            for library_id, name in self.db.execute(
+                select(LibraryLicense.library_id, LibraryLicense.name)
+                .where(LibraryLicense.library_id.in_(missing))
+                .order_by(LibraryLicense.license_id)
+            ):
+                names[library_id].append(name)
+            for library_id in missing:
+                self.known[library_id] = ", ".join(names.get(library_id, ()))
+        return self.known
+
+
+def _in_scope(statement: Select[Any], which: ProjectFilter) -> Select[Any]:
+    return statement.join(Product, Product.id == Project.product_id).where(*which.clauses())
+
+
+# --- inventory -------------------------------------------------------------------------
+
+
+def inventory_rows(
+    db: Session, which: ProjectFilter, options: Any = None
+) -> Iterator[Sequence[object]]:
+    """One row per (project, library)."""
+    statement = _in_scope(
+        select(  # type: ignore[arg-type]
+            Product.name,
+            Project.name,
+            Library.id,
+            Library.filename,
+            Library.name,
+            Library.group_id,
+            Library.version,
+            Library.library_type,
+            Library.purl,
+            Library.sha1,
+            ProjectLibrary.direct,
+            ProjectLibrary.depth,
+            ProjectLibrary.scope,
+            Library.key_uuid,
+            Library.references,
+        )
+        .select_from(ProjectLibrary)
+        .join(Project, Project.id == ProjectLibrary.project_id)
+        .join(Library, Library.id == ProjectLibrary.library_id),
+        which,
+    ).order_by(ProjectLibrary.project_id, ProjectLibrary.library_id)
+    licenses = _LicenseNames(db)
+    for chunk in _stream(db, statement):
+        ids = {row[2] for row in chunk}
+        names = licenses(ids)
+        counts = _vulnerability_counts(db, ids)
+        for (product, project, lib_id, filename, name, group, version, kind, purl, sha1,
+             direct, depth, scope, key_uuid, references) in chunk:  # fmt: skip
+            yield (
+                product,
+                project,
+                filename,
+                name,
+                group or "",
+                version or "",
+                kind,
+                names.get(lib_id, ""),
+                counts.get(lib_id, 0),
+                bool(direct),
+                depth,
+                scope or "",
+                purl or "",
+                sha1 or "",
+                (references or {}).get("homePage", ""),
+                key_uuid,
+            )
+
+
+def _vulnerability_counts(db: Session, library_ids: set[int]) -> dict[int, int]:
+    return dict(
+        db.execute(
+            select(LibraryVulnerability.library_id, func.count())
+            .where(LibraryVulnerability.library_id.in_(library_ids))
+            .group_by(LibraryVulnerability.library_id)
+        ).all()
+    )
+
+
+# --- vulnerabilities --------------------------------------------------------------------
+
+
+def vulnerability_rows(
+    db: Session, which: ProjectFilter, options: Any = None
+) -> Iterator[Sequence[object]]:
+    """One row per (project, library, vulnerability), the knowledge base's current view."""
+    statement = _in_scope(
+        select(  # type: ignore[arg-type]
+            Advisory.id,
+            Advisory.key,
+            Advisory.name,
+            Advisory.type,
+            Advisory.band,
+            Advisory.cvss2_score,
+            Advisory.cvss3_score,
+            Advisory.cvss4_score,
+            Advisory.published,
+            Advisory.modified,
+            Advisory.summary,
+            Library.filename,
+            Library.ecosystem,
+            Library.group_id,
+            Library.name,
+            Library.version,
+            Library.library_type,
+            ProjectLibrary.direct,
+            Product.name,
+            Project.name,
+            Library.key_uuid,
+        )
+        .select_from(ProjectLibrary)
+        .join(Project, Project.id == ProjectLibrary.project_id)
+        .join(Library, Library.id == ProjectLibrary.library_id)
+        .join(LibraryVulnerability, LibraryVulnerability.library_id == Library.id)
+        .join(Advisory, Advisory.id == LibraryVulnerability.advisory_id),
+        which,
+    ).order_by(ProjectLibrary.project_id, ProjectLibrary.library_id, Advisory.id)
+    for chunk in _stream(db, statement):
+        fixes = _fixes(db, {row[0] for row in chunk})
+        for (advisory_id, key, name, kind, band, cvss2, cvss3, cvss4, published, modified,
+             summary, filename, ecosystem, group, library, version, library_type, direct,
+             product, project, key_uuid) in chunk:  # fmt: skip
+            package = osv_package(ecosystem, group, library)
+            fixed = fixes.get((advisory_id, package), ()) if package else ()
+            best = top_fix(package[0], version, fixed) if package else None
+            score = cvss2 if cvss2 is not None else (cvss3 if cvss3 is not None else cvss4)
+            yield (
+                name,
+                kind,
+                "high" if band == "critical" else band,
+                score,
+                cvss3,
+                format_date(published or modified),
+                filename,
+                version or "",
+                library_type,
+                bool(direct),
+                f"Upgrade to version {best}" if best else "",
+                product,
+                project,
+                f"https://osv.dev/vulnerability/{key}",
+                summary,
+                key_uuid,
+                _cvss3_band(cvss3, band),
+            )
+
+
+def _cvss3_band(score: float | None, band: str) -> str:
+    """The v1.3 CVSS 3 band: of the v3 score when there is one, else the advisory's."""
+    if score is None:
+        return "high" if band == "critical" else band
+    return "high" if score >= 7.0 else "medium" if score >= 4.0 else "low" if score > 0 else "none"
+
+
+def _fixes(db: Session, advisory_ids: set[int]) -> dict[tuple[int, tuple[str, str]], list[str]]:
+    found: dict[tuple[int, tuple[str, str]], list[str]] = defaultdict(list)
+    for advisory_id, ecosystem, name, fixed in db.execute(
+        select(
+            AdvisoryPackage.advisory_id,
+            AdvisoryPackage.ecosystem,
+            AdvisoryPackage.name,
+            AdvisoryPackage.fixed,
+        ).where(AdvisoryPackage.advisory_id.in_(advisory_ids))
+    ):
+        found[(advisory_id, (ecosystem, name))].extend(fixed)
+    return found
+
+
+# --- alerts ---------------------------------------------------------------------------
+
+
+def alert_rows(
+    statuses: Sequence[str] | None, types: Sequence[str] | None = None
+) -> Callable[[Session, ProjectFilter, Any], Iterator[Sequence[object]]]:
+    """A source of one row per alert of these statuses (the report's ``status`` filter
+    narrows further) and types."""
+
+    def rows(db: Session, which: ProjectFilter, options: Any = None) -> Iterator[Sequence[object]]:
+        wanted = statuses
+        chosen = getattr(options, "status", None)
+        if chosen:
+            wanted = [s for s in (statuses or [chosen]) if s.lower() == chosen.lower()]
+        statement = _in_scope(
+            select(  # type: ignore[arg-type]
+                Alert.type,
+                Alert.level,
+                Alert.status,
+                Alert.description,
+                Library.filename,
+                Library.version,
+                Library.library_type,
+                Advisory.name,
+                Advisory.band,
+                Advisory.cvss3_score,
+                Product.name,
+                Project.name,
+                Alert.comments,
+                Alert.created_at,
+                Alert.modified_at,
+                Alert.uuid,
+            )
+            .select_from(Alert)
+            .join(Project, Project.id == Alert.project_id)
+            .join(Library, Library.id == Alert.library_id)
+            .outerjoin(Advisory, Advisory.id == Alert.advisory_id),
+            which,
+        ).order_by(Alert.id)
+        if wanted is not None:
+            statement = statement.where(Alert.status.in_(wanted))
+        if types is not None:
+            statement = statement.where(Alert.type.in_(types))
+        for chunk in _stream(db, statement):
+            for (kind, level, status, description, filename, version, library_type, advisory,
+                 band, cvss3, product, project, comments, created, modified,
+                 uuid) in chunk:  # fmt: skip
+                yield (
+                    kind,
+                    level,
+                    status,
+                    advisory or "",
+                    ("high" if band == "critical" else band) if band else "",
+                    cvss3,
+                    filename,
+                    version or "",
+                    library_type,
+                    product,
+                    project,
+                    description,
+                    comments or "",
+                    format_timestamp(created),
+                    format_timestamp(modified),
+                    uuid,
+                )
+
+    return rows
+
+
+SECURITY_ONLY = (AlertType.SECURITY_VULNERABILITY.value,)
