@@ -20,6 +20,16 @@ from sqlalchemy.orm import Session
 from depvault.domain.access import Level
 from depvault.domain.alert_rules import AlertStatus
 from depvault.reports.json_rows import inventory_object, vulnerability_object
+from depvault.reports.more_sources import (
+    change_log_rows,
+    history_rows,
+    in_house_rows,
+    library_location_rows,
+    library_security_alert_rows,
+    license_rows,
+    plugin_request_rows,
+    source_file_rows,
+)
 from depvault.reports.sources import SECURITY_ONLY, alert_rows, inventory_rows, vulnerability_rows
 from depvault.reports.xlsx import Column
 from depvault.store.hierarchy import ProjectFilter
@@ -190,6 +200,155 @@ RESOLVED = _alerts("ResolvedAlerts", "Resolved Alerts Report", [AlertStatus.RESO
 SECURITY = _alerts("SecurityAlerts", "Security Alerts Report", None, SECURITY_ONLY)
 
 
+def _scope_columns(*columns: Column) -> tuple[Column, ...]:
+    return (Column("Product", 20), Column("Project", 20), *columns)
+
+
+LIBRARY_LOCATION = ReportSpec(
+    "LibraryLocation",
+    "Library Location Report",
+    _scope_columns(
+        Column("Library", 40),
+        Column("Version", 14),
+        Column("Type", 14),
+        Column("Path", 50),
+        Column("Dependency File", 40),
+        Column("Key UUID", 30),
+    ),
+    library_location_rows,
+    root="libraryLocations",
+    item="location",
+)
+SOURCE_FILES = ReportSpec(
+    "SourceFileInventory",
+    "Source File Inventory Report",
+    _scope_columns(
+        Column("File Name", 30),
+        Column("Path", 50),
+        Column("SHA-1", 42),
+        Column("Library", 40),
+        Column("Library Version", 14),
+        Column("Key UUID", 30),
+    ),
+    source_file_rows,
+    root="sourceFiles",
+    item="sourceFile",
+)
+IN_HOUSE = ReportSpec(
+    "InHouse",
+    "In-House Libraries Report",
+    _scope_columns(
+        Column("Library", 40),
+        Column("Version", 14),
+        Column("Type", 14),
+        Column("Marked", 20),
+        Column("Key UUID", 30),
+    ),
+    in_house_rows,
+    root="libraries",
+    item="library",
+)
+LICENSES = ReportSpec(
+    "Licenses",
+    "Licenses Report",
+    _scope_columns(
+        Column("Library", 36),
+        Column("Version", 12),
+        Column("License", 28),
+        Column("SPDX Id", 20),
+        Column("Copyleft", 10),
+        Column("Linking", 12),
+        Column("Royalty Free", 10),
+        Column("Copyright Risk", 10),
+        Column("Patent Risk", 10),
+        Column("Copyright", 30),
+        Column("License URL", 30),
+        Column("Key UUID", 30),
+    ),
+    license_rows,
+    root="licenses",
+    item="license",
+)
+LIBRARY_SECURITY = ReportSpec(
+    "LibrarySecurityAlerts",
+    "Library Security Alerts Report",
+    (
+        Column("Library", 40),
+        Column("Library Type", 14),
+        Column("Product", 20),
+        Column("Project", 20),
+        Column("High", 8, "number"),
+        Column("Medium", 8, "number"),
+        Column("Low", 8, "number"),
+        Column("Total Alerts", 10, "number"),
+        Column("Ignored Alerts", 10, "number"),
+        Column("Resolved Alerts", 10, "number"),
+        Column("Creation Date", 20),
+        Column("Modified Date", 20),
+    ),
+    library_security_alert_rows,
+    root="alerts",
+    item="alert",
+    filter=StatusFilter,
+)
+HISTORY = ReportSpec(
+    "History",
+    "History Report",
+    _scope_columns(
+        Column("Queued", 20),
+        Column("Finished", 20),
+        Column("Channel", 10),
+        Column("Update Type", 12),
+        Column("Agent", 14),
+        Column("Agent Version", 12),
+        Column("User", 26),
+        Column("State", 12),
+        Column("Components", 10, "number"),
+        Column("Failure Reason", 40),
+        Column("Request Token", 40),
+    ),
+    history_rows,
+    root="updates",
+    item="update",
+)
+PLUGIN_REQUESTS = ReportSpec(
+    "PluginRequestHistory",
+    "Plugin Request History Report",
+    (
+        Column("Received", 20),
+        Column("Channel", 10),
+        Column("Update Type", 12),
+        Column("Agent", 14),
+        Column("Agent Version", 12),
+        Column("User", 26),
+        Column("Projects", 10, "number"),
+        Column("Request Token", 40),
+    ),
+    plugin_request_rows,
+    root="requests",
+    item="request",
+)
+CHANGE_LOG = ReportSpec(
+    "ChangeLog",
+    "Change Log Report",
+    (
+        Column("Date", 20),
+        Column("Scope", 14),
+        Column("Scope Name", 24),
+        Column("Category", 14),
+        Column("Change Class", 14),
+        Column("Change Aspect", 14),
+        Column("Operator", 10),
+        Column("User", 26),
+        Column("Before", 40),
+        Column("After", 40),
+    ),
+    change_log_rows,
+    root="changes",
+    item="change",
+)
+
+
 def _planned(key: str) -> ReportSpec:
     return ReportSpec(key, key)
 
@@ -203,6 +362,14 @@ _BY_SUFFIX: dict[str, ReportSpec] = {
     "IgnoreAlertsReport": IGNORED,
     "ResolvedAlertsReport": RESOLVED,
     "SecurityAlertsReport": SECURITY,
+    "LibraryLocationReport": LIBRARY_LOCATION,
+    "SourceFileInventoryReport": SOURCE_FILES,
+    "InHouseReport": IN_HOUSE,
+    "LicensesReport": LICENSES,
+    "LibrarySecurityAlertsReport": LIBRARY_SECURITY,
+    "HistoryReport": HISTORY,
+    "PluginRequestHistoryReport": PLUGIN_REQUESTS,
+    "ChangeLogReport": CHANGE_LOG,
 }
 _SCOPE_NAMES = {
     Level.ORG: (

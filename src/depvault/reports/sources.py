@@ -33,7 +33,14 @@ from depvault.store.models import (
     ProjectLibrary,
 )
 
-__all__ = ["ROWS_PER_FETCH", "alert_rows", "inventory_rows", "vulnerability_rows"]
+__all__ = [
+    "ROWS_PER_FETCH",
+    "alert_rows",
+    "in_scope",
+    "inventory_rows",
+    "stream_chunks",
+    "vulnerability_rows",
+]
 
 ROWS_PER_FETCH = 5000
 T = TypeVar("T")
@@ -45,7 +52,7 @@ def _chunks(rows: Iterable[T], size: int = ROWS_PER_FETCH) -> Iterator[list[T]]:
         yield chunk
 
 
-def _stream(db: Session, statement: Select[Any]) -> Iterator[list[Any]]:
+def stream_chunks(db: Session, statement: Select[Any]) -> Iterator[list[Any]]:
     result = db.execute(statement.execution_options(yield_per=ROWS_PER_FETCH))
     return _chunks(result)
 
@@ -74,7 +81,7 @@ class _LicenseNames:
         return self.known
 
 
-def _in_scope(statement: Select[Any], which: ProjectFilter) -> Select[Any]:
+def in_scope(statement: Select[Any], which: ProjectFilter) -> Select[Any]:
     return statement.join(Product, Product.id == Project.product_id).where(*which.clauses())
 
 
@@ -85,7 +92,7 @@ def inventory_rows(
     db: Session, which: ProjectFilter, options: Any = None
 ) -> Iterator[Sequence[object]]:
     """One row per (project, library)."""
-    statement = _in_scope(
+    statement = in_scope(
         select(  # type: ignore[arg-type]
             Product.name,
             Project.name,
@@ -109,7 +116,7 @@ def inventory_rows(
         which,
     ).order_by(ProjectLibrary.project_id, ProjectLibrary.library_id)
     licenses = _LicenseNames(db)
-    for chunk in _stream(db, statement):
+    for chunk in stream_chunks(db, statement):
         ids = {row[2] for row in chunk}
         names = licenses(ids)
         counts = _vulnerability_counts(db, ids)
@@ -152,7 +159,7 @@ def vulnerability_rows(
     db: Session, which: ProjectFilter, options: Any = None
 ) -> Iterator[Sequence[object]]:
     """One row per (project, library, vulnerability), the knowledge base's current view."""
-    statement = _in_scope(
+    statement = in_scope(
         select(  # type: ignore[arg-type]
             Advisory.id,
             Advisory.key,
@@ -183,7 +190,7 @@ def vulnerability_rows(
         .join(Advisory, Advisory.id == LibraryVulnerability.advisory_id),
         which,
     ).order_by(ProjectLibrary.project_id, ProjectLibrary.library_id, Advisory.id)
-    for chunk in _stream(db, statement):
+    for chunk in stream_chunks(db, statement):
         fixes = _fixes(db, {row[0] for row in chunk})
         for (advisory_id, key, name, kind, band, cvss2, cvss3, cvss4, published, modified,
              summary, filename, ecosystem, group, library, version, library_type, direct,
@@ -248,7 +255,7 @@ def alert_rows(
         chosen = getattr(options, "status", None)
         if chosen:
             wanted = [s for s in (statuses or [chosen]) if s.lower() == chosen.lower()]
-        statement = _in_scope(
+        statement = in_scope(
             select(  # type: ignore[arg-type]
                 Alert.type,
                 Alert.level,
@@ -277,7 +284,7 @@ def alert_rows(
             statement = statement.where(Alert.status.in_(wanted))
         if types is not None:
             statement = statement.where(Alert.type.in_(types))
-        for chunk in _stream(db, statement):
+        for chunk in stream_chunks(db, statement):
             for (kind, level, status, description, filename, version, library_type, advisory,
                  band, cvss3, product, project, comments, created, modified,
                  uuid) in chunk:  # fmt: skip
