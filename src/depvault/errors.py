@@ -145,6 +145,11 @@ class NotSupported(RequestError):
     """A request type of the Mend API that depvault does not offer (yet)."""
 
 
+class ReportTooLarge(RequestError):
+    """A synchronous report over ``DEPVAULT_SYNC_REPORT_MAX_ROWS``: the message names the
+    asynchronous request that makes it."""
+
+
 class NotFound(RequestError):
     """Something the parameters name does not exist in the caller's scope."""
 

@@ -43,6 +43,11 @@ PACKAGES = (pypi("django", "3.2.18"), pypi("apache-iotdb", "1.2.0"), pypi("reque
 
 @pytest.fixture
 def portfolio(api: Api, site: Bootstrap, database: Database, tmp_path: Path) -> Portfolio:
+    return build_portfolio(api, site, database, tmp_path)
+
+
+def build_portfolio(api: Api, site: Bootstrap, database: Database, tmp_path: Path) -> Portfolio:
+    """Projects "app" (three PyPI libraries, two vulnerable) and "tool" of product P."""
     knowledge(database, tmp_path, DJANGO_ADVISORY, IOTDB_ADVISORY)
     portfolio = Portfolio(api, site)
     portfolio.update("app", *PACKAGES)

@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 
 from depvault import admin
 from depvault.admin import Bootstrap
+from depvault.api.handlers import report_requests
 from depvault.api.registry import build_registry
 from depvault.domain.access import Access, Level
 from depvault.store.db import Database
@@ -447,6 +448,14 @@ SAMPLES: dict[str, Sample] = {
     "getLibrarySourceFiles": _project_library,
     "getProjectLibraryDependencies": _project_library,
 }
+
+
+# The synchronous reports take only their scope token (format and filters are optional).
+for _report in report_requests.REQUEST_TYPES:
+    SAMPLES.setdefault(
+        _report.name,
+        {Level.ORG: _org, Level.PRODUCT: _product, Level.PROJECT: _project}[_report.level],
+    )
 
 
 def test_every_registered_request_type_has_a_sample() -> None:

@@ -19,6 +19,7 @@ from depvault.api.handlers import (
     library_texts,
     organizations,
     products_projects,
+    report_requests,
     reports,
     users,
 )
@@ -37,6 +38,7 @@ CATEGORY_MODULES = (
     library_marks,
     alerts,
     reports,
+    report_requests,
 )
 
 

@@ -159,6 +159,7 @@ VULNERABILITY = ReportSpec(
     vulnerability_rows,
     root="vulnerabilities",
     item="vulnerability",
+    filter=StatusFilter,
     json_object=vulnerability_object,
 )
 

@@ -158,7 +158,8 @@ def _vulnerability_counts(db: Session, library_ids: set[int]) -> dict[int, int]:
 def vulnerability_rows(
     db: Session, which: ProjectFilter, options: Any = None
 ) -> Iterator[Sequence[object]]:
-    """One row per (project, library, vulnerability), the knowledge base's current view."""
+    """One row per (project, library, vulnerability), the knowledge base's current view;
+    a ``status`` filter keeps those whose security alert has that status."""
     statement = in_scope(
         select(  # type: ignore[arg-type]
             Advisory.id,
@@ -190,6 +191,14 @@ def vulnerability_rows(
         .join(Advisory, Advisory.id == LibraryVulnerability.advisory_id),
         which,
     ).order_by(ProjectLibrary.project_id, ProjectLibrary.library_id, Advisory.id)
+    status = getattr(options, "status", None)
+    if status:  # only the vulnerabilities whose alert has this status
+        statement = statement.join(
+            Alert,
+            (Alert.project_id == ProjectLibrary.project_id)
+            & (Alert.library_id == ProjectLibrary.library_id)
+            & (Alert.advisory_id == Advisory.id),
+        ).where(Alert.status == status)
     for chunk in stream_chunks(db, statement):
         fixes = _fixes(db, {row[0] for row in chunk})
         for (advisory_id, key, name, kind, band, cvss2, cvss3, cvss4, published, modified,

@@ -1,0 +1,94 @@
+"""Synchronous reports: the raw file with its content type, or the documented JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from starlette.testclient import TestClient
+
+from depvault.admin import Bootstrap
+from depvault.api.app import create_app
+from depvault.config import Config
+from depvault.store.db import Database
+from tests.conftest import Api
+from tests.functional.test_alerts import DJANGO_CVE, IOTDB_CVE, PYPI, Portfolio
+from tests.functional.test_async_reports import build_portfolio
+
+pytestmark = pytest.mark.skipif(not PYPI.exists(), reason=f"OSV data not found at {PYPI}")
+
+
+@pytest.fixture
+def portfolio(api: Api, site: Bootstrap, database: Database, tmp_path: Path) -> Portfolio:
+    return build_portfolio(api, site, database, tmp_path)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_vulnerability_report_defaults_to_xlsx_and_answers_json(
+    api: Api, site: Bootstrap, portfolio: Portfolio
+) -> None:
+    project = {"projectToken": portfolio.projects["app"]}
+    content_type, body = api.raw("getProjectVulnerabilityReport", **project)
+    assert content_type == XLSX  # no format: xlsx, as clients expect
+    sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=True).active
+    assert sheet is not None
+    names = sorted(str(r[0]) for r in list(sheet.iter_rows(values_only=True))[1:])
+    assert names == sorted([DJANGO_CVE, IOTDB_CVE])
+    answer = api.ok("getProjectVulnerabilityReport", **project, format="json")
+    assert sorted(v["name"] for v in answer["vulnerabilities"]) == sorted([DJANGO_CVE, IOTDB_CVE])
+    assert all(len(v["library"]["keyUuid"]) == 36 for v in answer["vulnerabilities"])
+
+    alerts = portfolio.alerts("app")
+    uuid = next(a["alertUuid"] for a in alerts if a["vulnerability"]["name"] == DJANGO_CVE)
+    api.ok("setAlertsStatus", orgToken=site.org_token, alertUuids=[uuid], status="Ignored")
+    ignored = api.ok("getProjectVulnerabilityReport", **project, format="json", status="ignored")
+    assert [v["name"] for v in ignored["vulnerabilities"]] == [DJANGO_CVE]
+    _code, message = api.error("getProjectVulnerabilityReport", **project, status="sleeping")
+    assert "status" in message
+
+
+def test_inventory_due_diligence_and_changes(
+    api: Api, site: Bootstrap, portfolio: Portfolio
+) -> None:
+    org = {"orgToken": site.org_token}
+    libraries = api.ok("getOrganizationInventoryReport", **org, format="json")["libraries"]
+    assert sorted((lib["project"], lib["name"]) for lib in libraries) == [
+        ("app", "apache-iotdb"),
+        ("app", "django"),
+        ("app", "requests"),
+        ("tool", "requests"),
+    ]
+    content_type, body = api.raw("getProductInventoryReport", productToken=portfolio.product)
+    assert content_type == XLSX and body[:2] == b"PK"
+    content_type, body = api.raw(
+        "getProjectInventoryReport", projectToken=portfolio.projects["app"], format="xml"
+    )
+    assert content_type == "application/xml" and b"<libraries" in body
+    assert api.ok("getOrganizationDueDiligenceReport", **org, format="json") == {"licenses": []}
+    _code, message = api.error("getOrganizationDueDiligenceReport", **org, format="pdf")
+    assert "xlsx, json" in message
+    changes = api.ok("getChangesReport", **org)["changes"]
+    created = [c for c in changes if c["changeAspect"] == "CREATED" and c["scope"] == "PROJECT"]
+    assert {c["scopeName"] for c in created} == {"app", "tool"}
+    assert api.ok("getChangesReport", **org, startDateTime="2999-01-01 00:00:00") == {"changes": []}
+
+
+def test_a_large_synchronous_report_points_to_the_asynchronous_one(
+    config: Config, database: Database, site: Bootstrap, portfolio: Portfolio
+) -> None:
+    small = dataclasses.replace(config, sync_report_max_rows=3)
+    with TestClient(create_app(small, database, migrate=False, inline_jobs=True)) as client:
+        api = Api(client, site.user_key)
+        _code, message = api.error(
+            "getOrganizationInventoryReport", orgToken=site.org_token, format="json"
+        )
+        assert "generateOrganizationReportAsync" in message and "OrgInventoryReport" in message
+        project = api.ok(
+            "getProjectInventoryReport", projectToken=portfolio.projects["app"], format="json"
+        )
+        assert len(project["libraries"]) == 3  # at the limit: answered
