@@ -288,3 +288,28 @@ def test_interrupted_processes_end_after_a_restart(
         "downloadAsyncReport", orgToken=site.org_token, reportStatusUUID=status["uuid"]
     )
     assert "failed" in message
+
+
+def test_expired_report_files_are_deleted(
+    config: Config, database: Database, api: Api, site: Bootstrap, portfolio: Portfolio
+) -> None:
+    from datetime import timedelta
+
+    from depvault.domain.timefmt import utcnow
+    from depvault.jobs.reports import expire_reports
+
+    status = generate(
+        api, {"projectToken": portfolio.projects["app"]}, "generateProjectReportAsync",
+        reportType="ProjectInventoryReport", format="xlsx",
+    )  # fmt: skip
+    assert download(api, site, status["uuid"])
+    folder = config.effective_reports_dir
+    assert [p.name for p in folder.iterdir()] == [f"{status['uuid']}.zip"]
+    assert expire_reports(database, folder, utcnow() + timedelta(hours=1)) == 0  # still kept
+    later = utcnow() + timedelta(hours=config.report_retention_hours + 1)
+    assert expire_reports(database, folder, later) == 1
+    assert list(folder.iterdir()) == []
+    _code, message = api.error(
+        "downloadAsyncReport", orgToken=site.org_token, reportStatusUUID=status["uuid"]
+    )
+    assert "expired" in message

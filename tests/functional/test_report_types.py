@@ -134,3 +134,30 @@ def test_every_new_report_in_other_formats(organization: Api, site: Bootstrap, f
             assert "Page 1" in "\n".join(r[0] for r in rows)
         else:
             assert len(rows) == expected, name
+
+
+def test_members_with_their_roles(organization: Api, site: Bootstrap) -> None:
+    org = site.org_token
+    organization.ok("createUser", orgToken=org, addedUser={"name": "Dev", "email": "dev@x.org"})
+    organization.ok("createGroup", orgToken=org, group={"name": "devs"})
+    organization.ok(
+        "addUsersToGroups",
+        orgToken=org,
+        assignedUsers=[[{"name": "devs"}, [{"email": "dev@x.org"}]]],
+    )
+    product = organization.ok("getAllProducts", orgToken=org)["products"][0]
+    organization.ok(
+        "setProductAssignments",
+        productToken=product["productToken"],
+        productMembership={"userAssignments": [], "groupAssignments": [{"name": "devs"}]},
+    )
+    members = {m["email"]: m for m in json_rows(organization, site, "OrgMembersReport", "members")}
+    assert members["dev@x.org"]["groups"] == "devs"
+    assert members["dev@x.org"]["roles"] == f"{product['productName']}: productMembership via devs"
+    assert "administrators" in members["admin@depvault.local"]["roles"]
+    status = organization.ok(
+        "generateProductReportAsync", productToken=product["productToken"],
+        reportType="ProductMembersReport", format="json",
+    )["asyncProcessStatus"]  # fmt: skip
+    [(_, data)] = download(organization, site, status["uuid"]).items()
+    assert [m["email"] for m in orjson.loads(data)["members"]] == ["dev@x.org"]

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from depvault.domain.access import Level
 from depvault.domain.alert_rules import AlertStatus
 from depvault.reports.json_rows import inventory_object, vulnerability_object
+from depvault.reports.member_sources import member_rows
 from depvault.reports.more_sources import (
     change_log_rows,
     history_rows,
@@ -329,6 +330,21 @@ PLUGIN_REQUESTS = ReportSpec(
     root="requests",
     item="request",
 )
+MEMBERS = ReportSpec(
+    "Members",
+    "Members Report",
+    (
+        Column("Name", 24),
+        Column("Email", 30),
+        Column("User Type", 10),
+        Column("Groups", 24),
+        Column("Roles", 50),
+        Column("Member Since", 20),
+    ),
+    member_rows,
+    root="members",
+    item="member",
+)
 CHANGE_LOG = ReportSpec(
     "ChangeLog",
     "Change Log Report",
@@ -371,6 +387,7 @@ _BY_SUFFIX: dict[str, ReportSpec] = {
     "HistoryReport": HISTORY,
     "PluginRequestHistoryReport": PLUGIN_REQUESTS,
     "ChangeLogReport": CHANGE_LOG,
+    "MembersReport": MEMBERS,
 }
 _SCOPE_NAMES = {
     Level.ORG: (
