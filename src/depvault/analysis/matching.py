@@ -13,18 +13,20 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from depvault.domain.osv_ranges import Event, Range, is_affected
 from depvault.store.bulk import bulk_insert
 from depvault.store.models import Advisory, AdvisoryPackage, Library, LibraryVulnerability
+from depvault.store.packages import package_clause
 
 __all__ = ["affected_by", "match_libraries", "package_libraries"]
 
 K = TypeVar("K")
 
 CHUNK = 2000
+PACKAGES_PER_QUERY = 1000
 
 
 def _ranges(data: Iterable[dict[str, Any]]) -> list[Range]:
@@ -38,10 +40,11 @@ def affected_by(
     db: Session, by_package: Mapping[tuple[str, str], Sequence[tuple[K, str]]]
 ) -> set[tuple[K, int]]:
     """Which (item, advisory id) pairs hold, for items given by OSV package as
-    (item, version) pairs: reads the live advisories of those packages, writes nothing."""
+    (item, version) pairs: reads the live advisories of those packages once each,
+    writes nothing."""
     found: set[tuple[K, int]] = set()
     packages = list(by_package)
-    for start in range(0, len(packages), CHUNK):
+    for start in range(0, len(packages), PACKAGES_PER_QUERY):
         rows = db.execute(
             select(
                 AdvisoryPackage.advisory_id,
@@ -53,26 +56,30 @@ def affected_by(
             .join(Advisory, Advisory.id == AdvisoryPackage.advisory_id)
             .where(
                 Advisory.withdrawn.is_(None),
-                tuple_(AdvisoryPackage.ecosystem, AdvisoryPackage.name).in_(
-                    packages[start : start + CHUNK]
+                package_clause(
+                    AdvisoryPackage.ecosystem,
+                    AdvisoryPackage.name,
+                    packages[start : start + PACKAGES_PER_QUERY],
                 ),
             )
         )
         for advisory_id, ecosystem, name, ranges, versions in rows:
-            parsed = _ranges(ranges)
+            parsed, listed = _ranges(ranges), frozenset(versions)
             for item, version in by_package[(ecosystem, name)]:
-                if is_affected(ecosystem, version, parsed, versions).affected:
+                if is_affected(ecosystem, version, parsed, listed).affected:
                     found.add((item, advisory_id))
     return found
 
 
 def match_libraries(db: Session, library_ids: Collection[int]) -> int:
-    """Re-match these libraries; returns how many (library, advisory) matches they have."""
-    matches = 0
+    """Re-match these libraries; returns how many (library, advisory) matches they have.
+
+    Libraries are grouped by package across the whole call, so each package's advisories
+    are read once however many versions of it are matched."""
     listed = list(library_ids)
+    by_package: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
     for start in range(0, len(listed), CHUNK):
         chunk = listed[start : start + CHUNK]
-        by_package: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
         for library_id, ecosystem, name, version in db.execute(
             select(Library.id, Library.osv_ecosystem, Library.osv_name, Library.version).where(
                 Library.id.in_(chunk), Library.osv_ecosystem.is_not(None)
@@ -81,19 +88,16 @@ def match_libraries(db: Session, library_ids: Collection[int]) -> int:
             if version and ecosystem and name:
                 by_package[(ecosystem, name)].append((library_id, version))
         db.execute(delete(LibraryVulnerability).where(LibraryVulnerability.library_id.in_(chunk)))
-        if not by_package:
-            continue
-        found = affected_by(db, by_package)
-        bulk_insert(
-            db,
-            LibraryVulnerability,
-            [{"library_id": lib, "advisory_id": adv} for lib, adv in found],
-            # A concurrent re-match of the same library (an update's analysis while a
-            # knowledge-base refresh runs) computes the same rows.
-            skip_existing=True,
-        )
-        matches += len(found)
-    return matches
+    found = affected_by(db, by_package) if by_package else set()
+    bulk_insert(
+        db,
+        LibraryVulnerability,
+        [{"library_id": lib, "advisory_id": adv} for lib, adv in found],
+        # A concurrent re-match of the same library (an update's analysis while a
+        # knowledge-base refresh runs) computes the same rows.
+        skip_existing=True,
+    )
+    return len(found)
 
 
 def package_libraries(db: Session, packages: Collection[tuple[str, str]]) -> list[int]:
@@ -103,7 +107,9 @@ def package_libraries(db: Session, packages: Collection[tuple[str, str]]) -> lis
         ids.extend(
             db.scalars(
                 select(Library.id).where(
-                    tuple_(Library.osv_ecosystem, Library.osv_name).in_(listed[start : start + 500])
+                    package_clause(
+                        Library.osv_ecosystem, Library.osv_name, listed[start : start + 500]
+                    )
                 )
             )
         )

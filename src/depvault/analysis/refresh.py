@@ -12,15 +12,16 @@ when idle). On PostgreSQL concurrent runners skip rows another one has locked.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import delete, select, update
 
-from depvault.analysis.alerts import PROJECTS_PER_BATCH, derive_alerts
+from depvault.analysis.alerts import PROJECTS_PER_BATCH, NewestReleases, derive_alerts
 from depvault.analysis.matching import match_libraries, package_libraries
 from depvault.domain.timefmt import utcnow
 from depvault.store.db import Database
 from depvault.store.models import PendingRematch, Project, ProjectLibrary
+from depvault.store.packages import package_clause
 
 __all__ = ["RefreshStats", "refresh", "refresh_step"]
 
@@ -30,13 +31,15 @@ IDS_PER_QUERY = 5000
 
 @dataclass
 class RefreshStats:
-    """What a re-analysis did."""
+    """What a re-analysis did, and the newest releases it learnt on the way (shared by
+    its steps: every batch of projects meets the same packages)."""
 
     libraries: int = 0
     matches: int = 0
     projects: int = 0
     alerts_opened: int = 0
     alerts_resolved: int = 0
+    newest: NewestReleases = field(default_factory=dict, repr=False)
 
 
 def refresh(database: Database, progress: Callable[[str, int], None] | None = None) -> RefreshStats:
@@ -75,18 +78,28 @@ def _match_step(database: Database, stats: RefreshStats) -> bool:
         ids = package_libraries(db, packages)
         stats.libraries += len(ids)
         stats.matches += match_libraries(db, ids)
+        holders: set[int] = set()
         for start in range(0, len(ids), IDS_PER_QUERY):
-            holders = select(ProjectLibrary.project_id).where(
-                ProjectLibrary.library_id.in_(ids[start : start + IDS_PER_QUERY])
+            holders.update(
+                db.scalars(
+                    select(ProjectLibrary.project_id)
+                    .where(ProjectLibrary.library_id.in_(ids[start : start + IDS_PER_QUERY]))
+                    .distinct()
+                )
             )
+        due = sorted(holders)
+        for start in range(0, len(due), IDS_PER_QUERY):
             db.execute(
                 update(Project)
-                .where(Project.id.in_(holders), Project.analysis_due.is_(False))
+                .where(
+                    Project.id.in_(due[start : start + IDS_PER_QUERY]),
+                    Project.analysis_due.is_(False),
+                )
                 .values(analysis_due=True)
             )
         db.execute(
             delete(PendingRematch).where(
-                tuple_(PendingRematch.ecosystem, PendingRematch.name).in_(packages)
+                package_clause(PendingRematch.ecosystem, PendingRematch.name, packages)
             )
         )
     return True
@@ -105,7 +118,7 @@ def _alerts_step(database: Database, stats: RefreshStats) -> bool:
         )
         if not due:
             return False
-        changes = derive_alerts(db, due, utcnow())
+        changes = derive_alerts(db, due, utcnow(), stats.newest)
         db.execute(update(Project).where(Project.id.in_(due)).values(analysis_due=False))
     stats.projects += len(due)
     stats.alerts_opened += changes.opened

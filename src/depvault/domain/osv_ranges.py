@@ -13,7 +13,7 @@ is a stub; the walk is ours). An unparseable version never raises: it falls back
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -150,7 +150,7 @@ def is_affected(
     ecosystem: str,
     version: str,
     ranges: Iterable[Range],
-    versions: Sequence[str] = (),
+    versions: Collection[str] = (),
 ) -> Verdict:
     """Whether ``version`` is affected by one ``affected[]`` entry."""
     if version in versions:

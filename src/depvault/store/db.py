@@ -93,6 +93,9 @@ def _sqlite_engine(path: str | None) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # 256 MiB of page cache (the default is 2 MiB): bulk inserts into indexed tables
+        # (alerts after a knowledge import) were bound by it, 7.6 s → 2.9 s per 100k rows.
+        cursor.execute("PRAGMA cache_size=-262144")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
