@@ -16,10 +16,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 from univers import versions as uv
 
-from depvault.domain.osv_ranges import ordering_for
+from depvault.domain.osv_ranges import comparable, ordering_for
 
 __all__ = [
     "AlertKey",
@@ -132,14 +133,15 @@ def _parsed(ecosystem: str, version: str) -> uv.Version | None:
 def newest_release(ecosystem: str, known: Iterable[str]) -> str | None:
     """The newest release (not a pre-release) among ``known`` in the OSV ecosystem's
     ordering; None when the ecosystem has no ordering or nothing parses."""
-    best: tuple[uv.Version, str] | None = None
+    best: tuple[Any, str] | None = None
     for candidate in set(known):
         parsed = _parsed(ecosystem, candidate)
         if parsed is None or _is_pre_release(ecosystem, candidate, parsed):
             continue
+        key = comparable(parsed)
         try:
-            if best is None or parsed > best[0]:
-                best = (parsed, candidate)
+            if best is None or key > best[0]:
+                best = (key, candidate)
         except TypeError:  # univers refuses some cross-form comparisons
             continue
     return best[1] if best else None

@@ -101,48 +101,71 @@ def _parse_named(ordering: str, text: str) -> uv.Version | None:
         return None
 
 
+# univers orders these classes by their ``value`` alone (attrs-generated comparisons over
+# a one-field tuple); comparing the values directly gives the same order several times
+# faster. AlpineLinuxVersion compares by its own methods and is kept whole.
+_BY_VALUE = frozenset(name for name in _CLASSES if name != "AlpineLinuxVersion")
+
+
+def comparable(version: uv.Version) -> Any:
+    """What to compare for ``version``'s ecosystem order (its value when that is the
+    same order, faster)."""
+    return version.value if type(version).__name__ in _BY_VALUE else version
+
+
 def _normalise_semver(text: str) -> str:
     # OSV SEMVER versions carry no leading "v" (Go's do in the wild).
     return text[1:] if text[:1] in {"v", "V"} and text[1:2].isdigit() else text
 
 
-def _in_range(ordering: type[uv.Version], version: uv.Version, rng: Range) -> bool | None:
-    """True/False from one range, None when an event version does not parse."""
+Walk = tuple[tuple[Any, ...], tuple[tuple[Any, Event], ...]]
+
+
+@lru_cache(maxsize=100_000)
+def _walk(ordering: str, rng: Range) -> Walk | None:
+    """A range's parsed limits and its events in walking order ("introduced 0" first,
+    then by version), or None when an event version does not parse. Cached: one
+    advisory range is walked for every version of its package that is matched."""
     prepare = _normalise_semver if rng.type == "SEMVER" else (lambda t: t)
-    limits = [e for e in rng.events if e.kind == "limit" and e.version != "*"]
-    for limit in limits:
-        bound = _parse(ordering, prepare(limit.version))
-        if bound is None:
-            return None
-    if limits and not any(
-        version < bound  # type: ignore[operator]
-        for bound in (_parse(ordering, prepare(e.version)) for e in limits)
-    ):
-        return False
-    first: list[tuple[uv.Version | None, Event]] = []  # introduced "0": before everything
-    ordered: list[tuple[uv.Version, Event]] = []
+    limits: list[Any] = []
+    first: list[tuple[Any, Event]] = []
+    ordered: list[tuple[Any, Event]] = []
     for event in rng.events:
-        if event.kind == "limit":
+        if event.kind == "limit" and event.version == "*":
             continue
         if event.kind == "introduced" and event.version == "0":
             first.append((None, event))
             continue
-        parsed = _parse(ordering, prepare(event.version))
+        parsed = _parse_named(ordering, prepare(event.version))
         if parsed is None:
             return None
-        ordered.append((parsed, event))
+        if event.kind == "limit":
+            limits.append(comparable(parsed))
+        else:
+            ordered.append((comparable(parsed), event))
     ordered.sort(key=lambda item: item[0])
+    return tuple(limits), (*first, *ordered)
+
+
+def _in_range(ordering: type[uv.Version], version: uv.Version, rng: Range) -> bool | None:
+    """True/False from one range, None when an event version does not parse."""
+    walk = _walk(ordering.__name__, rng)
+    if walk is None:
+        return None
+    limits, events = walk
+    version = comparable(version)
+    if limits and not any(version < bound for bound in limits):
+        return False
     affected = False
-    walk: list[tuple[uv.Version | None, Event]] = [*first, *ordered]
-    for bound, event in walk:
+    for bound, event in events:
+        if bound is not None and bound > version:
+            break  # later events are all above the version: none applies to it
         if event.kind == "introduced":
-            if bound is None or bound <= version:
-                affected = True
+            affected = True
         elif event.kind == "fixed":
-            if bound is not None and bound <= version:
-                affected = False
-        elif event.kind == "last_affected" and bound is not None and version > bound:
             affected = False
+        elif event.kind == "last_affected" and bound is not None and version > bound:
+            affected = False  # at the bound itself it is still affected
     return affected
 
 
