@@ -265,16 +265,26 @@ def plugin_request_rows(db: Session, which: ProjectFilter, options: Any = None) 
 def change_log_rows(db: Session, which: ProjectFilter, options: Any = None) -> Rows:
     """The organization's configuration changes, newest first."""
     statement = (
-        select(ChangeLogEntry)
+        select(
+            ChangeLogEntry.at,
+            ChangeLogEntry.scope,
+            ChangeLogEntry.scope_name,
+            ChangeLogEntry.category,
+            ChangeLogEntry.change_class,
+            ChangeLogEntry.aspect,
+            ChangeLogEntry.operator,
+            ChangeLogEntry.user_email,
+            ChangeLogEntry.before,
+            ChangeLogEntry.after,
+        )
         .where(ChangeLogEntry.org_id == which.org_id)
         .order_by(ChangeLogEntry.id.desc())
     )
     for chunk in stream_chunks(db, statement):
-        for (entry,) in chunk:
+        for at, scope, name, category, kind, aspect, operator, email, before, after in chunk:
             yield (
-                format_timestamp(entry.at), entry.scope, entry.scope_name, entry.category,
-                entry.change_class, entry.aspect, entry.operator, entry.user_email or "",
-                _values(entry.before), _values(entry.after),
+                format_timestamp(at), scope, name, category, kind, aspect, operator,
+                email or "", _values(before), _values(after),
             )  # fmt: skip
 
 

@@ -97,7 +97,7 @@ def _check(code: Any, what: str, sheet: Any) -> None:
 
 
 def _write_cell(sheet: Any, row: int, col: int, value: object, kind: str, fmts: Any) -> None:
-    if value is None:
+    if value is None or value == "":  # an empty string is an empty cell: nothing to write
         return
     if isinstance(value, bool):  # before int: bool is an int subclass
         code = sheet.write_boolean(row, col, value)
