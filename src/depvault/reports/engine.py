@@ -104,8 +104,9 @@ def render_files(
 
 
 def zip_files(files: Sequence[Path], target: Path) -> int:
-    """Pack the files flat into a ZIP; returns its size in bytes."""
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+    """Pack the files flat into a ZIP; returns its size in bytes. Deflate level 1: on a
+    508 MB JSON report level 6 took 9.7 s for a 15 % smaller file, level 1 3.6 s."""
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for path in files:
             zf.write(path, arcname=path.name)
     return target.stat().st_size
