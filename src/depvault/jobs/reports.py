@@ -124,7 +124,7 @@ class ReportWorker:
             job = self._job(process_id)
             artifact, size, rows = self._render(job)
         except Exception as exc:
-            self._finish(process_id, ProcessStatus.FAILED, reason=_reason(process_id, exc))
+            self._finish(process_id, ProcessStatus.FAILED, failure_reason=_reason(process_id, exc))
             return
         expires = utcnow() + timedelta(hours=self.config.report_retention_hours)
         self._finish(
@@ -190,14 +190,8 @@ class ReportWorker:
                     AsyncProcess.id == process_id,
                     AsyncProcess.status == ProcessStatus.IN_PROGRESS.value,
                 )
-                .values(status=status.value, modified_at=utcnow(), **_columns(values))
+                .values(status=status.value, modified_at=utcnow(), **values)
             )
-
-
-def _columns(values: dict[str, Any]) -> dict[str, Any]:
-    if "reason" in values:
-        return {"failure_reason": values["reason"]}
-    return values
 
 
 def _reason(process_id: int, exc: Exception) -> str:

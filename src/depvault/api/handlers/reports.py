@@ -106,7 +106,7 @@ def _status_json(row: AsyncProcess) -> dict[str, Any]:
     return status
 
 
-def _visible_process(call: Call, process_uuid: str, parameter: str) -> AsyncProcess:
+def _visible_process(call: Call, process_uuid: str) -> AsyncProcess:
     row = call.db.scalar(
         select(AsyncProcess).where(
             AsyncProcess.uuid == process_uuid.strip(), AsyncProcess.org_id == call.org.id
@@ -125,7 +125,7 @@ class ProcessStatusParams(Params):
 
 def get_async_process_status(call: Call, params: ProcessStatusParams) -> Result:
     """A process's status (with ``failureReason`` when FAILED)."""
-    return {"asyncProcessStatus": _status_json(_visible_process(call, params.uuid, "uuid"))}
+    return {"asyncProcessStatus": _status_json(_visible_process(call, params.uuid))}
 
 
 class DownloadParams(Params):
@@ -140,7 +140,7 @@ def download_async_report(call: Call, params: DownloadParams) -> Result:
     wanted = params.report_status_uuid or params.uuid
     if wanted is None:
         raise MissingParameter("reportStatusUUID")
-    row = _visible_process(call, wanted, "reportStatusUUID")
+    row = _visible_process(call, wanted)
     if row.status == ProcessStatus.FAILED.value:
         raise InvalidParameter(
             "reportStatusUUID", f"the process failed: {row.failure_reason or 'no reason given'}"
