@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
-from pydantic import BaseModel, ConfigDict, field_validator
-from pydantic.alias_generators import to_camel
 from sqlalchemy.orm import Session
 
 from depvault.domain.access import Level
 from depvault.domain.alert_rules import AlertStatus
+from depvault.reports.cyclonedx_export import SbomFilter, write_cyclonedx
+from depvault.reports.filters import NoFilter, StatusFilter
 from depvault.reports.json_rows import inventory_object, vulnerability_object
 from depvault.reports.member_sources import member_rows
 from depvault.reports.more_sources import (
@@ -46,31 +46,7 @@ __all__ = [
 FORMATS = ("xlsx", "json", "xml", "pdf")
 _WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 Source = Callable[[Session, ProjectFilter, Any], Iterator[Sequence[object]]]
-
-
-class NoFilter(BaseModel):
-    """A report's ``filter`` object: unknown keys are ignored, known ones checked; wire
-    names are the camelCase aliases of the attributes."""
-
-    model_config = ConfigDict(
-        extra="ignore", frozen=True, populate_by_name=True, alias_generator=to_camel
-    )
-
-
-class StatusFilter(NoFilter):
-    """Alert reports: ``status`` narrows to Active, Ignored or Resolved (any case)."""
-
-    status: str | None = None
-
-    @field_validator("status")
-    @classmethod
-    def _known(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        for status in AlertStatus:
-            if value.strip().lower() == status.value.lower():
-                return status.value
-        raise ValueError("expected Active, Ignored or Resolved")
+Document = Callable[[Session, ProjectFilter, Any, BinaryIO, str], int]
 
 
 @dataclass(frozen=True)
@@ -87,10 +63,13 @@ class ReportSpec:
     filter: type[NoFilter] = NoFilter
     # JSON rows as API objects (``reports.json_rows``) instead of one key per column.
     json_object: Callable[[Sequence[Any]], dict[str, Any]] | None = None
+    # A report that is one document rather than a table (an SBOM): it writes the whole
+    # file itself and returns how many items it holds.
+    document: Document | None = None
 
     @property
     def built(self) -> bool:
-        return self.source is not None
+        return self.source is not None or self.document is not None
 
 
 @dataclass(frozen=True)
@@ -345,6 +324,13 @@ MEMBERS = ReportSpec(
     root="members",
     item="member",
 )
+SBOM = ReportSpec(
+    "SBOM",
+    "Software Bill of Materials",
+    formats=("json",),
+    filter=SbomFilter,
+    document=write_cyclonedx,
+)
 CHANGE_LOG = ReportSpec(
     "ChangeLog",
     "Change Log Report",
@@ -388,6 +374,7 @@ _BY_SUFFIX: dict[str, ReportSpec] = {
     "PluginRequestHistoryReport": PLUGIN_REQUESTS,
     "ChangeLogReport": CHANGE_LOG,
     "MembersReport": MEMBERS,
+    "SBOMReport": SBOM,
 }
 _SCOPE_NAMES = {
     Level.ORG: (

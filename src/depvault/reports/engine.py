@@ -61,6 +61,11 @@ def render_files(
 ) -> Rendered:
     """Write the report into ``folder``; ``names`` is (report type, scope name, scope id).
     With ``limit``, at most that many rows are read from the source."""
+    if spec.document is not None:
+        path = folder / member_name(*names, fmt)
+        with path.open("wb") as target:
+            count = spec.document(db, which, options, target, names[1])
+        return Rendered((path,), count)
     if spec.source is None:
         raise ValueError(f"{spec.key} is not built")
     writer = WRITERS[fmt]

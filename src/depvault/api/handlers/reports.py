@@ -41,7 +41,24 @@ class GenerateReport(Params):
     report_type: str = Field(min_length=1, max_length=100)
     format: str = Field(min_length=1, max_length=10)
     filter: dict[str, Any] | None = None
+    # SBOM reports take their options beside ``filter`` (document 003)
     standard: str | None = None
+    version: str | None = None
+    max_depth_level: int | None = None
+    include_vulnerabilities: bool | None = None
+
+    def options(self) -> dict[str, Any]:
+        """``filter`` with the SBOM options given beside it."""
+        given = dict(self.filter or {})
+        for key, value in (
+            ("standard", self.standard),
+            ("version", self.version),
+            ("maxDepthLevel", self.max_depth_level),
+            ("includeVulnerabilities", self.include_vulnerabilities),
+        ):
+            if value is not None:
+                given[key] = value
+        return given
 
 
 def generate_report(call: Call, params: GenerateReport) -> Result:
@@ -59,7 +76,7 @@ def generate_report(call: Call, params: GenerateReport) -> Result:
             "format", f"{kind.name} is offered as {', '.join(kind.spec.formats)}"
         )
     try:
-        kind.spec.filter.model_validate(params.filter or {})
+        kind.spec.filter.model_validate(params.options())
     except ValidationError as exc:
         problem = exc.errors()[0]
         where = ".".join(str(p) for p in problem["loc"])
@@ -76,7 +93,7 @@ def generate_report(call: Call, params: GenerateReport) -> Result:
         process_type=kind.process_type,
         user_email=call.caller.email,
         message_sha1=call.body_sha1,
-        request={"reportType": kind.name, "format": fmt, "filter": params.filter or {}},
+        request={"reportType": kind.name, "format": fmt, "filter": params.options()},
         status=ProcessStatus.PENDING.value,
         attempts=0,
         created_at=call.now,
