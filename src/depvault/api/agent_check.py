@@ -16,6 +16,7 @@ from depvault.api.agent_form import authenticated_projects
 from depvault.config import Config
 from depvault.domain.identity import LibraryIdentity, identify
 from depvault.domain.osv_packages import osv_package
+from depvault.domain.osv_records import v13_band
 from depvault.ingest.model import Component
 from depvault.store.db import Database
 from depvault.store.vulnerability_reads import AdvisoryView, advisories_by_id
@@ -71,7 +72,7 @@ def _vulnerability(advisory: AdvisoryView) -> dict[str, Any]:
     )
     return {
         "name": advisory.name,
-        "severity": "high" if advisory.band == "critical" else advisory.band,
+        "severity": v13_band(advisory.band),
         "score": score if score is not None else 0.0,  # the agent's float cannot be null
         "scored": advisory.scored,
         "elements": [],

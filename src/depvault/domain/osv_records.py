@@ -22,7 +22,15 @@ from cvss.exceptions import CVSSError  # type: ignore[import-untyped]
 
 from depvault.domain.osv_ranges import Range, parse_range
 
-__all__ = ["Advisory", "AffectedPackage", "Severity", "normalise_name", "parse_advisory"]
+__all__ = [
+    "Advisory",
+    "AffectedPackage",
+    "Severity",
+    "band_of",
+    "normalise_name",
+    "parse_advisory",
+    "v13_band",
+]
 
 DATABASE_BANDS = {
     "CRITICAL": "critical",
@@ -54,7 +62,7 @@ class Severity:
     @property
     def v13_band(self) -> str:
         """The band v1.3 clients accept (they fail on "critical")."""
-        return "high" if self.band == "critical" else self.band
+        return v13_band(self.band)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +100,11 @@ def normalise_name(ecosystem: str, name: str) -> str:
     if ecosystem == "PyPI":
         return re.sub(r"[-_.]+", "-", name).lower()
     return name
+
+
+def v13_band(band: str) -> str:
+    """A band as v1.3 clients accept it: they know no "critical", which is "high" there."""
+    return "high" if band == "critical" else band
 
 
 def band_of(score: float) -> str:

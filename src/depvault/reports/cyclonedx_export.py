@@ -215,8 +215,7 @@ def _rating(advisory: Advisory) -> dict[str, Any] | None:
         (advisory.cvss2_score, advisory.cvss2_vector, "CVSSv2"),
     ):
         if score is not None:
-            severity = "critical" if advisory.band == "critical" else advisory.band
-            rating: dict[str, Any] = {"score": score, "severity": severity, "method": method}
+            rating: dict[str, Any] = {"score": score, "severity": advisory.band, "method": method}
             if vector:
                 rating["vector"] = vector
             return rating

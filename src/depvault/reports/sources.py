@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from depvault.domain.alert_rules import AlertType, top_fix
 from depvault.domain.osv_packages import osv_package
+from depvault.domain.osv_records import band_of, v13_band
 from depvault.domain.timefmt import format_date, format_timestamp
 from depvault.store.hierarchy import ProjectFilter
 from depvault.store.models import (
@@ -211,7 +212,7 @@ def vulnerability_rows(
             yield (
                 name,
                 kind,
-                "high" if band == "critical" else band,
+                v13_band(band),
                 score,
                 cvss3,
                 format_date(published or modified),
@@ -231,9 +232,7 @@ def vulnerability_rows(
 
 def _cvss3_band(score: float | None, band: str) -> str:
     """The v1.3 CVSS 3 band: of the v3 score when there is one, else the advisory's."""
-    if score is None:
-        return "high" if band == "critical" else band
-    return "high" if score >= 7.0 else "medium" if score >= 4.0 else "low" if score > 0 else "none"
+    return v13_band(band if score is None else band_of(score))
 
 
 def _fixes(db: Session, advisory_ids: set[int]) -> dict[tuple[int, tuple[str, str]], list[str]]:
@@ -302,7 +301,7 @@ def alert_rows(
                     level,
                     status,
                     advisory or "",
-                    ("high" if band == "critical" else band) if band else "",
+                    v13_band(band) if band else "",
                     cvss3,
                     filename,
                     version or "",

@@ -124,20 +124,11 @@ def write_json(
     """``{<metadata keys>, "<root>": [{<json_key(title)>: value, ...}, ...]}``, one row at a
     time; ``item`` is unused (JSON objects are anonymous)."""
     keys, kinds = _keys(columns), [column.kind for column in columns]
-    meta = dict(metadata or {})
-    if root in meta:
-        raise ValueError(f"metadata key {root!r} is also the root key")
-    target.write(b"{")
-    for name, value in meta.items():
-        target.write(orjson.dumps(name) + b":" + orjson.dumps(value) + b",")
-    target.write(orjson.dumps(root) + b":[")
-    total = 0
-    for values in _checked(rows, len(keys)):
-        row = {k: _json_value(v, kind) for k, v, kind in zip(keys, values, kinds, strict=True)}
-        target.write((b"," if total else b"") + orjson.dumps(row))
-        total += 1
-    target.write(b"]}")
-    return total
+    objects = (
+        {k: _json_value(v, kind) for k, v, kind in zip(keys, values, kinds, strict=True)}
+        for values in _checked(rows, len(keys))
+    )
+    return write_json_objects(target, objects, root=root, metadata=metadata)
 
 
 def write_json_objects(
