@@ -29,7 +29,6 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -42,10 +41,10 @@ import portfolio
 from depvault.api.app import create_app
 from depvault.config import Config
 from depvault.domain.access import Level
-from depvault.domain.secrets import new_token
+from depvault.domain.scope import Ref
 from depvault.domain.timefmt import utcnow
 from depvault.ingest.osv import import_osv, read_osv_documents
-from depvault.jobs.reports import CONTEXT_TYPES, ProcessStatus, ReportWorker
+from depvault.jobs.reports import ProcessStatus, ReportWorker, enqueue_report
 from depvault.reports.catalog import report_type
 from depvault.store.db import create_database
 from depvault.store.migrate import upgrade
@@ -105,25 +104,21 @@ def _one(args: argparse.Namespace) -> None:
         org_id = db.scalar(select(Organization.id).where(Organization.name == ORG_NAME))
         assert org_id is not None, "run prepare first"
         rows = db.scalar(select(func.count()).select_from(ProjectLibrary))
-        process = AsyncProcess(
-            uuid=str(uuid.uuid4()),
-            request_token=new_token(),
+        org = db.get_one(Organization, org_id)
+        process = enqueue_report(
+            db,
             org_id=org_id,
             product_id=None,
-            context_type=CONTEXT_TYPES[Level.ORG],
-            context_id=org_id,
-            context_name=ORG_NAME,
-            process_type=kind.process_type,
+            level=Level.ORG,
+            context=Ref(org.id, org.token, org.name),
+            kind=kind,
+            fmt=fmt,
+            options={},
             user_email="bench@depvault.local",
-            message_sha1="0" * 40,
-            request={"reportType": name, "format": fmt, "filter": {}},
-            status=ProcessStatus.IN_PROGRESS.value,
-            attempts=1,
-            created_at=utcnow(),
-            modified_at=utcnow(),
+            body_sha1="0" * 40,
+            now=utcnow(),
         )
-        db.add(process)
-        db.flush()
+        process.status, process.attempts = ProcessStatus.IN_PROGRESS.value, 1
         process_id = process.id
     worker = ReportWorker(database, config)
     started = time.perf_counter()

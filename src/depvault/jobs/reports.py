@@ -15,6 +15,7 @@ import os
 import secrets
 import shutil
 import tempfile
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -22,9 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from depvault.config import Config
 from depvault.domain.access import Level
+from depvault.domain.scope import Ref
+from depvault.domain.secrets import new_token
 from depvault.domain.timefmt import format_timestamp, utcnow
 from depvault.errors import DepvaultError
 from depvault.reports.catalog import ReportType, report_type
@@ -38,7 +42,9 @@ __all__ = [
     "MAX_ATTEMPTS",
     "ProcessStatus",
     "ReportWorker",
+    "enqueue_report",
     "expire_reports",
+    "find_process",
     "recover_reports",
 ]
 
@@ -55,6 +61,59 @@ class ProcessStatus(StrEnum):
     IN_PROGRESS = "IN_PROGRESS"
     SUCCESS = "SUCCESS"
     FAILED = "FAILED"
+
+
+def enqueue_report(
+    db: Session,
+    *,
+    org_id: int,
+    product_id: int | None,
+    level: Level,
+    context: Ref,
+    kind: ReportType,
+    fmt: str,
+    options: dict[str, Any],
+    user_email: str,
+    body_sha1: str,
+    now: datetime,
+) -> AsyncProcess:
+    """A PENDING process for a report, in the caller's transaction (flushed, so its
+    row is complete); the caller wakes the workers after the commit."""
+    row = AsyncProcess(
+        uuid=str(uuid.uuid4()),
+        request_token=new_token(),
+        org_id=org_id,
+        product_id=product_id,
+        context_type=CONTEXT_TYPES[level],
+        context_id=context.id,
+        context_name=context.name,
+        process_type=kind.process_type,
+        user_email=user_email,
+        message_sha1=body_sha1,
+        request={"reportType": kind.name, "format": fmt, "filter": options},
+        status=ProcessStatus.PENDING.value,
+        attempts=0,
+        created_at=now,
+        modified_at=now,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def find_process(
+    db: Session, org_id: int, process_uuid: str, products: frozenset[int] | None
+) -> AsyncProcess | None:
+    """A process of the organization by uuid; with ``products``, only one of theirs
+    (a product role sees its own products' processes)."""
+    row = db.scalar(
+        select(AsyncProcess).where(
+            AsyncProcess.uuid == process_uuid.strip(), AsyncProcess.org_id == org_id
+        )
+    )
+    if row is None or (products is not None and row.product_id not in products):
+        return None
+    return row
 
 
 def _claim(database: Database) -> int | None:
@@ -265,6 +324,6 @@ def _remove_orphans(database: Database, folder: Path) -> None:
                 )
             )
         )
-    for uuid, path in work.items():
-        if uuid not in running:
+    for process_uuid, path in work.items():
+        if process_uuid not in running:
             shutil.rmtree(path, ignore_errors=True)

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from depvault.domain.access import Level
 from depvault.domain.scope import Caller, Scope
 from depvault.store.models import ChangeLogEntry
 
-__all__ = ["Change", "record_change"]
+__all__ = ["Change", "changes_since", "record_change"]
 
 _SCOPE_NAMES = {
     Level.NONE: "SERVER",
@@ -72,3 +73,14 @@ def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def changes_since(
+    db: Session, org_id: int, start: datetime | None, limit: int
+) -> list[ChangeLogEntry]:
+    """An organization's changes from ``start`` (all without it), oldest first, at most
+    ``limit``."""
+    query = select(ChangeLogEntry).where(ChangeLogEntry.org_id == org_id)
+    if start is not None:
+        query = query.where(ChangeLogEntry.at >= start)
+    return list(db.scalars(query.order_by(ChangeLogEntry.id).limit(limit)))

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 from pydantic import Field, ValidationError, field_validator
-from sqlalchemy import select
 
 from depvault.api.call import Call
 from depvault.api.request_types import (
@@ -35,7 +33,7 @@ from depvault.reports import catalog
 from depvault.reports.catalog import ReportSpec
 from depvault.reports.engine import render_files
 from depvault.reports.writers import MEDIA_TYPES
-from depvault.store.models import ChangeLogEntry
+from depvault.store.changelog import changes_since
 
 __all__ = ["REQUEST_TYPES"]
 
@@ -125,14 +123,10 @@ class ChangesReport(Params):
 def get_changes_report(call: Call, params: ChangesReport) -> Result:
     """The organization's configuration changes since ``startDateTime`` (all of them
     without it), oldest first, in the shape of the change-log JSON."""
-    query = select(ChangeLogEntry).where(ChangeLogEntry.org_id == call.org.id)
-    if params.start_date_time:
-        start: datetime = parse_timestamp(params.start_date_time)
-        query = query.where(ChangeLogEntry.at >= start)
+    start = parse_timestamp(params.start_date_time) if params.start_date_time else None
+    limit = call.config.sync_report_max_rows
     changes = []
-    for entry in call.db.scalars(
-        query.order_by(ChangeLogEntry.id).limit(call.config.sync_report_max_rows + 1)
-    ):
+    for entry in changes_since(call.db, call.org.id, start, limit + 1):
         changes.append(
             {
                 "startDateTime": format_timestamp(entry.at),
@@ -154,7 +148,7 @@ def get_changes_report(call: Call, params: ChangesReport) -> Result:
                 "projectName": entry.project_name,
             }
         )
-    if len(changes) > call.config.sync_report_max_rows:
+    if len(changes) > limit:
         raise ReportTooLarge(
             "The change log has more rows than DEPVAULT_SYNC_REPORT_MAX_ROWS: request it with "
             "generateOrganizationReportAsync, reportType ChangeLogReport, or a later "

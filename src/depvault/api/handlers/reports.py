@@ -9,11 +9,9 @@ requests that product roles may call for the processes of their own products.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from pydantic import Field, ValidationError
-from sqlalchemy import select
 
 from depvault.api.call import Call
 from depvault.api.request_types import (
@@ -25,10 +23,9 @@ from depvault.api.request_types import (
     in_category,
 )
 from depvault.domain.access import Level
-from depvault.domain.secrets import new_token
 from depvault.domain.timefmt import format_timestamp
 from depvault.errors import InvalidParameter, MissingParameter, NotFound, NotSupported
-from depvault.jobs.reports import CONTEXT_TYPES, ProcessStatus
+from depvault.jobs.reports import ProcessStatus, enqueue_report, find_process
 from depvault.reports.catalog import REPORT_TYPES, report_type
 from depvault.store.models import AsyncProcess
 
@@ -81,26 +78,19 @@ def generate_report(call: Call, params: GenerateReport) -> Result:
         problem = exc.errors()[0]
         where = ".".join(str(p) for p in problem["loc"])
         raise InvalidParameter(f"filter.{where}", problem["msg"]) from None
-    ref = call.scope.require(level)
-    row = AsyncProcess(
-        uuid=str(uuid.uuid4()),
-        request_token=new_token(),
+    row = enqueue_report(
+        call.db,
         org_id=call.org.id,
         product_id=call.product.id if level is not Level.ORG else None,
-        context_type=CONTEXT_TYPES[level],
-        context_id=ref.id,
-        context_name=ref.name,
-        process_type=kind.process_type,
+        level=level,
+        context=call.scope.require(level),
+        kind=kind,
+        fmt=fmt,
+        options=params.options(),
         user_email=call.caller.email,
-        message_sha1=call.body_sha1,
-        request={"reportType": kind.name, "format": fmt, "filter": params.options()},
-        status=ProcessStatus.PENDING.value,
-        attempts=0,
-        created_at=call.now,
-        modified_at=call.now,
+        body_sha1=call.body_sha1,
+        now=call.now,
     )
-    call.db.add(row)
-    call.db.flush()
     call.after_commit.append(call.jobs.notify)
     return {"asyncProcessStatus": _status_json(row)}
 
@@ -124,14 +114,8 @@ def _status_json(row: AsyncProcess) -> dict[str, Any]:
 
 
 def _visible_process(call: Call, process_uuid: str) -> AsyncProcess:
-    row = call.db.scalar(
-        select(AsyncProcess).where(
-            AsyncProcess.uuid == process_uuid.strip(), AsyncProcess.org_id == call.org.id
-        )
-    )
-    if row is None or (
-        call.visible_product_ids is not None and row.product_id not in call.visible_product_ids
-    ):
+    row = find_process(call.db, call.org.id, process_uuid, call.visible_product_ids)
+    if row is None:
         raise NotFound(f"No asynchronous process {process_uuid} in this organization")
     return row
 
