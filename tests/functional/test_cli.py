@@ -19,6 +19,11 @@ import pytest
 from typer.testing import CliRunner
 
 from depvault.cli.main import app
+from depvault.config import Config
+from depvault.domain.timefmt import utcnow
+from depvault.store.db import create_database
+from depvault.store.hierarchy import create_product, create_project
+from depvault.store.scopes import find_organization
 
 runner = CliRunner()
 
@@ -67,6 +72,57 @@ def test_org_and_user_commands(env: dict[str, str]) -> None:
     assert code != 0 and "not a member" in err
     code, _, err = _run(env, "user", "add", "x@example.com", "--org", "nope")
     assert code != 0 and "organization" in err
+
+
+def test_attribute_commands(env: dict[str, str]) -> None:
+    _, out, _ = _run(env, "bootstrap", "--json")
+    org = json.loads(out)["orgToken"]
+    # products and projects come from the API; the store functions make them here
+    database = create_database(Config(data_dir=Path(env["DEPVAULT_DATA_DIR"])))
+    with database.transaction() as db:
+        scope = find_organization(db, org)
+        assert scope is not None and scope.org is not None
+        product = create_product(db, scope.org.id, "Shop", utcnow())
+        create_project(db, scope.org.id, product.id, "web", utcnow())
+    database.dispose()
+
+    code, out, _ = _run(env, "attribute", "define", org, "team", "--description", "Owner")
+    assert code == 0 and "team" in out
+    code, _, err = _run(env, "attribute", "define", "My Organization", "team")
+    assert code == 2 and "already exists" in err
+    code, out, _ = _run(env, "attribute", "set", "My Organization", "team", "core", "--json")
+    assert code == 0
+    assert json.loads(out) == {
+        "attribute": "team",
+        "level": "Organization",
+        "product": None,
+        "project": None,
+        "before": None,
+        "after": "core",
+        "changed": True,
+    }
+    code, out, _ = _run(env, "attribute", "set", org, "team", "web-team", "--product", "Shop",
+                        "--project", "web")  # fmt: skip
+    assert code == 0 and "'web-team'" in out
+    code, out, _ = _run(env, "attribute", "list", org, "--json")
+    assert code == 0
+    [listed] = json.loads(out)["attributes"]
+    assert (listed["name"], listed["description"], listed["values"]) == ("team", "Owner", 2)
+    code, out, _ = _run(env, "attribute", "unset", org, "team", "--json")
+    assert code == 0 and json.loads(out)["before"] == "core"
+    code, out, _ = _run(env, "attribute", "unset", org, "team")
+    assert code == 0 and "unchanged" in out
+    for args, message in [
+        (("set", "Nope", "team", "v"), "No organization has the name or token 'Nope'"),
+        (("set", org, "nope", "v"), "no attribute 'nope'"),
+        (("set", org, "team", "v", "--product", "Nope"), "no product 'Nope'"),
+        (("set", org, "team", "v", "--product", "Shop", "--project", "x"), "no project 'x'"),
+        (("set", org, "team", "v", "--project", "web"), "--project needs --product"),
+        (("unset", org, "team", "--product", "Nope"), "no product 'Nope'"),
+        (("list", "Nope"), "No organization"),
+    ]:
+        code, _, err = _run(env, "attribute", *args)
+        assert code == 2 and message in err, (args, err)
 
 
 def _free_port() -> int:

@@ -9,7 +9,7 @@ from depvault.domain.access import Level
 from depvault.domain.scope import Ref, Scope
 from depvault.store.models import GlobalOrganization, Organization, Product, Project
 
-__all__ = ["resolve_token"]
+__all__ = ["find_organization", "resolve_token"]
 
 
 def resolve_token(db: Session, level: Level, token: str) -> Scope | None:
@@ -57,6 +57,17 @@ def resolve_token(db: Session, level: Level, token: str) -> Scope | None:
             project=_ref(project),
         )
     raise ValueError(f"no token names a scope of level {level}")
+
+
+def find_organization(db: Session, name_or_token: str) -> Scope | None:
+    """The organization with that token or, failing that, that name (names are unique on
+    the server), as an organization scope; None when neither matches. For the operator's
+    commands, where a name is easier to type than a token."""
+    scope = resolve_token(db, Level.ORG, name_or_token)
+    if scope is not None:
+        return scope
+    token = db.scalar(select(Organization.token).where(Organization.name == name_or_token))
+    return resolve_token(db, Level.ORG, token) if token is not None else None
 
 
 def _ref(row: GlobalOrganization | Organization | Product | Project | None) -> Ref | None:

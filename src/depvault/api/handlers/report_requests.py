@@ -169,12 +169,25 @@ REQUEST_TYPES = in_category(
         *_three("IgnoredAlertsReport", catalog.IGNORED, "IgnoreAlertsReport"),
         *_three("ResolvedAlertsReport", catalog.RESOLVED, "ResolvedAlertsReport"),
         *_three("RequestHistoryReport", catalog.HISTORY, "HistoryReport"),
+        # catalog §6.4.1: names from the documentation's table of contents only (unverified)
+        *_three("MembersReport", catalog.MEMBERS, "MembersReport"),
         *(
             RequestType(
                 f"get{NOUNS[level]}LibraryLocationReport",
                 level,
                 SyncReport,
                 _sync(catalog.LIBRARY_LOCATION, "LibraryLocationReport", ALL),
+            )
+            for level in (Level.ORG, Level.PRODUCT)
+        ),
+        # "Custom Attribute Values": organization and product only, as the catalog's
+        # index and the asynchronous document list them
+        *(
+            RequestType(
+                f"get{NOUNS[level]}AttributesReport",
+                level,
+                SyncReport,
+                _sync(catalog.ATTRIBUTES, "AttributesReport", ALL),
             )
             for level in (Level.ORG, Level.PRODUCT)
         ),

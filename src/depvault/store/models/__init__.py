@@ -15,6 +15,7 @@ importing it registers every table on ``Base.metadata`` (Alembic compares agains
 from __future__ import annotations
 
 from depvault.store.models.alerts import Alert, AlertEvent
+from depvault.store.models.attributes import CustomAttribute, CustomAttributeValue
 from depvault.store.models.base import TOKEN_LENGTH, Base, BigId
 from depvault.store.models.changes import ChangeLogEntry
 from depvault.store.models.inventory import (
@@ -54,6 +55,8 @@ __all__ = [
     "Base",
     "BigId",
     "ChangeLogEntry",
+    "CustomAttribute",
+    "CustomAttributeValue",
     "GlobalOrganization",
     "Group",
     "GroupMember",
