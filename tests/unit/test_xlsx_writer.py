@@ -1,4 +1,5 @@
-"""The streaming XLSX writer, read back with openpyxl as the oracle."""
+"""The streaming XLSX writer, read back with openpyxl, and compared with the same sheet
+written by XlsxWriter (the oracle)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import xlsxwriter  # type: ignore[import-untyped]
+from lxml import etree  # type: ignore[import-untyped]
 from openpyxl import Workbook as ReadWorkbook
 from openpyxl import load_workbook
 
@@ -18,6 +21,8 @@ from depvault.reports.xlsx import (
     EXCEL_MAX_CELL_CHARS,
     Column,
     XlsxWriteError,
+    excel_serial,
+    fit_cell_text,
     sheet_name,
     write_xlsx,
     xlsx_bytes,
@@ -192,7 +197,141 @@ def test_bad_input_is_rejected() -> None:
         Column("N", kind="money")  # type: ignore[arg-type]
 
 
-def test_xlsxwriter_failure_codes_raise() -> None:
+def test_more_columns_than_excel_has_are_refused() -> None:
     too_wide = [Column(f"c{i}") for i in range(16_385)]  # Excel has 16,384 columns
-    with pytest.raises(XlsxWriteError, match="returned -1"):
+    with pytest.raises(XlsxWriteError, match="16385 columns"):
         xlsx_bytes("T", too_wide, [])
+
+
+# --- XlsxWriter as the oracle -------------------------------------------------------------
+
+ORACLE_COLUMNS = [
+    Column("Text", 30),
+    Column("Number", 9, "number"),
+    Column("Day", 11, "date"),
+    Column("Moment", 19, "datetime"),
+]
+ORACLE_ROWS: list[list[object]] = [
+    ["plain", 3, date(2024, 1, 2), datetime(2024, 1, 2, 3, 4, 5)],
+    [" leading", 2.5, None, datetime(2024, 5, 6, 7, 8, 9, 678_000)],
+    ["trailing ", -0.125, date(1900, 3, 1), datetime(2024, 5, 6, 12, 0, tzinfo=UTC)],
+    ['a & b < c > d "q"', Decimal("7.25"), date(2000, 2, 29), None],
+    ["line one\nline two\ttab", 12_345_678_901_234_567, None, date(2021, 3, 4)],
+    ["control \x01 \x1f \r chars", 1e20, None, None],
+    ["literal _x0041_ escape", True, None, None],
+    ["non-characters \ufffe \uffff", False, None, None],
+    ["emoji \U0001f600, é ü 中文", 0, None, None],
+    ["\u00a0no-break edge\u00a0", None, None, None],
+    ["", "", "", ""],
+    [None, None, "2024-01-02", 42],
+    ["x" * 40_000, 1, None, None],
+    ["=1+2", "0012", "http://x.test/", "1e5"],
+]
+
+
+def _oracle_workbook(
+    folder: Path, title: str, columns: list[Column], rows: list[list[object]]
+) -> bytes:
+    """The same sheet written with XlsxWriter in constant-memory mode (inline strings, as
+    this writer), as depvault's writer describes it: literal strings, a bold header,
+    column formats by kind, frozen header, autofilter."""
+    target = folder / "oracle.xlsx"
+    book = xlsxwriter.Workbook(
+        str(target),
+        {
+            "constant_memory": True,
+            "tmpdir": str(folder),
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    formats = {
+        "date": book.add_format({"num_format": "yyyy-mm-dd"}),
+        "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
+    }
+    bold = book.add_format({"bold": True})
+    sheet = book.add_worksheet(title)
+    for col, column in enumerate(columns):
+        sheet.set_column(col, col, column.width, formats.get(column.kind))
+        sheet.write_string(0, col, column.title, bold)
+    sheet.freeze_panes(1, 0)
+    for number, values in enumerate(rows, start=1):
+        for col, value in enumerate(values):
+            kind = columns[col].kind
+            if value is None or value == "":
+                continue
+            if isinstance(value, bool):
+                sheet.write_boolean(number, col, value)
+            elif isinstance(value, int | float | Decimal):
+                sheet.write_number(number, col, float(value))
+            elif isinstance(value, date):
+                if isinstance(value, datetime) and value.tzinfo is not None:
+                    value = value.astimezone(UTC).replace(tzinfo=None)
+                shown = (
+                    kind
+                    if kind in formats
+                    else ("datetime" if isinstance(value, datetime) else "date")
+                )
+                sheet.write_datetime(number, col, value, formats[shown])
+            else:
+                sheet.write_string(number, col, fit_cell_text(str(value)))
+    sheet.autofilter(0, 0, len(rows), len(columns) - 1)
+    book.close()
+    return target.read_bytes()
+
+
+def _cells(data: bytes) -> list[list[tuple[object, ...]]]:
+    sheet = read(data).active
+    assert sheet is not None
+    return [
+        [(c.value, c.data_type, c.number_format, bool(c.font.b)) for c in row]
+        for row in sheet.iter_rows()
+    ]
+
+
+def test_cells_match_xlsxwriter(tmp_path: Path) -> None:
+    ours = xlsx_bytes("Oracle", ORACLE_COLUMNS, ORACLE_ROWS)
+    oracle = _oracle_workbook(tmp_path, "Oracle", ORACLE_COLUMNS, ORACLE_ROWS)
+    assert _cells(ours) == _cells(oracle)
+
+
+def test_sheet_settings_match_xlsxwriter(tmp_path: Path) -> None:
+    ours = read(xlsx_bytes("Oracle", ORACLE_COLUMNS, ORACLE_ROWS)).active
+    oracle = read(_oracle_workbook(tmp_path, "Oracle", ORACLE_COLUMNS, ORACLE_ROWS)).active
+    assert ours is not None and oracle is not None
+    assert (ours.title, ours.freeze_panes, ours.auto_filter.ref, ours.max_row) == (
+        oracle.title,
+        oracle.freeze_panes,
+        oracle.auto_filter.ref,
+        oracle.max_row,
+    )
+    for letter in "ABCD":
+        mine, theirs = ours.column_dimensions[letter], oracle.column_dimensions[letter]
+        assert (mine.width, mine.number_format) == (theirs.width, theirs.number_format)
+
+
+def test_the_workbook_is_well_formed_xml_with_its_filter_names() -> None:
+    data = xlsx_bytes("Q'uote & co", [Column("N")], [["a"], ["b"]], max_rows_per_sheet=2)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if name.endswith((".xml", ".rels")):
+                etree.fromstring(archive.read(name))  # raises if not well formed
+        workbook_xml = archive.read("xl/workbook.xml").decode()
+    assert "'Q''uote &amp; co'!$A$1:$A$2" in workbook_xml
+    assert "'Q''uote &amp; co (2)'!$A$1:$A$2" in workbook_xml
+
+
+def test_rich_string_lookalikes_stay_literal() -> None:
+    """XlsxWriter's constant-memory mode writes text shaped ``<r>…</r>`` unescaped, which
+    broke the file; this writer keeps it as typed."""
+    text = "<r>&</r>"
+    cell = read(xlsx_bytes("T", [Column("Value")], [[text]]))["T"]["A2"]
+    assert (cell.value, cell.data_type) == (text, "s")
+
+
+def test_excel_serials() -> None:
+    assert excel_serial(date(1900, 1, 1)) == 1
+    assert excel_serial(date(1900, 2, 28)) == 59
+    assert excel_serial(date(1900, 3, 1)) == 61  # after Excel's phantom 1900-02-29
+    assert excel_serial(datetime(2024, 1, 2, 12)) == 45293.5

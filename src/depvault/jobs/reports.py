@@ -32,7 +32,7 @@ from depvault.domain.secrets import new_token
 from depvault.domain.timefmt import format_timestamp, utcnow
 from depvault.errors import DepvaultError
 from depvault.reports.catalog import ReportType, report_type
-from depvault.reports.engine import render_files, zip_files
+from depvault.reports.engine import render_zip
 from depvault.store.db import Database
 from depvault.store.hierarchy import ProjectFilter
 from depvault.store.models import AsyncProcess
@@ -223,23 +223,23 @@ class ReportWorker:
             "requested": format_timestamp(job.created_at),
         }
         with tempfile.TemporaryDirectory(prefix=f"{job.uuid}-", dir=self.folder) as work:
+            partial = Path(work) / "report.zip"
             with self.database.transaction(write=False) as db:
-                rendered = render_files(
+                _, rows = render_zip(
                     db,
                     spec,
                     _scope_filter(job.level, job.context_id),
                     options,
                     job.request["format"],
-                    Path(work),
+                    partial,
                     (job.kind.name, job.context_name, job.context_id),
                     rows_per_file=self.config.report_rows_per_file,
                     metadata=metadata,
                 )
-            partial = Path(work) / "report.zip"
-            size = zip_files(rendered.files, partial)
+            size = partial.stat().st_size
             artifact = f"{job.uuid}.zip"
             os.replace(partial, self.folder / artifact)  # whole or absent, never half
-        return artifact, size, rendered.rows
+        return artifact, size, rows
 
     def _finish(self, process_id: int, status: ProcessStatus, **values: Any) -> None:
         with self.database.transaction() as db:

@@ -9,7 +9,7 @@ unknown-type one, and the coverage table shows it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from depvault.domain.access import Level
 from depvault.domain.alert_rules import AlertStatus
+from depvault.reports.attribute_sources import attribute_rows
 from depvault.reports.cyclonedx_export import SbomFilter, write_cyclonedx
 from depvault.reports.filters import NoFilter, StatusFilter
-from depvault.reports.json_rows import inventory_object, vulnerability_object
+from depvault.reports.json_rows import inventory_objects, vulnerability_objects
 from depvault.reports.member_sources import member_rows
 from depvault.reports.more_sources import (
     change_log_rows,
@@ -61,8 +62,9 @@ class ReportSpec:
     item: str = "row"
     formats: tuple[str, ...] = FORMATS
     filter: type[NoFilter] = NoFilter
-    # JSON rows as API objects (``reports.json_rows``) instead of one key per column.
-    json_object: Callable[[Sequence[Any]], dict[str, Any]] | None = None
+    # JSON rows as API objects (``reports.json_rows``) instead of one key per column: a
+    # converter of the whole row stream, so it may share work between rows.
+    json_objects: Callable[[Iterable[Sequence[Any]]], Iterator[dict[str, Any]]] | None = None
     # A report that is one document rather than a table (an SBOM): it writes the whole
     # file itself and returns how many items it holds.
     document: Document | None = None
@@ -111,7 +113,7 @@ INVENTORY = ReportSpec(
     inventory_rows,
     root="libraries",
     item="library",
-    json_object=inventory_object,
+    json_objects=inventory_objects,
 )
 
 VULNERABILITY = ReportSpec(
@@ -140,7 +142,7 @@ VULNERABILITY = ReportSpec(
     root="vulnerabilities",
     item="vulnerability",
     filter=StatusFilter,
-    json_object=vulnerability_object,
+    json_objects=vulnerability_objects,
 )
 
 _ALERT_COLUMNS = (
@@ -324,6 +326,21 @@ MEMBERS = ReportSpec(
     root="members",
     item="member",
 )
+ATTRIBUTES = ReportSpec(
+    "Attributes",
+    "Custom Attribute Values Report",
+    (
+        Column("Level", 14),
+        Column("Product", 24),
+        Column("Project", 24),
+        Column("Attribute", 24),
+        Column("Value", 40),
+        Column("Last Modified", 20),
+    ),
+    attribute_rows,
+    root="attributes",
+    item="attribute",
+)
 SBOM = ReportSpec(
     "SBOM",
     "Software Bill of Materials",
@@ -374,6 +391,7 @@ _BY_SUFFIX: dict[str, ReportSpec] = {
     "PluginRequestHistoryReport": PLUGIN_REQUESTS,
     "ChangeLogReport": CHANGE_LOG,
     "MembersReport": MEMBERS,
+    "AttributesReport": ATTRIBUTES,
     "SBOMReport": SBOM,
 }
 _SCOPE_NAMES = {

@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import islice
 from typing import BinaryIO, Protocol
 
 import orjson
@@ -39,6 +40,7 @@ _WORDS = re.compile(r"[^\W_]+")
 # XML 1.0 Char: lxml raises on anything else (controls but \t\n\r, lone surrogates, U+FFFE/F)
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_OBJECTS_PER_DUMP = 1000
 _FONT, _BOLD, _SIZE, _LEADING, _PAD, _MARGIN = "Helvetica", "Helvetica-Bold", 8, 11, 3, 36
 # Helvetica's glyphs are 0.191..1.015 em wide, which bounds how many characters can fit
 _MIN_EM, _MAX_EM = 0.191, 1.015
@@ -148,9 +150,11 @@ def write_json_objects(
         target.write(orjson.dumps(name) + b":" + orjson.dumps(value) + b",")
     target.write(orjson.dumps(root) + b":[")
     total = 0
-    for obj in objects:
-        target.write((b"," if total else b"") + orjson.dumps(obj))
-        total += 1
+    iterator = iter(objects)
+    while batch := list(islice(iterator, _OBJECTS_PER_DUMP)):
+        # one dumps and one write per batch: per object they cost more than the dumping
+        target.write((b"," if total else b"") + orjson.dumps(batch)[1:-1])
+        total += len(batch)
     target.write(b"]}")
     return total
 
