@@ -156,7 +156,7 @@ def newer_version(ecosystem: str, current: str, newest: str | None) -> NewerVers
     if here is None or there is None:
         return None
     try:
-        if not there > here:
+        if not comparable(there) > comparable(here):
             return None
     except TypeError:
         return None

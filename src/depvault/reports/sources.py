@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 ROWS_PER_FETCH = 5000
+K = TypeVar("K")
 T = TypeVar("T")
 
 
@@ -85,17 +86,18 @@ def stream_plain_chunks(db: Session, statement: Select[Any]) -> Iterator[list[An
         cursor.close()
 
 
-class ByLibrary(Generic[T]):
-    """Values per library id, loaded a chunk at a time for the ids not seen yet and kept:
-    the same libraries recur across an organization's projects (a million inventory rows
-    of the benchmark hold 3,647 libraries), so after the first chunks nearly every row is
-    a hit. At ``limit`` entries the memory is cleared and refilled."""
+class Memo(Generic[K, T]):
+    """Values by key (a library id, a library-advisory pair), loaded a chunk at a time
+    for the keys not seen yet and kept: the same libraries recur across an
+    organization's projects (a million inventory rows of the benchmark hold 3,647
+    libraries), so after the first chunks nearly every row is a hit. At ``limit``
+    entries the memory is cleared and refilled."""
 
-    def __init__(self, load: Callable[[set[int]], dict[int, T]], limit: int = 200_000) -> None:
-        self.load, self.limit, self.known = load, limit, dict[int, T]()
+    def __init__(self, load: Callable[[set[K]], dict[K, T]], limit: int = 200_000) -> None:
+        self.load, self.limit, self.known = load, limit, dict[K, T]()
 
-    def __call__(self, library_ids: Iterable[int]) -> dict[int, T]:
-        missing = {i for i in library_ids if i not in self.known}
+    def __call__(self, keys: Iterable[K]) -> dict[K, T]:
+        missing = {key for key in keys if key not in self.known}
         if missing:
             if len(self.known) + len(missing) > self.limit:
                 self.known.clear()
@@ -140,7 +142,7 @@ def inventory_rows(
 ) -> Iterator[Sequence[object]]:
     """One row per (project, library). The query reads only the project-library link;
     the library's columns, licenses and vulnerability count come from a
-    :class:`ByLibrary` memory (on the benchmark's million rows, joining the library
+    :class:`Memo` (on the benchmark's million rows, joining the library
     columns into every row took the query from 1.2 s to 4.6 s before Python saw a row)."""
     statement = in_scope(
         select(  # type: ignore[arg-type]
@@ -155,7 +157,7 @@ def inventory_rows(
         which,
     )  # no ORDER BY: sorting a million rows cost a temporary B-tree; rows come by project
     projects = scope_project_names(db, which)
-    libraries = ByLibrary(lambda ids: _inventory_library_columns(db, ids))
+    libraries = Memo(lambda ids: _inventory_library_columns(db, ids))
     for chunk in stream_plain_chunks(db, statement):
         known = libraries({row[1] for row in chunk})
         for project_id, library_id, direct, depth, scope in chunk:
@@ -221,36 +223,20 @@ def vulnerability_rows(
     db: Session, which: ProjectFilter, options: Any = None
 ) -> Iterator[Sequence[object]]:
     """One row per (project, library, vulnerability), the knowledge base's current view;
-    a ``status`` filter keeps those whose security alert has that status."""
+    a ``status`` filter keeps those whose security alert has that status. As for the
+    inventory, the query reads links (project, library, advisory) and the columns of each
+    library-advisory pair come from a :class:`Memo`; joining them all in made the plan
+    fragile too (309 s on PostgreSQL before its statistics were gathered, 13 s after)."""
     statement = in_scope(
         select(  # type: ignore[arg-type]
-            Advisory.id,
-            Advisory.key,
-            Advisory.name,
-            Advisory.type,
-            Advisory.band,
-            Advisory.cvss2_score,
-            Advisory.cvss3_score,
-            Advisory.cvss4_score,
-            Advisory.published,
-            Advisory.modified,
-            Advisory.summary,
-            Library.filename,
-            Library.ecosystem,
-            Library.group_id,
-            Library.name,
-            Library.version,
-            Library.library_type,
+            ProjectLibrary.project_id,
+            ProjectLibrary.library_id,
             ProjectLibrary.direct,
-            Product.name,
-            Project.name,
-            Library.key_uuid,
+            LibraryVulnerability.advisory_id,
         )
         .select_from(ProjectLibrary)
         .join(Project, Project.id == ProjectLibrary.project_id)
-        .join(Library, Library.id == ProjectLibrary.library_id)
-        .join(LibraryVulnerability, LibraryVulnerability.library_id == Library.id)
-        .join(Advisory, Advisory.id == LibraryVulnerability.advisory_id),
+        .join(LibraryVulnerability, LibraryVulnerability.library_id == ProjectLibrary.library_id),
         which,
     )  # no ORDER BY, as for the inventory
     status = getattr(options, "status", None)
@@ -259,36 +245,78 @@ def vulnerability_rows(
             Alert,
             (Alert.project_id == ProjectLibrary.project_id)
             & (Alert.library_id == ProjectLibrary.library_id)
-            & (Alert.advisory_id == Advisory.id),
+            & (Alert.advisory_id == LibraryVulnerability.advisory_id),
         ).where(Alert.status == status)
-    for chunk in stream_chunks(db, statement):
-        fixes = _fixes(db, {row[0] for row in chunk})
-        for (advisory_id, key, name, kind, band, cvss2, cvss3, cvss4, published, modified,
-             summary, filename, ecosystem, group, library, version, library_type, direct,
-             product, project, key_uuid) in chunk:  # fmt: skip
-            package = osv_package(ecosystem, group, library)
-            fixed = fixes.get((advisory_id, package), ()) if package else ()
-            best = top_fix(package[0], version, fixed) if package else None
-            score = cvss2 if cvss2 is not None else (cvss3 if cvss3 is not None else cvss4)
-            yield (
-                name,
-                kind,
-                v13_band(band),
-                score,
-                cvss3,
-                format_date(published or modified),
-                filename,
-                version or "",
-                library_type,
-                bool(direct),
-                f"Upgrade to version {best}" if best else "",
-                product,
-                project,
-                f"https://osv.dev/vulnerability/{key}",
-                summary,
-                key_uuid,
-                _cvss3_band(cvss3, band),
-            )
+    projects = scope_project_names(db, which)
+    pairs: Memo[tuple[int, int], tuple[Columns, str, Columns]] = Memo(
+        lambda keys: _vulnerability_columns(db, keys)
+    )
+    for chunk in stream_plain_chunks(db, statement):
+        known = pairs((row[1], row[3]) for row in chunk)
+        for project_id, library_id, direct, advisory_id in chunk:
+            head, fix, tail = known[(library_id, advisory_id)]
+            yield head + (bool(direct), fix) + projects[project_id] + tail
+
+
+def _vulnerability_columns(
+    db: Session, pairs: set[tuple[int, int]]
+) -> dict[tuple[int, int], tuple[Columns, str, Columns]]:
+    """Per (library, advisory): the row's columns before the project link's, its fix
+    advice, and the columns after the project's names."""
+    advisory_ids = {advisory_id for _, advisory_id in pairs}
+    library_ids = {library_id for library_id, _ in pairs}
+    advisories = {
+        row[0]: row[1:]
+        for row in db.execute(
+            select(
+                Advisory.id,
+                Advisory.key,
+                Advisory.name,
+                Advisory.type,
+                Advisory.band,
+                Advisory.cvss2_score,
+                Advisory.cvss3_score,
+                Advisory.cvss4_score,
+                Advisory.published,
+                Advisory.modified,
+                Advisory.summary,
+            ).where(Advisory.id.in_(advisory_ids))
+        )
+    }
+    libraries = {
+        row[0]: row[1:]
+        for row in db.execute(
+            select(
+                Library.id,
+                Library.filename,
+                Library.ecosystem,
+                Library.group_id,
+                Library.name,
+                Library.version,
+                Library.library_type,
+                Library.key_uuid,
+            ).where(Library.id.in_(library_ids))
+        )
+    }
+    fixes = _fixes(db, advisory_ids)
+    columns: dict[tuple[int, int], tuple[Columns, str, Columns]] = {}
+    for library_id, advisory_id in pairs:
+        key, name, kind, band, cvss2, cvss3, cvss4, published, modified, summary = advisories[
+            advisory_id
+        ]
+        filename, ecosystem, group, library, version, library_type, key_uuid = libraries[library_id]
+        package = osv_package(ecosystem, group, library)
+        fixed = fixes.get((advisory_id, package), ()) if package else ()
+        best = top_fix(package[0], version, fixed) if package else None
+        score = cvss2 if cvss2 is not None else (cvss3 if cvss3 is not None else cvss4)
+        columns[(library_id, advisory_id)] = (
+            (name, kind, v13_band(band), score, cvss3, format_date(published or modified),
+             filename, version or "", library_type),
+            f"Upgrade to version {best}" if best else "",
+            (f"https://osv.dev/vulnerability/{key}", summary, key_uuid,
+             _cvss3_band(cvss3, band)),
+        )  # fmt: skip
+    return columns
 
 
 def _cvss3_band(score: float | None, band: str) -> str:
