@@ -19,6 +19,7 @@ from sqlalchemy import delete, select, update
 from depvault.analysis.alerts import PROJECTS_PER_BATCH, NewestReleases, derive_alerts
 from depvault.analysis.matching import match_libraries, package_libraries
 from depvault.domain.timefmt import utcnow
+from depvault.gc_pause import paused_collection
 from depvault.store.db import Database
 from depvault.store.models import PendingRematch, Project, ProjectLibrary
 from depvault.store.packages import package_clause
@@ -56,10 +57,11 @@ def refresh(database: Database, progress: Callable[[str, int], None] | None = No
 def refresh_step(database: Database, stats: RefreshStats | None = None) -> str | None:
     """One step of pending re-analysis: "match" or "alerts", None when none is due."""
     stats = stats if stats is not None else RefreshStats()
-    if _match_step(database, stats):
-        return "match"
-    if _alerts_step(database, stats):
-        return "alerts"
+    with paused_collection():
+        if _match_step(database, stats):
+            return "match"
+        if _alerts_step(database, stats):
+            return "alerts"
     return None
 
 

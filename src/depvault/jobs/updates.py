@@ -25,6 +25,7 @@ from depvault.domain.secrets import new_token
 from depvault.domain.timefmt import utcnow
 from depvault.domain.updates import ItemState
 from depvault.errors import DepvaultError
+from depvault.gc_pause import paused_collection
 from depvault.ingest.model import Inventory
 from depvault.jobs.payload import decode_inventory, encode_inventory
 from depvault.store.db import Database
@@ -194,7 +195,7 @@ def analyse(database: Database, item_id: int) -> None:
     """The analysis step after an inventory write (UPDATED → FINISHED): the project's
     libraries are matched against the knowledge base and its alerts derived, in one
     transaction. Policies join it with the policies issue."""
-    with database.transaction() as db:
+    with paused_collection(), database.transaction() as db:
         project_id = db.scalar(select(UpdateItem.project_id).where(UpdateItem.id == item_id))
         if project_id is None:
             return

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -72,6 +73,7 @@ def create_database(config: Config) -> Database:
             pool_size=config.db_pool_size,
             max_overflow=config.db_pool_size,
             pool_pre_ping=True,
+            json_deserializer=orjson.loads,
         )
         return Database(engine)
     raise ValueError(f"unsupported database {url.get_backend_name()!r}: use sqlite or postgresql")
@@ -83,6 +85,9 @@ def _sqlite_engine(path: str | None) -> Engine:
     engine = create_engine(
         f"sqlite:///{path or ':memory:'}",
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        # JSON columns (advisory ranges, versions, fixes) are read by the ten thousand in
+        # an analysis: orjson decodes them several times faster than the json module
+        json_deserializer=orjson.loads,
     )
 
     @event.listens_for(engine, "connect")
