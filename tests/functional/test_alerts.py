@@ -334,6 +334,35 @@ def test_multiple_versions_and_newer_versions(
         assert portfolio.alerts("web", alert_type) == []
 
 
+def test_a_fix_named_by_new_knowledge_is_offered_as_a_newer_version(
+    api: Api, site: Bootstrap, database: Database, tmp_path: Path
+) -> None:
+    """The newest release of a package is cached between analyses; an advisory that
+    names a newer fixed version must make the next analysis see it."""
+    portfolio = Portfolio(api, site)
+    portfolio.update("web", ("npm", "left-pad", "1.2.0"))
+    assert portfolio.alerts("web", "NEW_MAJOR_VERSION") == []  # 1.2.0 is all that is known
+    folder = tmp_path / "osv"
+    folder.mkdir()
+    record = {
+        "schema_version": "1.6.0",
+        "id": "GHSA-test-left-pad",
+        "modified": "2026-01-01T00:00:00Z",
+        "summary": "left-pad pads wrongly",
+        "affected": [
+            {
+                "package": {"ecosystem": "npm", "name": "left-pad"},
+                "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "2.0.1"}]}],
+            }
+        ],
+    }
+    (folder / "GHSA-test-left-pad.json").write_text(json.dumps(record))
+    import_osv(database, read_osv_documents([folder]))
+    [major] = portfolio.alerts("web", "NEW_MAJOR_VERSION")
+    assert major["description"] == "Version 2.0.1 is available"
+    assert [a["vulnerability"]["name"] for a in portfolio.alerts("web")] == ["GHSA-test-left-pad"]
+
+
 def test_alerts_by_scope_tag_and_window(
     api: Api, site: Bootstrap, database: Database, tmp_path: Path
 ) -> None:

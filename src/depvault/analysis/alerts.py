@@ -15,7 +15,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Row, select, update
@@ -40,11 +40,15 @@ from depvault.store.models import (
     Project,
     ProjectLibrary,
 )
+from depvault.store.newest_releases import read_newest_releases, save_newest_releases
 from depvault.store.packages import package_clause
 
 __all__ = ["AlertChanges", "NewestReleases", "derive_alerts"]
 
 PROJECTS_PER_BATCH = 100
+# How long a cached newest release (store.newest_releases) is trusted: writers forget the
+# packages they change, and this bounds what a race between two transactions can leave.
+NEWEST_RELEASE_TTL = timedelta(days=1)
 PACKAGES_PER_QUERY = 500
 
 RESOLVED_BECAUSE = {
@@ -120,7 +124,7 @@ def _derive(
     wanted = {
         **_security(db, list(orgs)),
         **_multiple_versions(held),
-        **_new_versions(db, held, newest),
+        **_new_versions(db, held, newest, now),
     }
     in_inventory = {(h.project_id, h.library_id) for h in held}
     _reconcile(db, orgs, wanted, in_inventory, now, changes)
@@ -184,9 +188,11 @@ def _multiple_versions(held: Iterable[_Held]) -> dict[AlertKey, str]:
 
 
 def _new_versions(
-    db: Session, held: Sequence[_Held], newest: NewestReleases
+    db: Session, held: Sequence[_Held], newest: NewestReleases, now: datetime
 ) -> dict[AlertKey, str]:
-    missing = list({h.osv for h in held if h.osv and h.version and h.osv not in newest})
+    wanted = {h.osv for h in held if h.osv and h.version and h.osv not in newest}
+    newest.update(read_newest_releases(db, wanted, now - NEWEST_RELEASE_TTL))
+    missing = [package for package in wanted if package not in newest]
     known: dict[tuple[str, str], set[str]] = defaultdict(set)
     for start in range(0, len(missing), PACKAGES_PER_QUERY):
         part = missing[start : start + PACKAGES_PER_QUERY]
@@ -207,16 +213,17 @@ def _new_versions(
             ).where(package_clause(AdvisoryPackage.ecosystem, AdvisoryPackage.name, part))
         ):
             known[(eco, name)].update(fixed, listed)
-    for package in missing:
-        newest[package] = newest_release(package[0], known.get(package, ()))
-    wanted = {}
+    computed = {package: newest_release(package[0], known.get(package, ())) for package in missing}
+    save_newest_releases(db, computed, now)
+    newest.update(computed)
+    alerts = {}
     for h in held:
         if h.osv is None or not h.version:
             continue
         offer = newer_version(h.osv[0], h.version, newest.get(h.osv))
         if offer is not None:
-            wanted[AlertKey(h.project_id, offer.alert_type, h.library_id)] = offer.description
-    return wanted
+            alerts[AlertKey(h.project_id, offer.alert_type, h.library_id)] = offer.description
+    return alerts
 
 
 def _reconcile(

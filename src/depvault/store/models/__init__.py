@@ -30,6 +30,7 @@ from depvault.store.models.knowledge import (
     Advisory,
     AdvisoryPackage,
     LibraryVulnerability,
+    NewestRelease,
     PendingRematch,
 )
 from depvault.store.models.library_facts import InHouseLibrary, LibraryNotice
@@ -66,6 +67,7 @@ __all__ = [
     "LibraryLocation",
     "LibraryNotice",
     "LibraryVulnerability",
+    "NewestRelease",
     "OrgMember",
     "Organization",
     "PendingRematch",

@@ -79,3 +79,20 @@ class PendingRematch(Base):
 
     ecosystem: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(512), primary_key=True)
+
+
+class NewestRelease(Base):
+    """The newest known release of an OSV package (``domain.alert_rules.newest_release``
+    over the catalog's versions and the advisories' fixed and listed ones), as computed
+    at ``computed_at``. A cache for the new-version alerts: an analysis reads it instead
+    of every known version of every package it holds. A row is deleted whenever the
+    package gains a catalog library or an advisory changes it, and ignored after a day
+    (``analysis.alerts.NEWEST_RELEASE_TTL``), so a concurrent change cannot leave it
+    wrong for long."""
+
+    __tablename__ = "newest_releases"
+
+    ecosystem: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(512), primary_key=True)
+    version: Mapped[str | None] = mapped_column(String(255))
+    computed_at: Mapped[datetime] = mapped_column(DateTime(), nullable=False)
