@@ -11,7 +11,6 @@ A fixed number of set-based queries per batch, whatever the inventories' size.
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from depvault.domain.alert_rules import (
     newer_version,
     newest_release,
 )
+from depvault.domain.secrets import new_uuids
 from depvault.store.bulk import bulk_insert
 from depvault.store.models import (
     Advisory,
@@ -258,7 +258,12 @@ def _reconcile(
     if updates:
         db.execute(update(Alert), updates)
     bulk_insert(db, AlertEvent, events)
-    bulk_insert(db, Alert, [_new(key, text, orgs, now) for key, text in wanted.items()])
+    uuids = new_uuids(len(wanted))
+    bulk_insert(
+        db,
+        Alert,
+        [_new(key, text, orgs, now, uuids.pop()) for key, text in wanted.items()],
+    )
     changes.opened += len(wanted)
 
 
@@ -295,9 +300,11 @@ def _event(alert_id: int, status: str, comment: str, now: datetime) -> dict[str,
     }
 
 
-def _new(key: AlertKey, description: str, orgs: dict[int, int], now: datetime) -> dict[str, Any]:
+def _new(
+    key: AlertKey, description: str, orgs: dict[int, int], now: datetime, alert_uuid: str
+) -> dict[str, Any]:
     return {
-        "uuid": str(uuid.uuid4()),
+        "uuid": alert_uuid,
         "org_id": orgs[key.project_id],
         "project_id": key.project_id,
         "type": key.type.value,
