@@ -89,3 +89,49 @@ def test_a_knowledge_change_rematches_existing_inventories(
     (folder / "PYSEC-2023-61.json").write_text(json.dumps(record))
     import_osv(database, read_osv_documents([folder]))
     assert advisories_of(database, "django", "3.2.18") == set()  # withdrawn: no match
+
+
+def _advisory(key: str, introduced: str, fixed: str, modified: str) -> dict[str, Any]:
+    return {
+        "schema_version": "1.6.0",
+        "id": key,
+        "modified": modified,
+        "summary": key,
+        "affected": [
+            {
+                "package": {"ecosystem": "PyPI", "name": "django"},
+                "ranges": [
+                    {"type": "ECOSYSTEM", "events": [{"introduced": introduced}, {"fixed": fixed}]}
+                ],
+            }
+        ],
+    }
+
+
+def test_a_rematch_writes_the_difference_and_keeps_what_still_holds(
+    api: Api, site: Bootstrap, database: Database, tmp_path: Path
+):
+    """Two libraries, two advisories, and a change that swaps which affects which: the
+    vanished matches go, the ones still found (inside the same libraries and advisories)
+    stay."""
+    folder = tmp_path / "osv"
+    folder.mkdir()
+
+    def publish(*records: dict[str, Any]) -> None:
+        for record in records:
+            (folder / f"{record['id']}.json").write_text(json.dumps(record))
+        import_osv(database, read_osv_documents([folder]))
+
+    publish(
+        _advisory("TEST-A1", "0", "9.9", "2026-01-01T00:00:00Z"),
+        _advisory("TEST-A2", "0", "9.9", "2026-01-01T00:00:00Z"),
+    )
+    import_project(api, site, ("django", "3.2.18"), ("django", "3.2.19"))
+    assert advisories_of(database, "django", "3.2.18") == {"TEST-A1", "TEST-A2"}
+    assert advisories_of(database, "django", "3.2.19") == {"TEST-A1", "TEST-A2"}
+    publish(
+        _advisory("TEST-A1", "3.2.19", "9.9", "2026-02-01T00:00:00Z"),  # not 3.2.18 any more
+        _advisory("TEST-A2", "0", "3.2.19", "2026-02-01T00:00:00Z"),  # not 3.2.19 any more
+    )
+    assert advisories_of(database, "django", "3.2.18") == {"TEST-A2"}
+    assert advisories_of(database, "django", "3.2.19") == {"TEST-A1"}

@@ -3,8 +3,8 @@
 A library matches an advisory when one of the advisory's ``affected[]`` packages has the
 library's OSV ecosystem and normalised name, and its ranges or explicit versions cover
 the library's version (``domain.osv_ranges``). Withdrawn advisories match nothing.
-Matches are kept per library, replaced whole for the libraries re-matched, and computed
-with a fixed number of queries per batch of libraries.
+Matches are kept per library; re-matching writes only the difference (a re-scan of a
+known inventory writes nothing), with a fixed number of queries per batch of libraries.
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ def match_libraries(db: Session, library_ids: Collection[int]) -> int:
     are read once however many versions of it are matched."""
     listed = list(library_ids)
     by_package: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    stored: set[tuple[int, int]] = set()
     for start in range(0, len(listed), CHUNK):
         chunk = listed[start : start + CHUNK]
         for library_id, ecosystem, name, version in db.execute(
@@ -87,12 +88,37 @@ def match_libraries(db: Session, library_ids: Collection[int]) -> int:
         ):
             if version and ecosystem and name:
                 by_package[(ecosystem, name)].append((library_id, version))
-        db.execute(delete(LibraryVulnerability).where(LibraryVulnerability.library_id.in_(chunk)))
+        stored.update(
+            (library_id, advisory_id)
+            for library_id, advisory_id in db.execute(
+                select(LibraryVulnerability.library_id, LibraryVulnerability.advisory_id).where(
+                    LibraryVulnerability.library_id.in_(chunk)
+                )
+            )
+        )
     found = affected_by(db, by_package) if by_package else set()
+    # Only what changed is written: re-scanning a known inventory writes nothing here.
+    # Vanished matches are deleted by the libraries and advisories of them, which indexes
+    # serve (pairs would be an OR chain on PostgreSQL); matches still found inside that
+    # cross product are written back.
+    gone = stored - found
+    gone_libraries = sorted({library_id for library_id, _ in gone})
+    gone_advisories = sorted({advisory_id for _, advisory_id in gone})
+    for start in range(0, len(gone_libraries), CHUNK):
+        db.execute(
+            delete(LibraryVulnerability).where(
+                LibraryVulnerability.library_id.in_(gone_libraries[start : start + CHUNK]),
+                LibraryVulnerability.advisory_id.in_(gone_advisories),
+            )
+        )
+    crossed = set(gone_libraries), set(gone_advisories)
+    write = (found - stored) | {
+        (lib, adv) for lib, adv in found & stored if lib in crossed[0] and adv in crossed[1]
+    }
     bulk_insert(
         db,
         LibraryVulnerability,
-        [{"library_id": lib, "advisory_id": adv} for lib, adv in found],
+        [{"library_id": lib, "advisory_id": adv} for lib, adv in write],
         # A concurrent re-match of the same library (an update's analysis while a
         # knowledge-base refresh runs) computes the same rows.
         skip_existing=True,
