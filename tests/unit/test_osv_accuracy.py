@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from depvault.domain.osv_ranges import is_affected, parse_range
+from depvault.domain.osv_ranges import affected_each, is_affected, parse_range
 
 DATA = Path(
     os.environ.get(
@@ -94,3 +94,29 @@ def test_pypi_ranges_agree_with_the_listed_versions() -> None:
     assert not unexplained, f"disagreements without a recorded reason: {sorted(unexplained)}"
     stale = set(EXPECTED_DISAGREEMENTS) - set(disagreements)
     assert not stale, f"recorded disagreements that no longer occur: {sorted(stale)}"
+
+
+@pytest.mark.skipif(not PYPI.exists(), reason=f"OSV data not found at {PYPI}")
+def test_many_versions_at_once_agree_with_one_at_a_time() -> None:
+    """``affected_each`` (what matching uses) gives ``is_affected`` for every version, on
+    every advisory of the three exports: listed versions, the ranges' event versions and
+    variants of them, in each entry's own ecosystem (ECOSYSTEM and SEMVER ranges)."""
+    compared = 0
+    for export in sorted(PYPI.parent.glob("*-all.zip")):
+        with zipfile.ZipFile(export) as archive:
+            for name in archive.namelist():
+                record = json.loads(archive.read(name))
+                for entry in record.get("affected", []):
+                    ecosystem = entry.get("package", {}).get("ecosystem", "")
+                    ranges = [parse_range(r) for r in entry.get("ranges", [])]
+                    listed = frozenset(entry.get("versions") or [])
+                    events = {e.version for r in ranges for e in r.events}
+                    versions = sorted(
+                        listed | events | {f"{v}.1" for v in events} | {"v1.0.0", "0.0.1", "?"}
+                    )
+                    expected = [
+                        is_affected(ecosystem, v, ranges, listed).affected for v in versions
+                    ]
+                    assert affected_each(ecosystem, versions, ranges, listed) == expected, name
+                    compared += len(versions)
+    assert compared > 100_000

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from depvault.domain.osv_ranges import Event, Range, is_affected
+from depvault.domain.osv_ranges import Event, Range, affected_each
 from depvault.store.bulk import bulk_insert
 from depvault.store.models import Advisory, AdvisoryPackage, Library, LibraryVulnerability
 from depvault.store.packages import package_clause
@@ -64,10 +64,13 @@ def affected_by(
             )
         )
         for advisory_id, ecosystem, name, ranges, versions in rows:
-            parsed, listed = _ranges(ranges), frozenset(versions)
-            for item, version in by_package[(ecosystem, name)]:
-                if is_affected(ecosystem, version, parsed, listed).affected:
-                    found.add((item, advisory_id))
+            items = by_package[(ecosystem, name)]
+            hits = affected_each(
+                ecosystem, [version for _, version in items], _ranges(ranges), frozenset(versions)
+            )
+            found.update(
+                (item, advisory_id) for (item, _), hit in zip(items, hits, strict=True) if hit
+            )
     return found
 
 

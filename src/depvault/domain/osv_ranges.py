@@ -13,14 +13,22 @@ is a stub; the walk is ours). An unparseable version never raises: it falls back
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from univers import versions as uv
 
-__all__ = ["Event", "Range", "Verdict", "is_affected", "ordering_for", "parse_range"]
+__all__ = [
+    "Event",
+    "Range",
+    "Verdict",
+    "affected_each",
+    "is_affected",
+    "ordering_for",
+    "parse_range",
+]
 
 # OSV ecosystem name → univers version class. Ecosystems without an ordering here
 # (Pub, Hackage, CRAN, SwiftURL …) match by explicit versions only.
@@ -152,6 +160,10 @@ def _in_range(ordering: type[uv.Version], version: uv.Version, rng: Range) -> bo
     walk = _walk(ordering.__name__, rng)
     if walk is None:
         return None
+    return _in_walk(walk, version)
+
+
+def _in_walk(walk: Walk, version: uv.Version) -> bool:
     limits, events = walk
     version = comparable(version)
     if limits and not any(version < bound for bound in limits):
@@ -194,3 +206,33 @@ def is_affected(
         elif verdict:
             return Verdict(True, True)
     return Verdict(False, decided)
+
+
+def affected_each(
+    ecosystem: str, versions: Sequence[str], ranges: Iterable[Range], listed: Collection[str] = ()
+) -> list[bool]:
+    """:func:`is_affected` (``.affected``) of one ``affected[]`` entry for many versions of
+    its package: the ranges are looked up and walked once for all of them (hashing the
+    ranges for the walk cache on every version cost a tenth of an analysis)."""
+    ordering = ordering_for(ecosystem)
+    walks = (
+        [
+            (rng.type == "SEMVER", walk)
+            for rng in ranges
+            if rng.type in {"ECOSYSTEM", "SEMVER"}
+            and (walk := _walk(ordering.__name__, rng)) is not None
+        ]
+        if ordering is not None
+        else []
+    )
+    answers = []
+    for version in versions:
+        hit = version in listed
+        if not hit and ordering is not None:
+            for semver, walk in walks:
+                parsed = _parse(ordering, _normalise_semver(version) if semver else version)
+                if parsed is not None and _in_walk(walk, parsed):
+                    hit = True
+                    break
+        answers.append(hit)
+    return answers
