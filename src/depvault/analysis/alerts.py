@@ -198,7 +198,7 @@ def _new_versions(
         part = missing[start : start + PACKAGES_PER_QUERY]
         for eco, name, version in db.execute(
             select(Library.osv_ecosystem, Library.osv_name, Library.version).where(
-                package_clause(Library.osv_ecosystem, Library.osv_name, part),
+                package_clause(db, Library.osv_ecosystem, Library.osv_name, part),
                 Library.version.is_not(None),
             )
         ):
@@ -210,7 +210,7 @@ def _new_versions(
                 AdvisoryPackage.name,
                 AdvisoryPackage.fixed,
                 AdvisoryPackage.versions,
-            ).where(package_clause(AdvisoryPackage.ecosystem, AdvisoryPackage.name, part))
+            ).where(package_clause(db, AdvisoryPackage.ecosystem, AdvisoryPackage.name, part))
         ):
             known[(eco, name)].update(fixed, listed)
     computed = {package: newest_release(package[0], known.get(package, ())) for package in missing}

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from depvault.domain.osv_ranges import Event, Range, affected_each
 from depvault.store.bulk import bulk_insert
+from depvault.store.id_lists import among
 from depvault.store.models import Advisory, AdvisoryPackage, Library, LibraryVulnerability
 from depvault.store.packages import package_clause
 
@@ -57,6 +58,7 @@ def affected_by(
             .where(
                 Advisory.withdrawn.is_(None),
                 package_clause(
+                    db,
                     AdvisoryPackage.ecosystem,
                     AdvisoryPackage.name,
                     packages[start : start + PACKAGES_PER_QUERY],
@@ -86,7 +88,7 @@ def match_libraries(db: Session, library_ids: Collection[int]) -> int:
         chunk = listed[start : start + CHUNK]
         for library_id, ecosystem, name, version in db.execute(
             select(Library.id, Library.osv_ecosystem, Library.osv_name, Library.version).where(
-                Library.id.in_(chunk), Library.osv_ecosystem.is_not(None)
+                among(db, Library.id, chunk), Library.osv_ecosystem.is_not(None)
             )
         ):
             if version and ecosystem and name:
@@ -95,7 +97,7 @@ def match_libraries(db: Session, library_ids: Collection[int]) -> int:
             (library_id, advisory_id)
             for library_id, advisory_id in db.execute(
                 select(LibraryVulnerability.library_id, LibraryVulnerability.advisory_id).where(
-                    LibraryVulnerability.library_id.in_(chunk)
+                    among(db, LibraryVulnerability.library_id, chunk)
                 )
             )
         )
@@ -110,8 +112,8 @@ def match_libraries(db: Session, library_ids: Collection[int]) -> int:
     for start in range(0, len(gone_libraries), CHUNK):
         db.execute(
             delete(LibraryVulnerability).where(
-                LibraryVulnerability.library_id.in_(gone_libraries[start : start + CHUNK]),
-                LibraryVulnerability.advisory_id.in_(gone_advisories),
+                among(db, LibraryVulnerability.library_id, gone_libraries[start : start + CHUNK]),
+                among(db, LibraryVulnerability.advisory_id, gone_advisories),
             )
         )
     crossed = set(gone_libraries), set(gone_advisories)
@@ -137,7 +139,7 @@ def package_libraries(db: Session, packages: Collection[tuple[str, str]]) -> lis
             db.scalars(
                 select(Library.id).where(
                     package_clause(
-                        Library.osv_ecosystem, Library.osv_name, listed[start : start + 500]
+                        db, Library.osv_ecosystem, Library.osv_name, listed[start : start + 500]
                     )
                 )
             )

@@ -101,7 +101,7 @@ def _match_step(database: Database, stats: RefreshStats) -> bool:
             )
         db.execute(
             delete(PendingRematch).where(
-                package_clause(PendingRematch.ecosystem, PendingRematch.name, packages)
+                package_clause(db, PendingRematch.ecosystem, PendingRematch.name, packages)
             )
         )
     return True

@@ -33,7 +33,7 @@ def read_newest_releases(
         part = listed[start : start + PACKAGES_PER_QUERY]
         for ecosystem, name, version in db.execute(
             select(NewestRelease.ecosystem, NewestRelease.name, NewestRelease.version).where(
-                package_clause(NewestRelease.ecosystem, NewestRelease.name, part),
+                package_clause(db, NewestRelease.ecosystem, NewestRelease.name, part),
                 NewestRelease.computed_at >= computed_since,
             )
         ):
@@ -68,7 +68,7 @@ def forget_newest_releases(
     for start in range(0, len(listed), PACKAGES_PER_QUERY):
         part = listed[start : start + PACKAGES_PER_QUERY]
         statement = delete(NewestRelease).where(
-            package_clause(NewestRelease.ecosystem, NewestRelease.name, part)
+            package_clause(db, NewestRelease.ecosystem, NewestRelease.name, part)
         )
         if before is not None:
             statement = statement.where(NewestRelease.computed_at < before)

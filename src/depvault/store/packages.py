@@ -12,20 +12,24 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, and_, false, or_
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from depvault.store.id_lists import among
 
 __all__ = ["package_clause"]
 
 
 def package_clause(
+    db: Session,
     ecosystem: InstrumentedAttribute[str] | InstrumentedAttribute[str | None],
     name: InstrumentedAttribute[str] | InstrumentedAttribute[str | None],
     packages: Iterable[tuple[str, str]],
 ) -> ColumnElement[bool]:
-    """``(ecosystem, name) IN packages``, grouped by ecosystem."""
+    """``(ecosystem, name) IN packages``, grouped by ecosystem (the names of one
+    ecosystem as one array parameter on PostgreSQL: ``store.id_lists``)."""
     names: dict[str, set[str]] = defaultdict(set)
     for eco, package in packages:
         names[eco].add(package)
     if not names:
         return false()
-    return or_(*(and_(ecosystem == eco, name.in_(sorted(n))) for eco, n in names.items()))
+    return or_(*(and_(ecosystem == eco, among(db, name, sorted(n))) for eco, n in names.items()))
