@@ -15,7 +15,7 @@ from sqlalchemy import select
 from depvault.admin import Bootstrap
 from depvault.ingest.osv import import_osv, read_osv_documents
 from depvault.store.db import Database
-from depvault.store.models import Advisory, Library, LibraryVulnerability
+from depvault.store.models import Advisory, Alert, Library, LibraryVulnerability
 from tests.conftest import Api
 
 DATA = Path(
@@ -24,6 +24,7 @@ DATA = Path(
     )
 )
 PYPI = DATA / "osv" / "PyPI-all.zip"
+SECURITY = "SECURITY_VULNERABILITY"
 pytestmark = pytest.mark.skipif(not PYPI.exists(), reason=f"OSV data not found at {PYPI}")
 
 
@@ -135,3 +136,35 @@ def test_a_rematch_writes_the_difference_and_keeps_what_still_holds(
     )
     assert advisories_of(database, "django", "3.2.18") == {"TEST-A2"}
     assert advisories_of(database, "django", "3.2.19") == {"TEST-A1"}
+
+
+def test_only_projects_whose_alerts_can_change_are_reanalysed(
+    api: Api, site: Bootstrap, database: Database, tmp_path: Path
+):
+    """A knowledge change that changes no match, no newest release and no advisory name
+    re-derives nobody's alerts; a new CVE alias (the name alerts show) does."""
+    folder = tmp_path / "osv"
+    folder.mkdir()
+    record = _advisory("TEST-A1", "0", "9.9", "2026-01-01T00:00:00Z")
+
+    def publish() -> int:
+        (folder / "TEST-A1.json").write_text(json.dumps(record))
+        return import_osv(database, read_osv_documents([folder])).reanalysed_projects
+
+    assert publish() == 0  # no inventory yet
+    import_project(api, site, ("django", "3.2.18"))
+    record["modified"] = "2026-02-01T00:00:00Z"
+    record["details"] = "more words, same facts"
+    assert publish() == 0
+    record["modified"] = "2026-03-01T00:00:00Z"
+    record["aliases"] = ["CVE-2026-0001"]
+    assert publish() == 1
+    with database.transaction(write=False) as db:
+        [description] = db.scalars(select(Alert.description).where(Alert.type == SECURITY))
+    assert description == "CVE-2026-0001 was found in the library"
+    record["modified"] = "2026-04-01T00:00:00Z"
+    record["affected"][0]["ranges"][0]["events"][1]["fixed"] = "3.2.18"  # fixed now
+    assert publish() == 1
+    with database.transaction(write=False) as db:
+        [status] = db.scalars(select(Alert.status).where(Alert.type == SECURITY))
+    assert status == "Resolved"

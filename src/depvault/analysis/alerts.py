@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, literal, select, update
 from sqlalchemy.orm import Session
 
 from depvault.domain.alert_rules import (
@@ -30,6 +30,7 @@ from depvault.domain.alert_rules import (
 )
 from depvault.domain.secrets import new_uuids
 from depvault.store.bulk import bulk_insert
+from depvault.store.id_lists import among
 from depvault.store.models import (
     Advisory,
     AdvisoryPackage,
@@ -43,7 +44,14 @@ from depvault.store.models import (
 from depvault.store.newest_releases import read_newest_releases, save_newest_releases
 from depvault.store.packages import package_clause
 
-__all__ = ["AlertChanges", "NewestReleases", "derive_alerts"]
+__all__ = [
+    "AlertChanges",
+    "NewestReleases",
+    "compute_newest_releases",
+    "derive_alerts",
+    "outdated_security_holders",
+    "security_description",
+]
 
 PROJECTS_PER_BATCH = 100
 # How long a cached newest release (store.newest_releases) is trusted: writers forget the
@@ -166,7 +174,7 @@ def _security(db: Session, project_ids: list[int]) -> dict[AlertKey, str]:
     )
     return {
         AlertKey(project, AlertType.SECURITY_VULNERABILITY, library, advisory): (
-            f"{name} was found in the library"
+            security_description(name)
         )
         for project, library, advisory, name in rows
     }
@@ -193,9 +201,27 @@ def _new_versions(
     wanted = {h.osv for h in held if h.osv and h.version and h.osv not in newest}
     newest.update(read_newest_releases(db, wanted, now - NEWEST_RELEASE_TTL))
     missing = [package for package in wanted if package not in newest]
+    computed = compute_newest_releases(db, missing)
+    save_newest_releases(db, computed, now)
+    newest.update(computed)
+    alerts = {}
+    for h in held:
+        if h.osv is None or not h.version:
+            continue
+        offer = newer_version(h.osv[0], h.version, newest.get(h.osv))
+        if offer is not None:
+            alerts[AlertKey(h.project_id, offer.alert_type, h.library_id)] = offer.description
+    return alerts
+
+
+def compute_newest_releases(
+    db: Session, packages: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], str | None]:
+    """Each package's newest known release, from its sources: the catalog's versions and
+    the advisories' fixed and listed ones (``domain.alert_rules.newest_release``)."""
     known: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for start in range(0, len(missing), PACKAGES_PER_QUERY):
-        part = missing[start : start + PACKAGES_PER_QUERY]
+    for start in range(0, len(packages), PACKAGES_PER_QUERY):
+        part = packages[start : start + PACKAGES_PER_QUERY]
         for eco, name, version in db.execute(
             select(Library.osv_ecosystem, Library.osv_name, Library.version).where(
                 package_clause(db, Library.osv_ecosystem, Library.osv_name, part),
@@ -213,17 +239,36 @@ def _new_versions(
             ).where(package_clause(db, AdvisoryPackage.ecosystem, AdvisoryPackage.name, part))
         ):
             known[(eco, name)].update(fixed, listed)
-    computed = {package: newest_release(package[0], known.get(package, ())) for package in missing}
-    save_newest_releases(db, computed, now)
-    newest.update(computed)
-    alerts = {}
-    for h in held:
-        if h.osv is None or not h.version:
-            continue
-        offer = newer_version(h.osv[0], h.version, newest.get(h.osv))
-        if offer is not None:
-            alerts[AlertKey(h.project_id, offer.alert_type, h.library_id)] = offer.description
-    return alerts
+    return {package: newest_release(package[0], known.get(package, ())) for package in packages}
+
+
+def security_description(advisory_name: str) -> str:
+    """The text of a security alert: what responses show as its description."""
+    return f"{advisory_name}{_FOUND}"
+
+
+_FOUND = " was found in the library"
+
+
+def outdated_security_holders(db: Session, library_ids: Collection[int]) -> set[int]:
+    """Projects holding an unresolved security alert on one of these libraries whose text
+    no longer names its advisory as the knowledge base does (an alias became its name)."""
+    listed, projects = list(library_ids), set[int]()
+    for start in range(0, len(listed), PACKAGES_PER_QUERY * 10):
+        projects.update(
+            db.scalars(
+                select(Alert.project_id)
+                .join(Advisory, Advisory.id == Alert.advisory_id)
+                .where(
+                    among(db, Alert.library_id, listed[start : start + PACKAGES_PER_QUERY * 10]),
+                    Alert.type == AlertType.SECURITY_VULNERABILITY.value,
+                    Alert.status != AlertStatus.RESOLVED.value,
+                    Alert.description != Advisory.name + literal(_FOUND),
+                )
+                .distinct()
+            )
+        )
+    return projects
 
 
 def _reconcile(

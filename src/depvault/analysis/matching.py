@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
@@ -22,7 +23,7 @@ from depvault.store.id_lists import among
 from depvault.store.models import Advisory, AdvisoryPackage, Library, LibraryVulnerability
 from depvault.store.packages import package_clause
 
-__all__ = ["affected_by", "match_libraries", "package_libraries"]
+__all__ = ["Matched", "affected_by", "match_libraries", "package_libraries"]
 
 K = TypeVar("K")
 
@@ -76,8 +77,17 @@ def affected_by(
     return found
 
 
-def match_libraries(db: Session, library_ids: Collection[int]) -> int:
-    """Re-match these libraries; returns how many (library, advisory) matches they have.
+@dataclass(frozen=True)
+class Matched:
+    """What a re-match found: how many (library, advisory) matches the libraries have,
+    and which libraries' matches changed."""
+
+    matches: int
+    changed: frozenset[int]
+
+
+def match_libraries(db: Session, library_ids: Collection[int]) -> Matched:
+    """Re-match these libraries.
 
     Libraries are grouped by package across the whole call, so each package's advisories
     are read once however many versions of it are matched."""
@@ -128,16 +138,20 @@ def match_libraries(db: Session, library_ids: Collection[int]) -> int:
         # knowledge-base refresh runs) computes the same rows.
         skip_existing=True,
     )
-    return len(found)
+    return Matched(len(found), frozenset(library_id for library_id, _ in found ^ stored))
 
 
-def package_libraries(db: Session, packages: Collection[tuple[str, str]]) -> list[int]:
-    """The catalog libraries of these OSV (ecosystem, name) packages, by index."""
-    listed, ids = list(packages), list[int]()
+def package_libraries(
+    db: Session, packages: Collection[tuple[str, str]]
+) -> dict[int, tuple[str, str]]:
+    """The catalog libraries of these OSV (ecosystem, name) packages, by index: library
+    id → its package."""
+    listed, ids = list(packages), dict[int, tuple[str, str]]()
     for start in range(0, len(listed), 500):
-        ids.extend(
-            db.scalars(
-                select(Library.id).where(
+        ids.update(
+            (library_id, (ecosystem or "", name or ""))  # never empty: selected by them
+            for library_id, ecosystem, name in db.execute(
+                select(Library.id, Library.osv_ecosystem, Library.osv_name).where(
                     package_clause(
                         db, Library.osv_ecosystem, Library.osv_name, listed[start : start + 500]
                     )

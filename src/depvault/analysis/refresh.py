@@ -13,15 +13,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
-from depvault.analysis.alerts import PROJECTS_PER_BATCH, NewestReleases, derive_alerts
+from depvault.analysis.alerts import (
+    PROJECTS_PER_BATCH,
+    NewestReleases,
+    compute_newest_releases,
+    derive_alerts,
+    outdated_security_holders,
+)
 from depvault.analysis.matching import match_libraries, package_libraries
 from depvault.domain.timefmt import utcnow
 from depvault.gc_pause import paused_collection
 from depvault.store.db import Database
+from depvault.store.id_lists import among
 from depvault.store.models import PendingRematch, Project, ProjectLibrary
+from depvault.store.newest_releases import (
+    forget_newest_releases,
+    read_newest_releases,
+    save_newest_releases,
+)
 from depvault.store.packages import package_clause
 
 __all__ = ["RefreshStats", "refresh", "refresh_step"]
@@ -77,15 +91,24 @@ def _match_step(database: Database, stats: RefreshStats) -> bool:
         ]
         if not packages:
             return False
-        ids = package_libraries(db, packages)
+        libraries = package_libraries(db, packages)
+        ids = list(libraries)
         stats.libraries += len(ids)
-        stats.matches += match_libraries(db, ids)
-        holders: set[int] = set()
-        for start in range(0, len(ids), IDS_PER_QUERY):
+        matched = match_libraries(db, ids)
+        stats.matches += matched.matches
+        # Only the projects whose alerts can change are re-derived: those holding a
+        # library whose matches changed, a library of a package whose newest known
+        # release changed, or a security alert whose advisory took another name.
+        renewed = _renew_newest_releases(db, packages, stats.newest)
+        affected = matched.changed | {i for i, package in libraries.items() if package in renewed}
+        holders = outdated_security_holders(db, ids)
+        listed = sorted(affected)
+        for start in range(0, len(listed), IDS_PER_QUERY):
+            part = listed[start : start + IDS_PER_QUERY]
             holders.update(
                 db.scalars(
                     select(ProjectLibrary.project_id)
-                    .where(ProjectLibrary.library_id.in_(ids[start : start + IDS_PER_QUERY]))
+                    .where(among(db, ProjectLibrary.library_id, part))
                     .distinct()
                 )
             )
@@ -105,6 +128,21 @@ def _match_step(database: Database, stats: RefreshStats) -> bool:
             )
         )
     return True
+
+
+def _renew_newest_releases(
+    db: Session, packages: list[tuple[str, str]], newest: NewestReleases
+) -> set[tuple[str, str]]:
+    """Compute the newest known release of these packages again (their advisories
+    changed), store it, and return the packages where it is not what was stored."""
+    now = utcnow()
+    before = read_newest_releases(db, packages, computed_since=datetime.min)
+    after = compute_newest_releases(db, packages)
+    changed = {p for p in packages if p not in before or before[p] != after[p]}
+    forget_newest_releases(db, packages)
+    save_newest_releases(db, after, now)
+    newest.update(after)
+    return changed
 
 
 def _alerts_step(database: Database, stats: RefreshStats) -> bool:

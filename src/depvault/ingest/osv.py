@@ -25,7 +25,6 @@ from depvault.store.bulk import bulk_insert, ids_by_key
 from depvault.store.db import Database
 from depvault.store.models import Advisory as AdvisoryRow
 from depvault.store.models import AdvisoryPackage, PendingRematch
-from depvault.store.newest_releases import forget_newest_releases
 
 __all__ = ["ImportStats", "import_osv", "read_osv_documents"]
 
@@ -141,10 +140,9 @@ def _write(database: Database, batch: list[Advisory], stats: ImportStats) -> Non
             ],
         )
         # The libraries of every package the batch touched are matched again, and only
-        # those, after the import (their old matches are replaced then); their newest
-        # known releases are computed again too (fixed and listed versions changed).
+        # those, after the import (their old matches are replaced then), and their
+        # newest known releases computed again (analysis.refresh).
         touched |= {(p.ecosystem, p.name) for a in changed for p in a.affected}
-        forget_newest_releases(db, touched)
         bulk_insert(
             db,
             PendingRematch,
