@@ -64,3 +64,12 @@ def test_levels() -> None:
     assert level_of(AlertType.SECURITY_VULNERABILITY) == "MAJOR"
     assert level_of(AlertType.NEW_MINOR_VERSION) == "MINOR"
     assert level_of(AlertType.MULTIPLE_LIBRARY_VERSIONS) == "MINOR"
+
+
+def test_newest_release_of_equal_spellings_does_not_depend_on_order() -> None:
+    """Equal versions spelt differently give the larger spelling, whatever the order the
+    set of known versions iterates in (it varies between processes)."""
+    for major in range(1, 30):
+        spellings = [f"{major}", f"{major}.0", f"{major}.0.0", f"{major - 1}.9"]
+        answers = {newest_release("PyPI", order) for order in (spellings, spellings[::-1])}
+        assert answers == {f"{major}.0.0"}, spellings

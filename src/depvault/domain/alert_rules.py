@@ -140,7 +140,9 @@ def newest_release(ecosystem: str, known: Iterable[str]) -> str | None:
             continue
         key = comparable(parsed)
         try:
-            if best is None or key > best[0]:
+            # equal versions spelt differently ("2.0", "2.0.0"): the larger spelling, so
+            # the answer never depends on the set's (per-process) iteration order
+            if best is None or key > best[0] or (key == best[0] and candidate > best[1]):
                 best = (key, candidate)
         except TypeError:  # univers refuses some cross-form comparisons
             continue
