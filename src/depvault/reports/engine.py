@@ -37,7 +37,7 @@ _COMPRESSED_ALREADY = frozenset({"xlsx"})
 
 @dataclass(frozen=True)
 class Rendered:
-    """The files a report became (paths, or member names inside a ZIP) and how many rows
+    """The files a report became in a folder (:func:`render_files`) and how many rows
     they hold."""
 
     files: tuple[Path, ...]
