@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from depvault.admin import Bootstrap
@@ -106,3 +108,28 @@ def test_a_restart_requeues_interrupted_work(database: Database, site: Bootstrap
         pool.stop()
     assert states(database) == [ItemState.FINISHED]
     assert libraries_of(database, project) == 3
+
+
+def test_an_idle_worker_polls_without_writing(
+    database: Database, site: Bootstrap, config: Config, monkeypatch: pytest.MonkeyPatch
+):
+    """Idle workers poll every couple of seconds: with nothing to do they only read
+    (each claim is a write transaction, SQLite's write lock)."""
+    worker = Worker(UpdateWorker(database, license_facts), ReportWorker(database, config))
+    worker.run_once()  # the first poll also removes expired report files
+    writes: list[bool] = []
+    transaction = database.transaction
+
+    def counted(*, write: bool = True) -> Any:
+        writes.append(write)
+        return transaction(write=write)
+
+    monkeypatch.setattr(database, "transaction", counted)
+    assert worker.run_once() is False
+    assert writes and not any(writes)
+    (project,) = setup_projects(database, 1)
+    queue(database, project, UpdateType.OVERRIDE, "a")
+    writes.clear()
+    assert worker.run_once() is True  # queued work is found and claimed
+    assert any(writes)
+    assert states(database) == [ItemState.FINISHED]

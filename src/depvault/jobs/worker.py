@@ -11,9 +11,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from sqlalchemy import exists, or_, select
+
 from depvault.analysis.refresh import refresh_step
-from depvault.jobs.reports import ReportWorker, expire_reports, recover_reports
+from depvault.domain.updates import ItemState
+from depvault.jobs.reports import ProcessStatus, ReportWorker, expire_reports, recover_reports
 from depvault.jobs.updates import UpdateWorker, recover
+from depvault.store.db import Database
+from depvault.store.models import AsyncProcess, PendingRematch, Project, UpdateItem
 
 __all__ = ["EXPIRY_INTERVAL_SECONDS", "Worker"]
 
@@ -30,10 +35,11 @@ class Worker:
 
     def run_once(self) -> bool:
         """Run one piece of work; False when nothing was ready."""
-        if self.updates.run_once() or self.reports.run_once():
-            return True
-        if refresh_step(self.updates.database) is not None:
-            return True
+        if _anything_pending(self.updates.database):
+            if self.updates.run_once() or self.reports.run_once():
+                return True
+            if refresh_step(self.updates.database) is not None:
+                return True
         if time.monotonic() >= self._next_expiry:
             self._next_expiry = time.monotonic() + EXPIRY_INTERVAL_SECONDS
             expire_reports(self.reports.database, self.reports.folder)
@@ -42,3 +48,17 @@ class Worker:
     def recover(self) -> int:
         """At start: re-queue what a stopped process left running; returns how many."""
         return recover(self.updates.database) + recover_reports(self.reports.database)
+
+
+def _anything_pending(database: Database) -> bool:
+    """Whether any kind of work is waiting, read without writing: each claim is a write
+    transaction, and idle workers polling every couple of seconds took SQLite's write
+    lock three or four times a poll for nothing."""
+    waiting = (
+        exists().where(UpdateItem.state == ItemState.QUEUED.value),
+        exists().where(AsyncProcess.status == ProcessStatus.PENDING.value),
+        exists().where(PendingRematch.ecosystem.is_not(None)),
+        exists().where(Project.analysis_due.is_(True)),
+    )
+    with database.transaction(write=False) as db:
+        return bool(db.scalar(select(or_(*waiting))))

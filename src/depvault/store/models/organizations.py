@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import false
 
@@ -65,6 +75,13 @@ class Project(Base):
     __table_args__ = (
         UniqueConstraint("product_id", "name", name="uq_projects_product_name"),
         Index("ix_projects_org_updated", "org_id", "updated_at"),
+        # only the few projects waiting for re-analysis: what idle workers look for
+        Index(
+            "ix_projects_analysis_due",
+            "id",
+            sqlite_where=text("analysis_due"),
+            postgresql_where=text("analysis_due"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
