@@ -10,11 +10,10 @@ library rows streams like a project of ten.
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from depvault.domain.alert_rules import AlertType, top_fix
@@ -22,17 +21,17 @@ from depvault.domain.osv_packages import osv_package
 from depvault.domain.osv_records import band_of, v13_band
 from depvault.domain.timefmt import format_date, format_timestamp
 from depvault.store.hierarchy import ProjectFilter
+from depvault.store.inventory_reads import libraries_by_id
 from depvault.store.models import (
     Advisory,
-    AdvisoryPackage,
     Alert,
     Library,
-    LibraryLicense,
     LibraryVulnerability,
     Product,
     Project,
     ProjectLibrary,
 )
+from depvault.store.vulnerability_reads import advisories_by_id, library_advisories
 
 __all__ = [
     "ROWS_PER_FETCH",
@@ -105,18 +104,6 @@ class Memo(Generic[K, T]):
         return self.known
 
 
-def license_names(db: Session, library_ids: set[int]) -> dict[int, str]:
-    """Each library's license names, comma-separated in license order ("" for none)."""
-    names: dict[int, list[str]] = defaultdict(list)
-    for library_id, name in db.execute(
-        select(LibraryLicense.library_id, LibraryLicense.name)
-        .where(LibraryLicense.library_id.in_(library_ids))
-        .order_by(LibraryLicense.license_id)
-    ):
-        names[library_id].append(name)
-    return {i: ", ".join(names.get(i, ())) for i in library_ids}
-
-
 def scope_project_names(db: Session, which: ProjectFilter) -> dict[int, tuple[str, str]]:
     """(product name, project name) of every project in scope: rows of a large report
     carry ids, and a project's names are looked up here instead of joined into each of
@@ -170,50 +157,27 @@ Columns = tuple[object, ...]
 
 def _inventory_library_columns(db: Session, ids: set[int]) -> dict[int, tuple[Columns, Columns]]:
     """Per library, its inventory columns before and after the project-link ones."""
-    names = license_names(db, ids)
-    counts = _vulnerability_counts(db, ids)
-    columns: dict[int, tuple[Columns, Columns]] = {}
-    for (
-        library_id,
-        filename,
-        name,
-        group,
-        version,
-        kind,
-        purl,
-        sha1,
-        key_uuid,
-        homepage,
-    ) in db.execute(
-        select(
-            Library.id,
-            Library.filename,
-            Library.name,
-            Library.group_id,
-            Library.version,
-            Library.library_type,
-            Library.purl,
-            Library.sha1,
-            Library.key_uuid,
-            Library.references["homePage"].as_string(),
-        ).where(Library.id.in_(ids))
-    ):
-        columns[library_id] = (
-            (filename, name, group or "", version or "", kind, names[library_id],
-             counts.get(library_id, 0)),
-            (purl or "", sha1 or "", homepage or "", key_uuid),
-        )  # fmt: skip
-    return columns
-
-
-def _vulnerability_counts(db: Session, library_ids: set[int]) -> dict[int, int]:
-    return dict(
-        db.execute(
-            select(LibraryVulnerability.library_id, func.count())
-            .where(LibraryVulnerability.library_id.in_(library_ids))
-            .group_by(LibraryVulnerability.library_id)
-        ).all()
-    )
+    advisories = library_advisories(db, ids)
+    return {
+        library_id: (
+            (
+                lib.filename,
+                lib.name,
+                lib.group_id or "",
+                lib.version or "",
+                lib.library_type,
+                ", ".join(name for _, name in lib.licenses),
+                len(advisories.get(library_id, ())),
+            ),
+            (
+                lib.purl or "",
+                lib.sha1 or "",
+                str(lib.references.get("homePage") or ""),
+                lib.key_uuid,
+            ),
+        )
+        for library_id, lib in libraries_by_id(db, ids).items()
+    }
 
 
 # --- vulnerabilities --------------------------------------------------------------------
@@ -263,58 +227,24 @@ def _vulnerability_columns(
 ) -> dict[tuple[int, int], tuple[Columns, str, Columns]]:
     """Per (library, advisory): the row's columns before the project link's, its fix
     advice, and the columns after the project's names."""
-    advisory_ids = {advisory_id for _, advisory_id in pairs}
-    library_ids = {library_id for library_id, _ in pairs}
-    advisories = {
-        row[0]: row[1:]
-        for row in db.execute(
-            select(
-                Advisory.id,
-                Advisory.key,
-                Advisory.name,
-                Advisory.type,
-                Advisory.band,
-                Advisory.cvss2_score,
-                Advisory.cvss3_score,
-                Advisory.cvss4_score,
-                Advisory.published,
-                Advisory.modified,
-                Advisory.summary,
-            ).where(Advisory.id.in_(advisory_ids))
-        )
-    }
-    libraries = {
-        row[0]: row[1:]
-        for row in db.execute(
-            select(
-                Library.id,
-                Library.filename,
-                Library.ecosystem,
-                Library.group_id,
-                Library.name,
-                Library.version,
-                Library.library_type,
-                Library.key_uuid,
-            ).where(Library.id.in_(library_ids))
-        )
-    }
-    fixes = _fixes(db, advisory_ids)
+    advisories = advisories_by_id(db, {advisory_id for _, advisory_id in pairs})
+    libraries = libraries_by_id(db, {library_id for library_id, _ in pairs})
     columns: dict[tuple[int, int], tuple[Columns, str, Columns]] = {}
     for library_id, advisory_id in pairs:
-        key, name, kind, band, cvss2, cvss3, cvss4, published, modified, summary = advisories[
-            advisory_id
-        ]
-        filename, ecosystem, group, library, version, library_type, key_uuid = libraries[library_id]
-        package = osv_package(ecosystem, group, library)
-        fixed = fixes.get((advisory_id, package), ()) if package else ()
-        best = top_fix(package[0], version, fixed) if package else None
-        score = cvss2 if cvss2 is not None else (cvss3 if cvss3 is not None else cvss4)
+        a, lib = advisories[advisory_id], libraries[library_id]
+        package = osv_package(lib.ecosystem, lib.group_id, lib.name)
+        fixed = a.fixes.get(package, ()) if package else ()
+        best = top_fix(package[0], lib.version, fixed) if package else None
+        score = next(
+            (s for s in (a.cvss2_score, a.cvss3_score, a.cvss4_score) if s is not None), None
+        )
         columns[(library_id, advisory_id)] = (
-            (name, kind, v13_band(band), score, cvss3, format_date(published or modified),
-             filename, version or "", library_type),
+            (a.name, a.type, v13_band(a.band), score, a.cvss3_score,
+             format_date(a.published or a.modified), lib.filename, lib.version or "",
+             lib.library_type),
             f"Upgrade to version {best}" if best else "",
-            (f"https://osv.dev/vulnerability/{key}", summary, key_uuid,
-             _cvss3_band(cvss3, band)),
+            (f"https://osv.dev/vulnerability/{a.key}", a.summary, lib.key_uuid,
+             _cvss3_band(a.cvss3_score, a.band)),
         )  # fmt: skip
     return columns
 
@@ -322,20 +252,6 @@ def _vulnerability_columns(
 def _cvss3_band(score: float | None, band: str) -> str:
     """The v1.3 CVSS 3 band: of the v3 score when there is one, else the advisory's."""
     return v13_band(band if score is None else band_of(score))
-
-
-def _fixes(db: Session, advisory_ids: set[int]) -> dict[tuple[int, tuple[str, str]], list[str]]:
-    found: dict[tuple[int, tuple[str, str]], list[str]] = defaultdict(list)
-    for advisory_id, ecosystem, name, fixed in db.execute(
-        select(
-            AdvisoryPackage.advisory_id,
-            AdvisoryPackage.ecosystem,
-            AdvisoryPackage.name,
-            AdvisoryPackage.fixed,
-        ).where(AdvisoryPackage.advisory_id.in_(advisory_ids))
-    ):
-        found[(advisory_id, (ecosystem, name))].extend(fixed)
-    return found
 
 
 # --- alerts ---------------------------------------------------------------------------
