@@ -117,19 +117,22 @@ def match_libraries(db: Session, library_ids: Collection[int]) -> Matched:
     # serve (pairs would be an OR chain on PostgreSQL); matches still found inside that
     # cross product are written back.
     gone = stored - found
-    gone_libraries = sorted({library_id for library_id, _ in gone})
-    gone_advisories = sorted({advisory_id for _, advisory_id in gone})
-    for start in range(0, len(gone_libraries), CHUNK):
+    gone_libraries = {library_id for library_id, _ in gone}
+    gone_advisories = {advisory_id for _, advisory_id in gone}
+    listed_gone = sorted(gone_libraries)
+    for start in range(0, len(listed_gone), CHUNK):
         db.execute(
             delete(LibraryVulnerability).where(
-                among(db, LibraryVulnerability.library_id, gone_libraries[start : start + CHUNK]),
+                among(db, LibraryVulnerability.library_id, listed_gone[start : start + CHUNK]),
                 among(db, LibraryVulnerability.advisory_id, gone_advisories),
             )
         )
-    crossed = set(gone_libraries), set(gone_advisories)
-    write = (found - stored) | {
-        (lib, adv) for lib, adv in found & stored if lib in crossed[0] and adv in crossed[1]
+    deleted_again = {
+        (lib, adv)
+        for lib, adv in found & stored
+        if lib in gone_libraries and adv in gone_advisories
     }
+    write = (found - stored) | deleted_again
     bulk_insert(
         db,
         LibraryVulnerability,

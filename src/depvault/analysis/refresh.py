@@ -31,11 +31,7 @@ from depvault.gc_pause import paused_collection
 from depvault.store.db import Database
 from depvault.store.id_lists import among
 from depvault.store.models import PendingRematch, Project, ProjectLibrary
-from depvault.store.newest_releases import (
-    forget_newest_releases,
-    read_newest_releases,
-    save_newest_releases,
-)
+from depvault.store.newest_releases import read_newest_releases, save_newest_releases
 from depvault.store.packages import package_clause
 
 __all__ = ["RefreshStats", "refresh", "refresh_step"]
@@ -139,8 +135,7 @@ def _renew_newest_releases(
     before = read_newest_releases(db, packages, computed_since=datetime.min)
     after = compute_newest_releases(db, packages)
     changed = {p for p in packages if p not in before or before[p] != after[p]}
-    forget_newest_releases(db, packages)
-    save_newest_releases(db, after, now)
+    save_newest_releases(db, after, now)  # replaces every row computed before now
     newest.update(after)
     return changed
 
