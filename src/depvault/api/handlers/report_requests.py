@@ -101,11 +101,16 @@ ALL = ("xlsx", "json", "xml", "pdf")
 
 
 def _three(
-    name: str, spec: ReportSpec, suffix: str, formats: tuple[str, ...] = ALL
+    name: str,
+    spec: ReportSpec,
+    suffix: str,
+    formats: tuple[str, ...] = ALL,
+    levels: tuple[Level, ...] = tuple(NOUNS),
 ) -> list[RequestType[Any]]:
+    """``get{Organization,Product,Project}<name>`` (those of ``levels``)."""
     return [
-        RequestType(f"get{noun}{name}", level, SyncReport, _sync(spec, suffix, formats))
-        for level, noun in NOUNS.items()
+        RequestType(f"get{NOUNS[level]}{name}", level, SyncReport, _sync(spec, suffix, formats))
+        for level in levels
     ]
 
 
@@ -171,25 +176,19 @@ REQUEST_TYPES = in_category(
         *_three("RequestHistoryReport", catalog.HISTORY, "HistoryReport"),
         # catalog §6.4.1: names from the documentation's table of contents only (unverified)
         *_three("MembersReport", catalog.MEMBERS, "MembersReport"),
-        *(
-            RequestType(
-                f"get{NOUNS[level]}LibraryLocationReport",
-                level,
-                SyncReport,
-                _sync(catalog.LIBRARY_LOCATION, "LibraryLocationReport", ALL),
-            )
-            for level in (Level.ORG, Level.PRODUCT)
+        *_three(
+            "LibraryLocationReport",
+            catalog.LIBRARY_LOCATION,
+            "LibraryLocationReport",
+            levels=(Level.ORG, Level.PRODUCT),
         ),
         # "Custom Attribute Values": organization and product only, as the catalog's
         # index and the asynchronous document list them
-        *(
-            RequestType(
-                f"get{NOUNS[level]}AttributesReport",
-                level,
-                SyncReport,
-                _sync(catalog.ATTRIBUTES, "AttributesReport", ALL),
-            )
-            for level in (Level.ORG, Level.PRODUCT)
+        *_three(
+            "AttributesReport",
+            catalog.ATTRIBUTES,
+            "AttributesReport",
+            levels=(Level.ORG, Level.PRODUCT),
         ),
         RequestType(
             "getPluginRequestHistoryReport",
