@@ -13,9 +13,8 @@ import typer
 
 from depvault import attribute_admin
 from depvault.attribute_admin import ValueChange
-from depvault.cli.common import fail, load_config, open_database, print_json
+from depvault.cli.common import fail, operator_database, print_json
 from depvault.domain.timefmt import format_timestamp
-from depvault.errors import DepvaultError
 
 app = typer.Typer(help="Manage custom attributes and their values.", no_args_is_help=True)
 
@@ -68,13 +67,8 @@ def define(
     json_output: bool = _JSON,
 ) -> None:
     """Define a custom attribute of an organization (names are unique in it)."""
-    database = open_database(load_config())
-    try:
+    with operator_database() as database:
         created = attribute_admin.define_attribute(database, org, name, description)
-    except DepvaultError as exc:
-        fail(exc.message)
-    finally:
-        database.dispose()
     if json_output:
         print_json({"name": created.name, "description": created.description})
     else:
@@ -92,15 +86,10 @@ def set_value(
 ) -> None:
     """Set an attribute's value on the organization, a product or a project."""
     _needs_product(product, project)
-    database = open_database(load_config())
-    try:
+    with operator_database() as database:
         change = attribute_admin.set_attribute_value(
             database, org, name, value, product=product, project=project
         )
-    except DepvaultError as exc:
-        fail(exc.message)
-    finally:
-        database.dispose()
     _print_change(change, json_output)
 
 
@@ -114,28 +103,18 @@ def unset_value(
 ) -> None:
     """Remove an attribute's value from the organization, a product or a project."""
     _needs_product(product, project)
-    database = open_database(load_config())
-    try:
+    with operator_database() as database:
         change = attribute_admin.unset_attribute_value(
             database, org, name, product=product, project=project
         )
-    except DepvaultError as exc:
-        fail(exc.message)
-    finally:
-        database.dispose()
     _print_change(change, json_output)
 
 
 @app.command("list")
 def list_command(org: str = _ORG, json_output: bool = _JSON) -> None:
     """List an organization's attributes with how many values each has."""
-    database = open_database(load_config())
-    try:
+    with operator_database() as database:
         found = attribute_admin.list_attributes(database, org)
-    except DepvaultError as exc:
-        fail(exc.message)
-    finally:
-        database.dispose()
     if json_output:
         print_json(
             {

@@ -5,8 +5,7 @@ from __future__ import annotations
 import typer
 
 from depvault import admin
-from depvault.cli.common import fail, load_config, open_database, print_json
-from depvault.errors import DepvaultError
+from depvault.cli.common import operator_database, print_json
 
 
 def bootstrap(
@@ -15,13 +14,8 @@ def bootstrap(
     admin_email: str = typer.Option(admin.DEFAULT_ADMIN_EMAIL, help="E-mail of its administrator."),
 ) -> None:
     """Create the global organization, an organization and its administrator."""
-    database = open_database(load_config())
-    try:
+    with operator_database() as database:
         result = admin.bootstrap(database, org_name=org_name, admin_email=admin_email)
-    except DepvaultError as exc:
-        fail(exc.message)
-    finally:
-        database.dispose()
     if json_output:
         print_json(result.as_json())
     else:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import orjson
 import typer
 
 from depvault.config import Config, ConfigError
+from depvault.errors import DepvaultError
 from depvault.store.db import Database, create_database
 from depvault.store.migrate import upgrade
 
-__all__ = ["fail", "load_config", "open_database", "print_json"]
+__all__ = ["fail", "load_config", "open_database", "operator_database", "print_json"]
 
 
 def load_config(**overrides: Any) -> Config:
@@ -28,6 +31,19 @@ def open_database(config: Config) -> Database:
     database = create_database(config)
     upgrade(database)
     return database
+
+
+@contextmanager
+def operator_database() -> Iterator[Database]:
+    """The configured database for one operator command: disposed afterwards, and a
+    depvault error ends the command with its message (exit code 2)."""
+    database = open_database(load_config())
+    try:
+        yield database
+    except DepvaultError as exc:
+        fail(exc.message)
+    finally:
+        database.dispose()
 
 
 def print_json(payload: dict[str, Any]) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import typer
 
 from depvault import admin
-from depvault.cli.common import fail, load_config, open_database, print_json
-from depvault.errors import DepvaultError
+from depvault.cli.common import operator_database, print_json
 
 app = typer.Typer(help="Manage organizations.", no_args_is_help=True)
 
@@ -19,15 +18,10 @@ def create(
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Create an organization and its first administrator (→ orgToken, userKey)."""
-    database = open_database(load_config())
-    try:
+    with operator_database() as database:
         result = admin.create_organization(
             database, name, admin_email=admin_email, global_org_token=global_org_token
         )
-    except DepvaultError as exc:
-        fail(exc.message)
-    finally:
-        database.dispose()
     payload = {
         "orgToken": result.org_token,
         "adminEmail": result.admin_email,

@@ -5,8 +5,7 @@ from __future__ import annotations
 import typer
 
 from depvault import admin
-from depvault.cli.common import fail, load_config, open_database, print_json
-from depvault.errors import DepvaultError
+from depvault.cli.common import operator_database, print_json
 
 app = typer.Typer(help="Manage users and their keys.", no_args_is_help=True)
 
@@ -20,13 +19,8 @@ def add(
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Add a person to an organization (→ userKey for a person who had none)."""
-    database = open_database(load_config())
-    try:
+    with operator_database() as database:
         key = admin.add_user(database, email, org, name=name, admin=make_admin)
-    except DepvaultError as exc:
-        fail(exc.message)
-    finally:
-        database.dispose()
     if json_output:
         print_json({"email": email, "userKey": key})
     else:
@@ -40,13 +34,8 @@ def rotate_key(
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Issue a new key; the previous one stops working at once (→ userKey)."""
-    database = open_database(load_config())
-    try:
+    with operator_database() as database:
         key = admin.issue_user_key(database, email, org)
-    except DepvaultError as exc:
-        fail(exc.message)
-    finally:
-        database.dispose()
     if json_output:
         print_json({"email": email, "userKey": key})
     else:
