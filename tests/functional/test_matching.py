@@ -5,17 +5,32 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, text, update
+from typer.testing import CliRunner
 
+import depvault.analysis.matching as matching
+import depvault.jobs.updates as updates
 from depvault.admin import Bootstrap
+from depvault.cli.main import app as cli
+from depvault.config import Config
 from depvault.ingest.osv import import_osv, read_osv_documents
 from depvault.store.db import Database
-from depvault.store.models import Advisory, Alert, Library, LibraryVulnerability
+from depvault.store.knowledge_lock import hold_knowledge_shared
+from depvault.store.models import (
+    Advisory,
+    Alert,
+    Library,
+    LibraryVulnerability,
+    MatchedLibrary,
+    Project,
+)
 from tests.conftest import Api
 
 DATA = Path(
@@ -168,3 +183,142 @@ def test_only_projects_whose_alerts_can_change_are_reanalysed(
     with database.transaction(write=False) as db:
         [status] = db.scalars(select(Alert.status).where(Alert.type == SECURITY))
     assert status == "Resolved"
+
+
+def test_an_analysis_matches_only_libraries_never_matched(
+    api: Api, site: Bootstrap, database: Database, monkeypatch: pytest.MonkeyPatch
+):
+    """Libraries matched once are kept current by knowledge-base changes, so the next
+    inventory holding them matches only what it brings in new, and still gets their
+    alerts from the stored matches."""
+    import_osv(database, read_osv_documents([PYPI]))
+    matched: list[set[int]] = []
+    real = updates.match_libraries
+
+    def spy(db: Any, library_ids: Any) -> Any:
+        matched.append(set(library_ids))
+        return real(db, library_ids)
+
+    monkeypatch.setattr(updates, "match_libraries", spy)
+    import_project(api, site, ("django", "3.2.18"), ("requests", "2.31.0"))
+    product = api.ok("createProduct", orgToken=site.org_token, productName="Q")["productToken"]
+    answer = api.ok(
+        "importProjectSbom",
+        productToken=product,
+        projectName="second",
+        sbom=sbom(("django", "3.2.18"), ("flask", "2.2.5")),
+    )
+    assert api.ok(
+        "getRequestState", orgToken=site.org_token, requestToken=answer["requestToken"]
+    ) == {"requestState": "FINISHED"}
+    with database.transaction(write=False) as db:
+        ids = {name: id_ for name, id_ in db.execute(select(Library.name, Library.id))}
+        second = db.scalar(select(Project.id).where(Project.name == "second"))
+        alerted = set(
+            db.scalars(
+                select(Advisory.key)
+                .join(Alert, Alert.advisory_id == Advisory.id)
+                .where(Alert.project_id == second, Alert.library_id == ids["django"])
+            )
+        )
+    assert matched == [{ids["django"], ids["requests"]}, {ids["flask"]}]
+    assert "PYSEC-2023-61" in alerted
+
+
+@pytest.mark.parametrize("backend", ["postgres"])  # SQLite serialises writers at BEGIN
+def test_an_import_batch_waits_for_the_analyses_in_flight(database: Database, tmp_path: Path):
+    """On PostgreSQL an analysis holds the knowledge lock shared from its first read of
+    the advisories to its commit; an import batch that changes advisories waits for it,
+    so no analysis marks a library matched against knowledge a batch replaced meanwhile."""
+    folder = tmp_path / "osv"
+    folder.mkdir()
+    (folder / "TEST-L1.json").write_text(
+        json.dumps(_advisory("TEST-L1", "0", "9.9", "2026-01-01T00:00:00Z"))
+    )
+    imported = threading.Event()
+
+    def import_now() -> None:
+        import_osv(database, read_osv_documents([folder]))
+        imported.set()
+
+    importer = threading.Thread(target=import_now)
+    with database.transaction() as analysis:
+        hold_knowledge_shared(analysis)
+        importer.start()
+        deadline = time.monotonic() + 30
+        while not _waiting_for_advisory_lock(database):
+            assert time.monotonic() < deadline, "the import batch never waited for the lock"
+            assert not imported.is_set(), "the import batch did not wait for the analysis"
+            time.sleep(0.02)
+        assert not imported.is_set()
+    importer.join(30)
+    assert imported.is_set()
+    with database.transaction(write=False) as db:
+        assert db.scalar(select(Advisory.key)) == "TEST-L1"
+
+
+def _waiting_for_advisory_lock(database: Database) -> bool:
+    with database.transaction(write=False) as db:
+        return bool(
+            db.scalar(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                    " AND database = (SELECT oid FROM pg_database"
+                    " WHERE datname = current_database())"
+                )
+            )
+        )
+
+
+def test_libraries_marked_by_older_matching_rules_are_matched_again(
+    api: Api, site: Bootstrap, database: Database, monkeypatch: pytest.MonkeyPatch
+):
+    """A release whose matching can give other results bumps ``MATCHER``: the marks of
+    the older rules count as unmatched, so the next analysis holding a library matches
+    it again, with the new rules."""
+    import_osv(database, read_osv_documents([PYPI]))
+    import_project(api, site, ("django", "3.2.18"))
+    with database.transaction() as db:
+        [django] = db.scalars(select(Library.id).where(Library.name == "django"))
+        assert db.scalar(select(MatchedLibrary.matcher)) == matching.MATCHER
+        db.execute(delete(LibraryVulnerability))  # what older, wrong rules could have left
+    monkeypatch.setattr(matching, "MATCHER", matching.MATCHER + 1)
+    product = api.ok("createProduct", orgToken=site.org_token, productName="Q")["productToken"]
+    answer = api.ok(
+        "importProjectSbom",
+        productToken=product,
+        projectName="again",
+        sbom=sbom(("django", "3.2.18")),
+    )
+    assert api.ok(
+        "getRequestState", orgToken=site.org_token, requestToken=answer["requestToken"]
+    ) == {"requestState": "FINISHED"}
+    assert "PYSEC-2023-61" in advisories_of(database, "django", "3.2.18")
+    with database.transaction(write=False) as db:
+        assert db.execute(select(MatchedLibrary.library_id, MatchedLibrary.matcher)).all() == [
+            (django, matching.MATCHER)
+        ]
+
+
+def test_kb_rematch_matches_every_library_again(
+    api: Api, site: Bootstrap, database: Database, config: Config
+):
+    """``depvault kb rematch`` re-matches the whole catalog (an upgrade whose matching
+    rules changed): stale matches are corrected and every mark names the current rules."""
+    import_osv(database, read_osv_documents([PYPI]))
+    import_project(api, site, ("django", "3.2.18"), ("django", "3.2.19"))
+    with database.transaction() as db:
+        db.execute(delete(LibraryVulnerability))  # what older, wrong rules could have left
+        db.execute(update(MatchedLibrary).values(matcher=0))
+    env = {
+        "DEPVAULT_DATA_DIR": str(config.data_dir),
+        "DEPVAULT_DATABASE_URL": config.database_url or "",
+    }
+    result = CliRunner().invoke(cli, ["kb", "rematch"], env=env)
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["packages"] == 1 and figures["rematched_libraries"] == 2
+    assert "PYSEC-2023-61" in advisories_of(database, "django", "3.2.18")
+    assert "PYSEC-2023-61" not in advisories_of(database, "django", "3.2.19")
+    with database.transaction(write=False) as db:
+        assert set(db.scalars(select(MatchedLibrary.matcher))) == {matching.MATCHER}

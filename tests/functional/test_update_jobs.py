@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -14,14 +15,15 @@ from depvault.domain.timefmt import utcnow
 from depvault.domain.updates import ItemState
 from depvault.ingest.licensing import license_facts
 from depvault.ingest.model import Component, Inventory
-from depvault.jobs.reports import ReportWorker
+from depvault.jobs.liveness import Lease
+from depvault.jobs.reports import ReportWorker, _claim, recover_reports
 from depvault.jobs.runner import LocalWorkerPool
 from depvault.jobs.updates import ProjectUpdate, UpdateWorker, claim_next, enqueue, recover
 from depvault.jobs.worker import Worker
 from depvault.store import hierarchy
 from depvault.store.db import Database
 from depvault.store.inventory import UpdateType
-from depvault.store.models import ProjectLibrary, UpdateItem
+from depvault.store.models import AsyncProcess, ProjectLibrary, UpdateItem
 
 
 def inventory(*names: str) -> Inventory:
@@ -133,3 +135,68 @@ def test_an_idle_worker_polls_without_writing(
     assert worker.run_once() is True  # queued work is found and claimed
     assert any(writes)
     assert states(database) == [ItemState.FINISHED]
+
+
+def test_recovery_leaves_the_work_of_live_processes_alone(
+    database: Database, site: Bootstrap, config: Config
+):
+    """Several server processes may share a PostgreSQL database: one that starts (or
+    recovers now and then) re-queues only the claims of processes that are gone; SQLite
+    serves one process, so there every claim but its own is a dead process's."""
+    first, second = setup_projects(database, 2)
+    queue(database, first, UpdateType.OVERRIDE, "a")
+    queue(database, second, UpdateType.OVERRIDE, "b")
+    busy, starting = Lease(database), Lease(database)
+    try:
+        assert claim_next(database, busy.owner) is not None  # a live process's work
+        assert claim_next(database, starting.owner) is not None  # the recoverer's own
+        expected = 0 if database.dialect == "postgresql" else 1
+        assert recover(database, starting.owner) == expected
+        assert sorted(states(database)) == sorted(
+            [ItemState.IN_PROGRESS] * (2 - expected) + [ItemState.QUEUED] * expected
+        )
+        busy.release()  # the busy process dies: its claim is recovered now
+        assert recover(database, starting.owner) == 1 - expected
+        assert sorted(states(database)) == [ItemState.IN_PROGRESS, ItemState.QUEUED]
+    finally:
+        busy.release()
+        starting.release()
+
+
+def test_report_recovery_leaves_the_work_of_live_processes_alone(
+    database: Database, site: Bootstrap, config: Config
+):
+    with database.transaction() as db:
+        rows = [
+            AsyncProcess(
+                uuid=str(uuid.uuid4()),
+                request_token=f"t{n}",
+                org_id=1,
+                context_type="Org",
+                context_id=1,
+                context_name="org",
+                process_type="OrgInventoryReport",
+                user_email="admin@example.com",
+                message_sha1="0" * 40,
+                request={"reportType": "OrgInventoryReport", "format": "json", "filter": {}},
+                status="PENDING",
+                attempts=0,
+                created_at=utcnow(),
+                modified_at=utcnow(),
+            )
+            for n in range(2)
+        ]
+        db.add_all(rows)
+        db.flush()
+        ids = [row.id for row in rows]
+    busy, starting = Lease(database), Lease(database)
+    try:
+        claimed = {_claim(database, busy.owner), _claim(database, starting.owner)}
+        assert claimed == set(ids)
+        expected = 0 if database.dialect == "postgresql" else 1
+        assert recover_reports(database, starting.owner) == expected
+        busy.release()
+        assert recover_reports(database, starting.owner) == 1 - expected
+    finally:
+        busy.release()
+        starting.release()

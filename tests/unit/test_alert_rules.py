@@ -73,3 +73,28 @@ def test_newest_release_of_equal_spellings_does_not_depend_on_order() -> None:
         spellings = [f"{major}", f"{major}.0", f"{major}.0.0", f"{major - 1}.9"]
         answers = {newest_release("PyPI", order) for order in (spellings, spellings[::-1])}
         assert answers == {f"{major}.0.0"}, spellings
+
+
+@pytest.mark.parametrize(
+    ("ecosystem", "known"),
+    [
+        ("PyPI", ["1.0", "1.0.0", "1.10", "1.9", "2.0rc1", "2.0.dev3", "1.2.post1", "x!y", "0.9"]),
+        ("Maven", ["31.1-jre", "32.1.2-jre", "33.0.0-SNAPSHOT", "1.0.Final", "1.1.Beta2", "2"]),
+        ("npm", ["1.2.4", "1.10.0", "2.0.0-beta.1", "1.10.0-b1", "0.0.1", "junk"]),
+        ("Go", ["v1.2.4", "v1.3.0-0.20200101000000-abcdef123456", "v1.2.10", "v0.1.0"]),
+        ("crates.io", ["0.9.0", "0.10.1", "not-a-version", "0.10.1-b2", "1.0.0-rc.1"]),
+    ],
+)
+def test_folding_versions_into_a_newest_release_equals_computing_it_again(
+    ecosystem: str, known: list[str]
+) -> None:
+    """``analysis.newest`` folds new versions into a cached newest release instead of
+    reading every known version again: for every split of the known versions into old
+    and new, the newest of (old newest + new) must be the newest of all."""
+    everything = newest_release(ecosystem, known)
+    for mask in range(1 << len(known)):
+        old = [v for i, v in enumerate(known) if mask >> i & 1]
+        new = [v for i, v in enumerate(known) if not mask >> i & 1]
+        cached = newest_release(ecosystem, old)
+        folded = newest_release(ecosystem, [*new, *([cached] if cached is not None else [])])
+        assert folded == everything, (old, new)

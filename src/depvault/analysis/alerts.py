@@ -14,26 +14,25 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Row, literal, select, update
 from sqlalchemy.orm import Session
 
+from depvault.analysis.newest import NewestReleases, newest_releases
 from depvault.domain.alert_rules import (
     AlertKey,
     AlertStatus,
     AlertType,
     level_of,
     newer_version,
-    newest_release,
 )
 from depvault.domain.secrets import new_uuids
-from depvault.store.bulk import bulk_insert
+from depvault.store.bulk import bulk_insert, insert_rows
 from depvault.store.id_lists import among
 from depvault.store.models import (
     Advisory,
-    AdvisoryPackage,
     Alert,
     AlertEvent,
     Library,
@@ -41,23 +40,16 @@ from depvault.store.models import (
     Project,
     ProjectLibrary,
 )
-from depvault.store.newest_releases import read_newest_releases, save_newest_releases
-from depvault.store.packages import package_clause
 
 __all__ = [
     "AlertChanges",
-    "NewestReleases",
-    "compute_newest_releases",
     "derive_alerts",
     "outdated_security_holders",
     "security_description",
 ]
 
 PROJECTS_PER_BATCH = 100
-# How long a cached newest release (store.newest_releases) is trusted: writers forget the
-# packages they change, and this bounds what a race between two transactions can leave.
-NEWEST_RELEASE_TTL = timedelta(days=1)
-PACKAGES_PER_QUERY = 500
+LIBRARIES_PER_QUERY = 5000
 
 RESOLVED_BECAUSE = {
     AlertType.SECURITY_VULNERABILITY: "The library version is no longer affected",
@@ -87,9 +79,6 @@ class _Held:
     package: tuple[str, str | None, str]
     version: str | None
     osv: tuple[str, str] | None
-
-
-NewestReleases = dict[tuple[str, str], str | None]
 
 
 def derive_alerts(
@@ -198,12 +187,7 @@ def _multiple_versions(held: Iterable[_Held]) -> dict[AlertKey, str]:
 def _new_versions(
     db: Session, held: Sequence[_Held], newest: NewestReleases, now: datetime
 ) -> dict[AlertKey, str]:
-    wanted = {h.osv for h in held if h.osv and h.version and h.osv not in newest}
-    newest.update(read_newest_releases(db, wanted, now - NEWEST_RELEASE_TTL))
-    missing = [package for package in wanted if package not in newest]
-    computed = compute_newest_releases(db, missing)
-    save_newest_releases(db, computed, now)
-    newest.update(computed)
+    newest_releases(db, {h.osv for h in held if h.osv and h.version}, newest, now)
     alerts = {}
     for h in held:
         if h.osv is None or not h.version:
@@ -212,34 +196,6 @@ def _new_versions(
         if offer is not None:
             alerts[AlertKey(h.project_id, offer.alert_type, h.library_id)] = offer.description
     return alerts
-
-
-def compute_newest_releases(
-    db: Session, packages: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], str | None]:
-    """Each package's newest known release, from its sources: the catalog's versions and
-    the advisories' fixed and listed ones (``domain.alert_rules.newest_release``)."""
-    known: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for start in range(0, len(packages), PACKAGES_PER_QUERY):
-        part = packages[start : start + PACKAGES_PER_QUERY]
-        for eco, name, version in db.execute(
-            select(Library.osv_ecosystem, Library.osv_name, Library.version).where(
-                package_clause(db, Library.osv_ecosystem, Library.osv_name, part),
-                Library.version.is_not(None),
-            )
-        ):
-            if eco and name and version:
-                known[(eco, name)].add(version)
-        for eco, name, fixed, listed in db.execute(
-            select(
-                AdvisoryPackage.ecosystem,
-                AdvisoryPackage.name,
-                AdvisoryPackage.fixed,
-                AdvisoryPackage.versions,
-            ).where(package_clause(db, AdvisoryPackage.ecosystem, AdvisoryPackage.name, part))
-        ):
-            known[(eco, name)].update(fixed, listed)
-    return {package: newest_release(package[0], known.get(package, ())) for package in packages}
 
 
 def security_description(advisory_name: str) -> str:
@@ -254,13 +210,13 @@ def outdated_security_holders(db: Session, library_ids: Collection[int]) -> set[
     """Projects holding an unresolved security alert on one of these libraries whose text
     no longer names its advisory as the knowledge base does (an alias became its name)."""
     listed, projects = list(library_ids), set[int]()
-    for start in range(0, len(listed), PACKAGES_PER_QUERY * 10):
+    for start in range(0, len(listed), LIBRARIES_PER_QUERY):
         projects.update(
             db.scalars(
                 select(Alert.project_id)
                 .join(Advisory, Advisory.id == Alert.advisory_id)
                 .where(
-                    among(db, Alert.library_id, listed[start : start + PACKAGES_PER_QUERY * 10]),
+                    among(db, Alert.library_id, listed[start : start + LIBRARIES_PER_QUERY]),
                     Alert.type == AlertType.SECURITY_VULNERABILITY.value,
                     Alert.status != AlertStatus.RESOLVED.value,
                     Alert.description != Advisory.name + literal(_FOUND),
@@ -304,12 +260,46 @@ def _reconcile(
         db.execute(update(Alert), updates)
     bulk_insert(db, AlertEvent, events)
     uuids = new_uuids(len(wanted))
-    bulk_insert(
+    active = AlertStatus.ACTIVE.value
+    insert_rows(
         db,
         Alert,
-        [_new(key, text, orgs, now, uuids.pop()) for key, text in wanted.items()],
+        _NEW_ALERT_COLUMNS,
+        [
+            (
+                uuid,
+                orgs[key.project_id],
+                key.project_id,
+                key.type.value,
+                key.library_id,
+                key.advisory_id or None,
+                level_of(key.type),
+                active,
+                active,
+                description,
+                now,
+                now,
+            )
+            for (key, description), uuid in zip(wanted.items(), uuids, strict=True)
+        ],
     )
     changes.opened += len(wanted)
+
+
+_NEW_ALERT_COLUMNS = (
+    "uuid",
+    "org_id",
+    "project_id",
+    "type",
+    "library_id",
+    "advisory_id",
+    "level",
+    "status",
+    "chosen_status",
+    "description",
+    "created_at",
+    "modified_at",
+)
 
 
 def _stored(db: Session, project_ids: list[int]) -> Sequence[Row[Any]]:
@@ -342,24 +332,4 @@ def _event(alert_id: int, status: str, comment: str, now: datetime) -> dict[str,
         "status": status,
         "user_email": None,
         "comment": comment,
-    }
-
-
-def _new(
-    key: AlertKey, description: str, orgs: dict[int, int], now: datetime, alert_uuid: str
-) -> dict[str, Any]:
-    return {
-        "uuid": alert_uuid,
-        "org_id": orgs[key.project_id],
-        "project_id": key.project_id,
-        "type": key.type.value,
-        "library_id": key.library_id,
-        "advisory_id": key.advisory_id or None,
-        "level": level_of(key.type),
-        "status": AlertStatus.ACTIVE.value,
-        "chosen_status": AlertStatus.ACTIVE.value,
-        "description": description,
-        "comments": None,
-        "created_at": now,
-        "modified_at": now,
     }

@@ -5,30 +5,55 @@ library's OSV ecosystem and normalised name, and its ranges or explicit versions
 the library's version (``domain.osv_ranges``). Withdrawn advisories match nothing.
 Matches are kept per library; re-matching writes only the difference (a re-scan of a
 known inventory writes nothing), with a fixed number of queries per batch of libraries.
+
+A library matched once is marked (``MatchedLibrary``): from then on every knowledge-base
+change re-matches the libraries of the packages it touched (``analysis.refresh``), so an
+analysis matches only the libraries its inventory brought in new (``unmatched_libraries``).
+A mark names the :data:`MATCHER` that made it: a release whose matching can give other
+results bumps it, and every library is matched again by the next analysis that holds it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from depvault.domain.osv_ranges import Event, Range, affected_each
-from depvault.store.bulk import bulk_insert
+from depvault.store.bulk import insert_rows
 from depvault.store.id_lists import among
-from depvault.store.models import Advisory, AdvisoryPackage, Library, LibraryVulnerability
+from depvault.store.knowledge_lock import hold_knowledge_shared
+from depvault.store.models import (
+    Advisory,
+    AdvisoryPackage,
+    Library,
+    LibraryVulnerability,
+    MatchedLibrary,
+    ProjectLibrary,
+)
 from depvault.store.packages import package_clause
 
-__all__ = ["Matched", "affected_by", "match_libraries", "package_libraries"]
+__all__ = [
+    "MATCHER",
+    "Matched",
+    "affected_by",
+    "match_libraries",
+    "package_libraries",
+    "unmatched_libraries",
+]
 
 K = TypeVar("K")
 
 CHUNK = 2000
 PACKAGES_PER_QUERY = 1000
+# The revision of the matching rules (range evaluation, name normalisation, what counts
+# as affected). Bump it with any change that can change a match: marks of an older one
+# count as unmatched.
+MATCHER = 1
 
 
 def _ranges(data: Iterable[dict[str, Any]]) -> list[Range]:
@@ -80,10 +105,12 @@ def affected_by(
 @dataclass(frozen=True)
 class Matched:
     """What a re-match found: how many (library, advisory) matches the libraries have,
-    and which libraries' matches changed."""
+    which libraries' matches changed, and the versions of each OSV package among the
+    libraries."""
 
     matches: int
     changed: frozenset[int]
+    versions: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
 
 def match_libraries(db: Session, library_ids: Collection[int]) -> Matched:
@@ -94,13 +121,25 @@ def match_libraries(db: Session, library_ids: Collection[int]) -> Matched:
     listed = list(library_ids)
     by_package: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
     stored: set[tuple[int, int]] = set()
+    unmarked: list[int] = []
+    outdated: list[int] = []
     for start in range(0, len(listed), CHUNK):
         chunk = listed[start : start + CHUNK]
-        for library_id, ecosystem, name, version in db.execute(
-            select(Library.id, Library.osv_ecosystem, Library.osv_name, Library.version).where(
-                among(db, Library.id, chunk), Library.osv_ecosystem.is_not(None)
+        for library_id, ecosystem, name, version, marked in db.execute(
+            select(
+                Library.id,
+                Library.osv_ecosystem,
+                Library.osv_name,
+                Library.version,
+                MatchedLibrary.matcher,
             )
+            .outerjoin(MatchedLibrary, MatchedLibrary.library_id == Library.id)
+            .where(among(db, Library.id, chunk))
         ):
+            if marked is None:
+                unmarked.append(library_id)
+            elif marked < MATCHER:
+                outdated.append(library_id)
             if version and ecosystem and name:
                 by_package[(ecosystem, name)].append((library_id, version))
         stored.update(
@@ -133,15 +172,53 @@ def match_libraries(db: Session, library_ids: Collection[int]) -> Matched:
         if lib in gone_libraries and adv in gone_advisories
     }
     write = (found - stored) | deleted_again
-    bulk_insert(
+    # A concurrent re-match of the same library (an update's analysis while a
+    # knowledge-base refresh runs) computes the same rows: they are skipped, and written
+    # in key order so that two such transactions wait for each other without deadlock.
+    insert_rows(
+        db, LibraryVulnerability, ("library_id", "advisory_id"), sorted(write), skip_existing=True
+    )
+    _mark(db, sorted(unmarked), sorted(outdated))
+    return Matched(
+        len(found),
+        frozenset(library_id for library_id, _ in found ^ stored),
+        {package: [version for _, version in items] for package, items in by_package.items()},
+    )
+
+
+def _mark(db: Session, unmarked: list[int], outdated: list[int]) -> None:
+    """Mark libraries matched by this :data:`MATCHER` (in key order, see above)."""
+    for start in range(0, len(outdated), CHUNK):
+        db.execute(
+            update(MatchedLibrary)
+            .where(among(db, MatchedLibrary.library_id, outdated[start : start + CHUNK]))
+            .values(matcher=MATCHER)
+        )
+    insert_rows(
         db,
-        LibraryVulnerability,
-        [{"library_id": lib, "advisory_id": adv} for lib, adv in write],
-        # A concurrent re-match of the same library (an update's analysis while a
-        # knowledge-base refresh runs) computes the same rows.
+        MatchedLibrary,
+        ("library_id", "matcher"),
+        [(i, MATCHER) for i in unmarked],
         skip_existing=True,
     )
-    return Matched(len(found), frozenset(library_id for library_id, _ in found ^ stored))
+
+
+def unmatched_libraries(db: Session, project_id: int) -> list[int]:
+    """The libraries of a project's inventory that were never matched, under the
+    knowledge base's shared lock (``store.knowledge_lock``) until the transaction ends:
+    an import batch cannot commit between this analysis reading the advisories and
+    marking the libraries matched."""
+    hold_knowledge_shared(db)
+    return list(
+        db.scalars(
+            select(ProjectLibrary.library_id)
+            .outerjoin(MatchedLibrary, MatchedLibrary.library_id == ProjectLibrary.library_id)
+            .where(
+                ProjectLibrary.project_id == project_id,
+                or_(MatchedLibrary.library_id.is_(None), MatchedLibrary.matcher < MATCHER),
+            )
+        )
+    )
 
 
 def package_libraries(

@@ -15,26 +15,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from depvault.analysis.alerts import (
-    PROJECTS_PER_BATCH,
-    NewestReleases,
-    compute_newest_releases,
-    derive_alerts,
-    outdated_security_holders,
-)
+from depvault.analysis.alerts import PROJECTS_PER_BATCH, derive_alerts, outdated_security_holders
 from depvault.analysis.matching import match_libraries, package_libraries
+from depvault.analysis.newest import NewestReleases, compute_newest_releases
 from depvault.domain.timefmt import utcnow
 from depvault.gc_pause import paused_collection
 from depvault.store.db import Database
 from depvault.store.id_lists import among
-from depvault.store.models import PendingRematch, Project, ProjectLibrary
+from depvault.store.models import Library, PendingRematch, Project, ProjectLibrary
 from depvault.store.newest_releases import read_newest_releases, save_newest_releases
 from depvault.store.packages import package_clause
 
-__all__ = ["RefreshStats", "refresh", "refresh_step"]
+__all__ = ["RefreshStats", "refresh", "refresh_step", "schedule_full_rematch"]
 
 PACKAGES_PER_STEP = 500
 IDS_PER_QUERY = 5000
@@ -51,6 +47,26 @@ class RefreshStats:
     alerts_opened: int = 0
     alerts_resolved: int = 0
     newest: NewestReleases = field(default_factory=dict, repr=False)
+
+
+def schedule_full_rematch(database: Database) -> int:
+    """Record every OSV package of the catalog as changed, so that the next re-analysis
+    matches every library again (after an upgrade whose matching rules changed, or to
+    verify the stored matches); returns how many packages were recorded. Durable like an
+    import's record: an interrupted re-analysis is finished by the server's workers."""
+    with database.transaction() as db:
+        packages = (
+            select(Library.osv_ecosystem, Library.osv_name)
+            .where(Library.osv_ecosystem.is_not(None), Library.osv_name.is_not(None))
+            .distinct()
+        )
+        statement = (
+            postgresql.insert(PendingRematch)
+            if db.get_bind().dialect.name == "postgresql"
+            else sqlite.insert(PendingRematch)
+        )
+        db.execute(statement.from_select(["ecosystem", "name"], packages).on_conflict_do_nothing())
+        return int(db.scalar(select(func.count()).select_from(PendingRematch)) or 0)
 
 
 def refresh(database: Database, progress: Callable[[str, int], None] | None = None) -> RefreshStats:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
+from depvault.analysis.refresh import refresh, schedule_full_rematch
 from depvault.cli.common import fail, load_config, open_database, print_json
 from depvault.ingest.osv import import_osv, read_osv_documents
 
@@ -28,25 +37,54 @@ def import_command(
         if not path.exists():
             fail(f"{path} does not exist")
     database = open_database(load_config())
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, transient=True) as progress:
+    with _progress() as progress:
         task = progress.add_task("importing advisories", total=None)
-
-        def reanalysing(stage: str, done: int) -> None:
-            label = "matching libraries" if stage == "match" else "deriving project alerts"
-            progress.update(task, description=label, completed=done)
-
         stats = import_osv(
             database,
             read_osv_documents(paths),
             default_band=default_band,
             progress=lambda n: progress.advance(task, n),
-            reanalysis_progress=reanalysing,
+            reanalysis_progress=_reanalysing(progress, task),
         )
     database.dispose()
     print_json(asdict(stats))
+
+
+@app.command("rematch")
+def rematch_command() -> None:
+    """Match every catalog library against the knowledge base again and re-derive the
+    alerts that change (after an upgrade whose matching rules changed; prints one JSON)."""
+    database = open_database(load_config())
+    with _progress() as progress:
+        task = progress.add_task("matching libraries", total=None)
+        packages = schedule_full_rematch(database)
+        stats = refresh(database, _reanalysing(progress, task))
+    database.dispose()
+    print_json(
+        {
+            "packages": packages,
+            "rematched_libraries": stats.libraries,
+            "matches": stats.matches,
+            "reanalysed_projects": stats.projects,
+            "alerts_opened": stats.alerts_opened,
+            "alerts_resolved": stats.alerts_resolved,
+        }
+    )
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+    )
+
+
+def _reanalysing(progress: Progress, task: TaskID) -> Callable[[str, int], None]:
+    def update(stage: str, done: int) -> None:
+        label = "matching libraries" if stage == "match" else "deriving project alerts"
+        progress.update(task, description=label, completed=done)
+
+    return update

@@ -15,12 +15,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any
 
 from univers import versions as uv
 
-from depvault.domain.osv_ranges import comparable, ordering_for
+from depvault.domain.osv_ranges import comparable, ordering_for, parse_version
 
 __all__ = [
     "AlertKey",
@@ -119,15 +118,13 @@ def _major(version: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-@lru_cache(maxsize=200_000)
 def _parsed(ecosystem: str, version: str) -> uv.Version | None:
     ordering = ordering_for(ecosystem)
     if ordering is None:
         return None
-    try:
-        return ordering(version[1:] if ecosystem == "Go" and version[:1] == "v" else version)
-    except Exception:  # univers raises many types; an unparseable version is no candidate
-        return None
+    return parse_version(
+        ordering, version[1:] if ecosystem == "Go" and version[:1] == "v" else version
+    )
 
 
 def newest_release(ecosystem: str, known: Iterable[str]) -> str | None:

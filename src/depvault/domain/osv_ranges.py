@@ -28,6 +28,7 @@ __all__ = [
     "is_affected",
     "ordering_for",
     "parse_range",
+    "parse_version",
 ]
 
 # OSV ecosystem name → univers version class. Ecosystems without an ordering here
@@ -97,7 +98,9 @@ def parse_range(data: Mapping[str, Any]) -> Range:
 _CLASSES: dict[str, type[uv.Version]] = {cls.__name__: cls for cls in ORDERINGS.values()}
 
 
-def _parse(ordering: type[uv.Version], text: str) -> uv.Version | None:
+def parse_version(ordering: type[uv.Version], text: str) -> uv.Version | None:
+    """``text`` in ``ordering``, None when it does not parse. Cached, and shared by
+    matching and the alert rules: an analysis meets each new library version in both."""
     return _parse_named(ordering.__name__, text)
 
 
@@ -196,7 +199,7 @@ def is_affected(
         if rng.type not in {"ECOSYSTEM", "SEMVER"} or ordering is None:
             continue
         text = _normalise_semver(version) if rng.type == "SEMVER" else version
-        parsed = _parse(ordering, text)
+        parsed = parse_version(ordering, text)
         if parsed is None:
             decided = False
             continue
@@ -230,7 +233,7 @@ def affected_each(
         hit = version in listed
         if not hit and ordering is not None:
             for semver, walk in walks:
-                parsed = _parse(ordering, _normalise_semver(version) if semver else version)
+                parsed = parse_version(ordering, _normalise_semver(version) if semver else version)
                 if parsed is not None and _in_walk(walk, parsed):
                     hit = True
                     break

@@ -23,6 +23,7 @@ from depvault.analysis.refresh import RefreshStats, refresh
 from depvault.domain.osv_records import Advisory, parse_advisory
 from depvault.store.bulk import bulk_insert, ids_by_key
 from depvault.store.db import Database
+from depvault.store.knowledge_lock import hold_knowledge_exclusive
 from depvault.store.models import Advisory as AdvisoryRow
 from depvault.store.models import AdvisoryPackage, PendingRematch
 
@@ -101,6 +102,8 @@ def _write(database: Database, batch: list[Advisory], stats: ImportStats) -> Non
         stats.withdrawn += sum(1 for a in changed if a.withdrawn)
         if not changed:
             return
+        # Analyses in flight finish matching first, new ones wait for this batch.
+        hold_knowledge_exclusive(db)
         # A changed advisory is updated in place: its id, and so the alerts that name
         # it (their uuids, statuses and histories), survive the change. Its packages
         # are replaced; the old ones are re-matched too, since one may have left it.

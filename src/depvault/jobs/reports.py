@@ -31,6 +31,7 @@ from depvault.domain.scope import Ref
 from depvault.domain.secrets import new_token
 from depvault.domain.timefmt import format_timestamp, utcnow
 from depvault.errors import DepvaultError
+from depvault.jobs.liveness import claimed_by, gone
 from depvault.reports.catalog import ReportType, report_type
 from depvault.reports.engine import render_zip
 from depvault.store.db import Database
@@ -116,7 +117,7 @@ def find_process(
     return row
 
 
-def _claim(database: Database) -> int | None:
+def _claim(database: Database, owner: int | None = None) -> int | None:
     with database.transaction() as db:
         process_id = db.scalar(
             select(AsyncProcess.id)
@@ -134,6 +135,7 @@ def _claim(database: Database) -> int | None:
                 status=ProcessStatus.IN_PROGRESS.value,
                 attempts=AsyncProcess.attempts + 1,
                 modified_at=utcnow(),
+                claimed_by=owner,
             )
         )
         return process_id
@@ -164,6 +166,7 @@ class ReportWorker:
 
     database: Database
     config: Config
+    owner: int | None = None  # this process's key (jobs.liveness)
 
     @property
     def folder(self) -> Path:
@@ -171,7 +174,7 @@ class ReportWorker:
 
     def run_once(self) -> bool:
         """Claim and render one process; False when none was pending."""
-        process_id = _claim(self.database)
+        process_id = _claim(self.database, self.owner)
         if process_id is None:
             return False
         self.process(process_id)
@@ -261,16 +264,32 @@ def _reason(process_id: int, exc: Exception) -> str:
     return f"Internal error while generating the report (reference {reference})"
 
 
-def recover_reports(database: Database) -> int:
-    """At start: processes left IN_PROGRESS go back to PENDING, or FAILED with a reason
-    after :data:`MAX_ATTEMPTS` interruptions; returns how many were re-queued."""
+def recover_reports(database: Database, owner: int | None = None) -> int:
+    """Processes left IN_PROGRESS by processes that are gone (``owner`` is the calling
+    process's key) go back to PENDING, or FAILED with a reason after
+    :data:`MAX_ATTEMPTS` interruptions; returns how many were re-queued."""
     now = utcnow()
     with database.transaction() as db:
+        abandoned = gone(
+            db,
+            set(
+                db.scalars(
+                    select(AsyncProcess.claimed_by)
+                    .where(AsyncProcess.status == ProcessStatus.IN_PROGRESS.value)
+                    .distinct()
+                )
+            ),
+            owner,
+        )
+        if not abandoned:
+            return 0
+        claimed_by_gone = claimed_by(AsyncProcess.claimed_by, abandoned)
         db.execute(
             update(AsyncProcess)
             .where(
                 AsyncProcess.status == ProcessStatus.IN_PROGRESS.value,
                 AsyncProcess.attempts >= MAX_ATTEMPTS,
+                claimed_by_gone,
             )
             .values(
                 status=ProcessStatus.FAILED.value,
@@ -280,8 +299,8 @@ def recover_reports(database: Database) -> int:
         )
         result = db.execute(
             update(AsyncProcess)
-            .where(AsyncProcess.status == ProcessStatus.IN_PROGRESS.value)
-            .values(status=ProcessStatus.PENDING.value, modified_at=now)
+            .where(AsyncProcess.status == ProcessStatus.IN_PROGRESS.value, claimed_by_gone)
+            .values(status=ProcessStatus.PENDING.value, modified_at=now, claimed_by=None)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 

@@ -39,12 +39,13 @@ class InlineRunner:
             pass
 
     def start(self) -> None:
-        """Recover, then process what is ready."""
-        self.worker.recover()
+        """Start the worker (it recovers), then process what is ready."""
+        self.worker.start()
         self.notify()
 
     def stop(self) -> None:
-        """Nothing runs in the background."""
+        """Nothing runs in the background: stop the worker."""
+        self.worker.stop()
 
 
 class LocalWorkerPool:
@@ -69,7 +70,7 @@ class LocalWorkerPool:
 
     def start(self) -> None:
         """Recover interrupted work and start the threads."""
-        requeued = self.worker.recover()
+        requeued = self.worker.start()
         if requeued:
             log.info("re-queued %d interrupted job(s)", requeued)
         for index in range(self.threads):
@@ -86,6 +87,7 @@ class LocalWorkerPool:
         for thread in self._pool:
             thread.join(timeout=60)
         self._pool.clear()
+        self.worker.stop()
 
     def _loop(self) -> None:
         while not self._stopping.is_set():

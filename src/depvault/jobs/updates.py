@@ -20,17 +20,19 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from depvault.analysis.alerts import derive_alerts
-from depvault.analysis.matching import match_libraries
+from depvault.analysis.matching import match_libraries, unmatched_libraries
+from depvault.analysis.newest import fold_new_versions
 from depvault.domain.secrets import new_token
 from depvault.domain.timefmt import utcnow
 from depvault.domain.updates import ItemState
 from depvault.errors import DepvaultError
 from depvault.gc_pause import paused_collection
 from depvault.ingest.model import Inventory
+from depvault.jobs.liveness import claimed_by, gone
 from depvault.jobs.payload import decode_inventory, encode_inventory
 from depvault.store.db import Database
 from depvault.store.inventory import LicenseNormalizer, UpdateType, write_inventory
-from depvault.store.models import Project, ProjectLibrary, UpdateItem, UpdateRequest
+from depvault.store.models import Project, UpdateItem, UpdateRequest
 
 __all__ = [
     "ProjectUpdate",
@@ -111,9 +113,10 @@ def item_states(
     return [ItemState(s) for s in db.scalars(query)]
 
 
-def claim_next(database: Database) -> int | None:
-    """Take the oldest queued item whose project has nothing running; skip queued items
-    that a newer OVERRIDE of the same project makes moot. None when nothing is ready."""
+def claim_next(database: Database, owner: int | None = None) -> int | None:
+    """Take the oldest queued item whose project has nothing running, for the process
+    whose key is ``owner`` (``jobs.liveness``); skip queued items that a newer OVERRIDE
+    of the same project makes moot. None when nothing is ready."""
     now = utcnow()
     with database.transaction() as db:
         running = select(UpdateItem.project_id).where(
@@ -152,7 +155,7 @@ def claim_next(database: Database) -> int | None:
             claimed = db.execute(
                 update(UpdateItem)
                 .where(UpdateItem.id == item_id, UpdateItem.state == ItemState.QUEUED.value)
-                .values(state=ItemState.IN_PROGRESS.value, started_at=now)
+                .values(state=ItemState.IN_PROGRESS.value, started_at=now, claimed_by=owner)
             )
             if claimed.rowcount:  # type: ignore[attr-defined]
                 return item_id
@@ -174,17 +177,39 @@ def _superseded(db: Session, item_id: int, project_id: int) -> bool:
     return db.scalar(newer_override) is not None
 
 
-def recover(database: Database) -> int:
-    """After a restart: put IN_PROGRESS items back in the queue (their write never
-    committed) and finish the analysis of UPDATED ones. Returns how many were re-queued."""
+def recover(database: Database, owner: int | None = None) -> int:
+    """Put the IN_PROGRESS items of processes that are gone back in the queue (their
+    write never committed) and finish the analysis of their UPDATED ones; ``owner`` is
+    the calling process's key, whose claims are in hand. Returns how many were
+    re-queued."""
     with database.transaction() as db:
+        abandoned = gone(
+            db,
+            set(
+                db.scalars(
+                    select(UpdateItem.claimed_by)
+                    .where(
+                        UpdateItem.state.in_([ItemState.IN_PROGRESS.value, ItemState.UPDATED.value])
+                    )
+                    .distinct()
+                )
+            ),
+            owner,
+        )
+        if not abandoned:
+            return 0
+        claimed_by_gone = claimed_by(UpdateItem.claimed_by, abandoned)
         requeued = db.execute(
             update(UpdateItem)
-            .where(UpdateItem.state == ItemState.IN_PROGRESS.value)
-            .values(state=ItemState.QUEUED.value, started_at=None)
+            .where(UpdateItem.state == ItemState.IN_PROGRESS.value, claimed_by_gone)
+            .values(state=ItemState.QUEUED.value, started_at=None, claimed_by=None)
         ).rowcount  # type: ignore[attr-defined]
         pending_analysis = list(
-            db.scalars(select(UpdateItem.id).where(UpdateItem.state == ItemState.UPDATED.value))
+            db.scalars(
+                select(UpdateItem.id).where(
+                    UpdateItem.state == ItemState.UPDATED.value, claimed_by_gone
+                )
+            )
         )
     for item_id in pending_analysis:
         analyse(database, item_id)
@@ -192,18 +217,27 @@ def recover(database: Database) -> int:
 
 
 def analyse(database: Database, item_id: int) -> None:
-    """The analysis step after an inventory write (UPDATED → FINISHED): the project's
-    libraries are matched against the knowledge base and its alerts derived, in one
-    transaction. Policies join it with the policies issue."""
+    """The analysis step after an inventory write (UPDATED → FINISHED), in one
+    transaction: the project's libraries never matched before (those the write brought
+    into the catalog) are matched against the knowledge base, which keeps the others
+    current, and their versions folded into their packages' newest releases; then the
+    project's alerts are derived. Policies join it with the policies issue.
+
+    The project row is locked first, as every derivation does (``derive_alerts``), so
+    that the newest-release rows the fold locks are always taken after it."""
     with paused_collection(), database.transaction() as db:
-        project_id = db.scalar(select(UpdateItem.project_id).where(UpdateItem.id == item_id))
+        project_id = db.scalar(
+            select(Project.id)
+            .join(UpdateItem, UpdateItem.project_id == Project.id)
+            .where(UpdateItem.id == item_id)
+            .with_for_update(of=Project)
+        )
         if project_id is None:
             return
-        libraries = db.scalars(
-            select(ProjectLibrary.library_id).where(ProjectLibrary.project_id == project_id)
-        ).all()
-        match_libraries(db, libraries)
-        derive_alerts(db, [project_id], utcnow())
+        now = utcnow()
+        matched = match_libraries(db, unmatched_libraries(db, project_id))
+        newest = fold_new_versions(db, matched.versions, now)
+        derive_alerts(db, [project_id], now, newest)
         db.execute(update(Project).where(Project.id == project_id).values(analysis_due=False))
         db.execute(
             update(UpdateItem)
@@ -218,10 +252,11 @@ class UpdateWorker:
 
     database: Database
     licenses: LicenseNormalizer
+    owner: int | None = None  # this process's key (jobs.liveness)
 
     def run_once(self) -> bool:
         """Claim and process one item; False when nothing was queued."""
-        item_id = claim_next(self.database)
+        item_id = claim_next(self.database, self.owner)
         if item_id is None:
             return False
         self.process(item_id)

@@ -2,8 +2,9 @@
 
 Inventory updates come first (pipelines wait on their request state), then report
 processes, then steps of knowledge-base re-analysis, and now and then the removal of
-expired report files. Every kind keeps its truth in the database, so the same worker
-runs inline in tests, in the embedded server's threads, or in a separate process.
+expired report files and the recovery of work whose process died. Every kind keeps its
+truth in the database, so the same worker runs inline in tests, in the embedded server's
+threads, or in a separate process.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import exists, or_, select
 
 from depvault.analysis.refresh import refresh_step
 from depvault.domain.updates import ItemState
+from depvault.jobs.liveness import Lease
 from depvault.jobs.reports import ProcessStatus, ReportWorker, expire_reports, recover_reports
 from depvault.jobs.updates import UpdateWorker, recover
 from depvault.store.db import Database
@@ -27,11 +29,30 @@ EXPIRY_INTERVAL_SECONDS = 600.0
 
 @dataclass
 class Worker:
-    """Claims and runs one piece of work at a time."""
+    """Claims and runs one piece of work at a time.
+
+    Started (:meth:`start`), it holds this process's lease (``jobs.liveness``): its
+    claims carry the lease's key, and now and then it re-queues the claims of processes
+    that are gone, as it does at start."""
 
     updates: UpdateWorker
     reports: ReportWorker
     _next_expiry: float = field(default=0.0, init=False)
+    _lease: Lease | None = field(default=None, init=False)
+
+    def start(self) -> int:
+        """Take this process's lease, then recover; returns how many jobs were re-queued."""
+        if self._lease is None:
+            self._lease = Lease(self.updates.database)
+            self.updates.owner = self.reports.owner = self._lease.owner
+        return self.recover()
+
+    def stop(self) -> None:
+        """Give the lease up: this process's claims may be recovered elsewhere now."""
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None
+            self.updates.owner = self.reports.owner = None
 
     def run_once(self) -> bool:
         """Run one piece of work; False when nothing was ready."""
@@ -43,11 +64,14 @@ class Worker:
         if time.monotonic() >= self._next_expiry:
             self._next_expiry = time.monotonic() + EXPIRY_INTERVAL_SECONDS
             expire_reports(self.reports.database, self.reports.folder)
+            if self._lease is not None:  # a process that died meanwhile
+                self.recover()
         return False
 
     def recover(self) -> int:
-        """At start: re-queue what a stopped process left running; returns how many."""
-        return recover(self.updates.database) + recover_reports(self.reports.database)
+        """Re-queue what processes that are gone left running; returns how many."""
+        owner = self.updates.owner
+        return recover(self.updates.database, owner) + recover_reports(self.reports.database, owner)
 
 
 def _anything_pending(database: Database) -> bool:

@@ -1,7 +1,8 @@
 """Loading many rows at once, the fastest way each database offers.
 
-PostgreSQL: ``COPY … FROM STDIN`` (psycopg 3), through a temporary table when rows that
-already exist must be skipped (``INSERT … SELECT … ON CONFLICT DO NOTHING``). Row-by-row
+PostgreSQL: ``COPY … FROM STDIN`` (psycopg 3); when rows that already exist must be
+skipped, ``INSERT … SELECT … ON CONFLICT DO NOTHING`` from one array per column
+(``unnest``) or, for JSON columns and very many rows, from a temporary table. Row-by-row
 ``executemany`` costs a round trip per row there: 10,000 libraries took 7 s, ``COPY``
 takes a fraction of a second (bench/bench_sbom_import.py). SQLite: ``executemany`` on
 the C driver, which is already a tight loop in-process.
@@ -13,36 +14,55 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import JSON, Table, select
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import JSON, Table, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from depvault.store.models import Base
 
-__all__ = ["bulk_insert", "ids_by_key"]
+__all__ = ["bulk_insert", "ids_by_key", "insert_rows"]
 
-
-def _copy_value(value: Any, is_json: bool) -> Any:
-    if is_json:
-        return orjson.dumps(value).decode()
-    return value
+# Up to this many rows, PostgreSQL inserts that skip existing rows go as arrays in one
+# statement; more go through COPY into a staging table (arrays are built in memory).
+UNNEST_ROWS = 50_000
 
 
 def bulk_insert(
     db: Session, model: type[Base], rows: Sequence[dict[str, Any]], *, skip_existing: bool = False
 ) -> None:
     """Insert ``rows`` (dicts with the same keys) into ``model``'s table in the session's
-    transaction; with ``skip_existing`` rows that violate a unique key are left out.
-    Table and column names come from the models, never from input."""
+    transaction; with ``skip_existing`` rows that violate a unique key are left out."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    insert_rows(
+        db, model, columns, [[row[c] for c in columns] for row in rows], skip_existing=skip_existing
+    )
+
+
+def insert_rows(
+    db: Session,
+    model: type[Base],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    skip_existing: bool = False,
+) -> None:
+    """:func:`bulk_insert` for rows given as value sequences in ``columns`` order: the
+    form for tens of thousands of rows (an analysis's alerts), which skips building a
+    dict per row only to take it apart again. Table and column names come from the
+    models, never from input."""
     if not rows:
         return
     table = cast(Table, model.__table__)
-    columns = list(rows[0])
-    dialect = db.get_bind().dialect
-    if dialect.name != "postgresql":
-        _sqlite_insert(db, table, columns, rows, skip_existing)
+    if db.get_bind().dialect.name != "postgresql":
+        _sqlite_insert(db, table, list(columns), rows, skip_existing)
         return
-    json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+    if skip_existing and not json_at and len(rows) <= UNNEST_ROWS:
+        _insert_unnested(db, table, columns, rows)
+        return
     raw = db.connection().connection.driver_connection
     names = ", ".join(f'"{c}"' for c in columns)
     target = f'"{table.name}"'
@@ -59,7 +79,7 @@ def bulk_insert(
             copy_into = target
         with cursor.copy(f"COPY {copy_into} ({names}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([_copy_value(row[c], c in json_columns) for c in columns])
+                copy.write_row(_json_as_text(row, json_at) if json_at else row)
         if skip_existing:
             cursor.execute(
                 f"INSERT INTO {target} ({names}) SELECT {names} FROM {copy_into} "  # noqa: S608
@@ -67,8 +87,33 @@ def bulk_insert(
             )
 
 
+def _insert_unnested(
+    db: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """``INSERT … SELECT unnest(:a), unnest(:b) … ON CONFLICT DO NOTHING``: one array
+    parameter per column, one statement. For the narrow tables an analysis fills with
+    ``skip_existing`` (matches, matched marks) this is several times cheaper than a
+    temporary staging table per call (its creation alone writes the system catalogs)."""
+    by_column = list(zip(*rows, strict=True))
+    source = select(
+        *(
+            func.unnest(bindparam(None, list(values), type_=ARRAY(table.c[name].type), unique=True))
+            for name, values in zip(columns, by_column, strict=True)
+        )
+    )
+    db.execute(postgresql.insert(table).from_select(list(columns), source).on_conflict_do_nothing())
+
+
+def _json_as_text(row: Sequence[Any], json_at: Sequence[int]) -> list[Any]:
+    """``row`` with the values at ``json_at`` as JSON text (what ``COPY`` takes)."""
+    copied = list(row)
+    for index in json_at:
+        copied[index] = orjson.dumps(copied[index]).decode()
+    return copied
+
+
 def _sqlite_insert(
-    db: Session, table: Table, columns: list[str], rows: Sequence[dict[str, Any]], skip: bool
+    db: Session, table: Table, columns: list[str], rows: Sequence[Sequence[Any]], skip: bool
 ) -> None:
     """``executemany`` on the driver with the columns' own bind processing (dates to
     SQLite's text form, JSON to text) applied here once per column that has one:
@@ -81,9 +126,10 @@ def _sqlite_insert(
     compiled = statement.compile(dialect=dialect, column_keys=columns)
     order = list(compiled.positiontup or ())
     if sorted(order) != sorted(columns):  # a default the compiler added: the slow way
-        db.execute(statement, list(rows))
+        db.connection().execute(statement, [dict(zip(columns, row, strict=True)) for row in rows])
         return
-    by_column = [[row[name] for row in rows] for name in order]
+    given = list(zip(*rows, strict=True))
+    by_column = [list(given[columns.index(name)]) for name in order]
     for index, name in enumerate(order):
         process = table.c[name].type._cached_bind_processor(dialect)
         if process is not None:

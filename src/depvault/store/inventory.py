@@ -34,7 +34,6 @@ from depvault.store.models import (
     ProjectLibrary,
     SourceFileRow,
 )
-from depvault.store.newest_releases import forget_newest_releases
 
 __all__ = ["CHUNK", "LicenseFacts", "UpdateType", "WriteResult", "write_inventory"]
 
@@ -163,11 +162,9 @@ def write_inventory(
     # in a re-import that is none of them.
     fresh = (entry for key, entry in by_key.items() if key not in known_before)
     new_rows, facts = _library_rows(fresh, licenses, now)
+    # A new version may be its package's newest release now: the analysis that follows
+    # folds it into the cache (analysis.newest).
     bulk_insert(db, Library, new_rows, skip_existing=True)
-    # a new version of a package may be its newest release now
-    forget_newest_releases(
-        db, {(r["osv_ecosystem"], r["osv_name"]) for r in new_rows if r["osv_ecosystem"]}
-    )
     ids = {**known_before, **ids_by_key(db, Library, [r["key"] for r in new_rows])}
     license_rows = [
         {"library_id": ids[r["key"]], "license_id": lid, "name": name}

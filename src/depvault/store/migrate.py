@@ -32,12 +32,13 @@ def _alembic_config(connection: Connection | None = None) -> AlembicConfig:
     return cfg
 
 
-def upgrade(database: Database) -> None:
-    """Apply every migration not yet applied."""
+def upgrade(database: Database, revision: str = "head") -> None:
+    """Apply every migration not yet applied (up to ``revision``: tests of a migration
+    stop before it)."""
     with database.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
-        command.upgrade(_alembic_config(connection), "head")
+        command.upgrade(_alembic_config(connection), revision)
 
 
 def head_revision() -> str | None:

@@ -1,8 +1,6 @@
-"""The newest-release cache (``models.NewestRelease``): read, saved, forgotten.
+"""The newest-release cache (``models.NewestRelease``): read and saved.
 
-Kept correct by forgetting: the writers of what it is computed from (new catalog
-libraries, changed advisories) delete the rows of the packages they touch in their own
-transaction, and the next analysis that meets a package computes it again.
+How it is kept current is ``analysis.newest``'s business; this module only stores.
 """
 
 from __future__ import annotations
@@ -10,28 +8,33 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import datetime
 
-from sqlalchemy import String, bindparam, delete, func, select
+from sqlalchemy import DateTime, String, bindparam, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from depvault.store.bulk import bulk_insert
 from depvault.store.id_lists import uses_arrays
 from depvault.store.models import NewestRelease
 from depvault.store.packages import package_clause
 
-__all__ = ["forget_newest_releases", "read_newest_releases", "save_newest_releases"]
+__all__ = ["read_newest_releases", "save_newest_releases"]
 
 PACKAGES_PER_QUERY = 500
 Package = tuple[str, str]
 
 
 def read_newest_releases(
-    db: Session, packages: Collection[Package], computed_since: datetime
+    db: Session, packages: Collection[Package], computed_since: datetime, *, lock: bool = False
 ) -> dict[Package, str | None]:
     """The cached newest release of those of ``packages`` that have one computed since
-    ``computed_since`` (None: nothing known is a release)."""
-    listed, found = list(packages), dict[Package, str | None]()
+    ``computed_since`` (None: nothing known is a release); with ``lock`` the rows are
+    locked for update in key order (PostgreSQL; SQLite's writers are serialised)."""
+    listed, found = sorted(packages), dict[Package, str | None]()
     columns = select(NewestRelease.ecosystem, NewestRelease.name, NewestRelease.version)
+    if lock:
+        columns = columns.order_by(NewestRelease.ecosystem, NewestRelease.name).with_for_update(
+            of=NewestRelease
+        )
     if uses_arrays(db) and listed:
         # One key lookup per package, joined to the packages unnested from two arrays:
         # an IN/ANY filter on this young table (no statistics yet) got a sequential scan
@@ -64,32 +67,44 @@ def read_newest_releases(
 def save_newest_releases(
     db: Session, newest: Mapping[Package, str | None], computed_at: datetime
 ) -> None:
-    """Cache these, replacing rows that have gone stale; a row another transaction
-    saved meanwhile is left as it is (it was computed from the same sources)."""
+    """Cache these in one upsert: a package's row is written unless the stored one was
+    computed at ``computed_at`` or later (another transaction's, from the same sources)."""
     if not newest:
         return
-    forget_newest_releases(db, list(newest), before=computed_at)
-    bulk_insert(
-        db,
-        NewestRelease,
+    ecosystems = [eco for eco, _ in newest]
+    names = [name for _, name in newest]
+    versions = list(newest.values())
+    if uses_arrays(db):
+        source = select(
+            func.unnest(bindparam("ecosystems", ecosystems, type_=ARRAY(String))),
+            func.unnest(bindparam("names", names, type_=ARRAY(String))),
+            func.unnest(bindparam("versions", versions, type_=ARRAY(String))),
+            literal(computed_at, DateTime()),
+        )
+        statement = postgresql.insert(NewestRelease).from_select(_COLUMNS, source)
+        db.execute(
+            statement.on_conflict_do_update(
+                index_elements=_KEY,
+                set_={c: statement.excluded[c] for c in _COLUMNS[2:]},
+                where=NewestRelease.computed_at < statement.excluded.computed_at,
+            )
+        )
+        return
+    upsert = sqlite.insert(NewestRelease)
+    # on the Core connection: the ORM's bulk insert groups rows by which values are None
+    # and, with an ON CONFLICT clause, fell back to one statement per row
+    db.connection().execute(
+        upsert.on_conflict_do_update(
+            index_elements=_KEY,
+            set_={c: upsert.excluded[c] for c in _COLUMNS[2:]},
+            where=NewestRelease.computed_at < upsert.excluded.computed_at,
+        ),
         [
-            {"ecosystem": eco, "name": name, "version": version, "computed_at": computed_at}
-            for (eco, name), version in newest.items()
+            {"ecosystem": e, "name": n, "version": v, "computed_at": computed_at}
+            for e, n, v in zip(ecosystems, names, versions, strict=True)
         ],
-        skip_existing=True,
     )
 
 
-def forget_newest_releases(
-    db: Session, packages: Collection[Package], *, before: datetime | None = None
-) -> None:
-    """Delete the cached rows of ``packages`` (only those computed before ``before``)."""
-    listed = list(packages)
-    for start in range(0, len(listed), PACKAGES_PER_QUERY):
-        part = listed[start : start + PACKAGES_PER_QUERY]
-        statement = delete(NewestRelease).where(
-            package_clause(db, NewestRelease.ecosystem, NewestRelease.name, part)
-        )
-        if before is not None:
-            statement = statement.where(NewestRelease.computed_at < before)
-        db.execute(statement)
+_KEY = ["ecosystem", "name"]
+_COLUMNS = ["ecosystem", "name", "version", "computed_at"]

@@ -30,6 +30,7 @@ from depvault.store.models.knowledge import (
     Advisory,
     AdvisoryPackage,
     LibraryVulnerability,
+    MatchedLibrary,
     NewestRelease,
     PendingRematch,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "LibraryLocation",
     "LibraryNotice",
     "LibraryVulnerability",
+    "MatchedLibrary",
     "NewestRelease",
     "OrgMember",
     "Organization",

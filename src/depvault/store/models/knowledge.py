@@ -70,6 +70,21 @@ class LibraryVulnerability(Base):
     )
 
 
+class MatchedLibrary(Base):
+    """A catalog library that has been matched against the knowledge base. From then on
+    every knowledge-base change re-matches it (``analysis.refresh``), so an analysis
+    only matches the libraries its inventory brought in new: a narrow table, because
+    marking a flag on ``libraries`` would rewrite wide rows and all of their indexes."""
+
+    __tablename__ = "matched_libraries"
+
+    library_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("libraries.id", ondelete="CASCADE"), primary_key=True
+    )
+    # the revision of the matching rules that matched it (``analysis.matching.MATCHER``)
+    matcher: Mapped[int] = mapped_column(nullable=False)
+
+
 class PendingRematch(Base):
     """An OSV package whose advisories changed and whose libraries are not matched
     again yet. Written in the import's transaction and deleted in the re-match's, so a
@@ -85,10 +100,9 @@ class NewestRelease(Base):
     """The newest known release of an OSV package (``domain.alert_rules.newest_release``
     over the catalog's versions and the advisories' fixed and listed ones), as computed
     at ``computed_at``. A cache for the new-version alerts: an analysis reads it instead
-    of every known version of every package it holds. A row is deleted whenever the
-    package gains a catalog library or an advisory changes it, and ignored after a day
-    (``analysis.alerts.NEWEST_RELEASE_TTL``), so a concurrent change cannot leave it
-    wrong for long."""
+    of every known version of every package it holds. Kept current by
+    ``analysis.newest``, and ignored after a day (``NEWEST_RELEASE_TTL`` there), so a
+    concurrent change cannot leave it wrong for long."""
 
     __tablename__ = "newest_releases"
 

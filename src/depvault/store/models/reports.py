@@ -46,6 +46,8 @@ class AsyncProcess(Base):
     status: Mapped[str] = mapped_column(String(12), nullable=False)
     failure_reason: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # the claiming process's key (``jobs.liveness``): recovery re-queues only dead ones'
+    claimed_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = created_column()
     modified_at: Mapped[datetime] = mapped_column(DateTime(), nullable=False)
     artifact: Mapped[str | None] = mapped_column(String(1024))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from depvault.store.models.base import TOKEN_LENGTH, Base, BigId, created_column
@@ -53,5 +53,7 @@ class UpdateItem(Base):
     components: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     queued_at: Mapped[datetime] = mapped_column(DateTime(), nullable=False)
     started_at: Mapped[datetime | None] = mapped_column(DateTime())
+    # the claiming process's key (``jobs.liveness``): recovery re-queues only dead ones'
+    claimed_by: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime())
