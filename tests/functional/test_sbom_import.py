@@ -5,14 +5,16 @@ from __future__ import annotations
 import base64
 import json
 import os
+import sqlite3
 from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any
 
 import pytest
 from lxml import etree
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
+import depvault.api.handlers.inventory as inventory_handlers
 from depvault.admin import Bootstrap
 from depvault.store.db import Database
 from depvault.store.models import UpdateItem
@@ -188,4 +190,54 @@ def test_broken_sboms_are_refused_and_nothing_is_queued(
     code, message = api.error(
         "importProjectSbom", productToken=product, sbom=sbom_param("laravel-7.12.0.cdx-1.4.json")
     )
-    assert code == 3010 and "projectName" in message
+    assert code == 3010 and "projectName" in message, message
+
+
+def _transactions_open_elsewhere(database: Database) -> bool:
+    """Whether another connection holds a transaction: SQLite's write lock (a
+    ``BEGIN IMMEDIATE`` that may not wait), or PostgreSQL's "idle in transaction"."""
+    if database.dialect == "sqlite":
+        probe = sqlite3.connect(str(database.engine.url.database), timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.rollback()
+            return False
+        except sqlite3.OperationalError:
+            return True
+        finally:
+            probe.close()
+    with database.transaction(write=False) as db:
+        return bool(
+            db.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+                )
+            )
+        )
+
+
+def test_the_sbom_is_read_outside_any_transaction_and_only_for_callers_with_access(
+    api: Api, site: Bootstrap, database: Database, monkeypatch: pytest.MonkeyPatch
+):
+    """Parsing a large SBOM takes most of a second: no transaction may stay open over it
+    (SQLite serialises writers), and a caller without access makes nothing be parsed."""
+    reads: list[bool] = []
+    real = inventory_handlers.read_sbom
+
+    def read(document: bytes, limit: int) -> Any:
+        reads.append(_transactions_open_elsewhere(database))
+        return real(document, limit)
+
+    monkeypatch.setattr(inventory_handlers, "read_sbom", read)
+    product = api.ok("createProduct", orgToken=site.org_token, productName="P")["productToken"]
+    _code, message = api.error(
+        "importProjectSbom",
+        key="0" * 64,
+        productToken=product,
+        projectName="x",
+        sbom=sbom_param("laravel-7.12.0.cdx-1.4.json"),
+    )
+    assert message == "Invalid userKey" and reads == []  # nothing was read
+    import_sbom(api, site, "laravel-7.12.0.cdx-1.4.json", "laravel")
+    assert reads == [False]

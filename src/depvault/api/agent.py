@@ -12,9 +12,12 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,6 +27,7 @@ from depvault.api.agent_form import authenticated_projects, parse_agent_form
 from depvault.api.body import read_capped
 from depvault.api.intake import product_by_name_or_token, project_in_product
 from depvault.domain.access import Level
+from depvault.domain.scope import Caller, Ref, Scope
 from depvault.domain.timefmt import utcnow
 from depvault.errors import (
     DepvaultError,
@@ -33,6 +37,7 @@ from depvault.errors import (
     NotSupported,
     TransportError,
 )
+from depvault.ingest.agent import AgentProject
 from depvault.jobs.updates import ProjectUpdate, enqueue
 from depvault.store.hierarchy import add_tag, set_scan_comment
 from depvault.store.identity import caller_by_key
@@ -65,13 +70,9 @@ def _envelope(
 
 
 def handle_update(dispatcher: Dispatcher, fields: dict[str, str]) -> tuple[str, dict[str, Any]]:
-    """Queue an agent UPDATE; returns (request token, envelope data)."""
-    try:
-        update_type = UpdateType(fields.get("updateType") or "OVERRIDE")
-    except ValueError:
-        raise InvalidParameter(
-            "updateType", "expected OVERRIDE, APPEND, REMOVE or SOFT_RUN"
-        ) from None
+    """Queue an agent UPDATE; returns (request token, envelope data). The form is
+    authenticated and its diff decoded before the write transaction opens."""
+    update_type = _update_type(fields)
     database, now = dispatcher.database, utcnow()
     projects = authenticated_projects(database, fields, dispatcher.config.max_expanded_bytes)
     org_token, user_key = fields["token"].strip(), fields["userKey"].strip()
@@ -84,39 +85,14 @@ def handle_update(dispatcher: Dispatcher, fields: dict[str, str]) -> tuple[str, 
         product = product_by_name_or_token(
             db, caller, org_scope, product_name, now, "an agent update"
         )
-        updates: list[ProjectUpdate] = []
-        created: list[str] = []
-        updated: list[str] = []
-        details: dict[str, dict[str, Any]] = {}
-        for project in projects:
-            target = project_in_product(
-                db,
-                caller,
-                org_scope,
-                product,
-                project.name or None,
-                project.token,
-                now,
-                "an agent update",
-            )
-            (created if target.created else updated).append(target.project.name)
-            details[target.project.name] = {
-                "projectName": target.project.name,
-                "projectId": target.project.id,
-                "projectToken": target.project.token,
-            }
-            for key, value in project.tags:
-                add_tag(db, ProjectTag, target.project.id, key, value)
-            if fields.get("scanComment"):
-                set_scan_comment(db, target.project.id, fields["scanComment"])
-            updates.append(ProjectUpdate(target.project.id, project.inventory))
+        targets = _targets(db, caller, org_scope, product, projects, fields, now)
         org = org_scope.require(Level.ORG)
         token = enqueue(
             db,
             org_id=org.id,
             channel="AGENT",
             update_type=update_type,
-            updates=updates,
+            updates=targets.updates,
             user_email=caller.email,
             agent=fields.get("agent"),
             agent_version=fields.get("agentVersion"),
@@ -125,12 +101,69 @@ def handle_update(dispatcher: Dispatcher, fields: dict[str, str]) -> tuple[str, 
     data = {
         "organization": org.name,
         "requestToken": token,
-        "updatedProjects": updated,
-        "createdProjects": created,
-        "projectNamesToIds": {name: d["projectId"] for name, d in details.items()},
-        "projectNamesToDetails": details,
+        "updatedProjects": targets.updated,
+        "createdProjects": targets.created,
+        "projectNamesToIds": {name: d["projectId"] for name, d in targets.details.items()},
+        "projectNamesToDetails": targets.details,
     }
     return token, data
+
+
+def _update_type(fields: dict[str, str]) -> UpdateType:
+    try:
+        return UpdateType(fields.get("updateType") or "OVERRIDE")
+    except ValueError:
+        raise InvalidParameter(
+            "updateType", "expected OVERRIDE, APPEND, REMOVE or SOFT_RUN"
+        ) from None
+
+
+@dataclass
+class _Targets:
+    """The projects an agent update writes to, and what the envelope says of them."""
+
+    updates: list[ProjectUpdate] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    details: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _targets(
+    db: Session,
+    caller: Caller,
+    org_scope: Scope,
+    product: Ref,
+    projects: list[AgentProject],
+    fields: dict[str, str],
+    now: datetime,
+) -> _Targets:
+    """Each sent project found or created in the product (by token or name), with its
+    tags and the scan comment recorded, and its inventory to queue."""
+    targets = _Targets()
+    for project in projects:
+        target = project_in_product(
+            db,
+            caller,
+            org_scope,
+            product,
+            project.name or None,
+            project.token,
+            now,
+            "an agent update",
+        )
+        name = target.project.name
+        (targets.created if target.created else targets.updated).append(name)
+        targets.details[name] = {
+            "projectName": name,
+            "projectId": target.project.id,
+            "projectToken": target.project.token,
+        }
+        for key, value in project.tags:
+            add_tag(db, ProjectTag, target.project.id, key, value)
+        if fields.get("scanComment"):
+            set_scan_comment(db, target.project.id, fields["scanComment"])
+        targets.updates.append(ProjectUpdate(target.project.id, project.inventory))
+    return targets
 
 
 def agent_endpoint(

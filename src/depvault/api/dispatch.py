@@ -71,13 +71,14 @@ class Dispatcher:
         scope_field = SCOPE_TOKEN_FIELDS.get(scope_level)
         scope_token = _required_string(body, scope_field) if scope_field else None
         params = parse_params(request_type.params, body)
+        admission = (request_type, version, body, user_key, scope_level, scope_token, body_sha1)
         try:
+            if request_type.prepare is not None:
+                with self.database.transaction(write=False) as db:
+                    self._admitted(db, *admission)
+                params = request_type.prepare(params, self.config)
             with self.database.transaction(write=request_type.writes) as db:
-                caller = caller_by_key(db, user_key)
-                if caller is None:
-                    raise InvalidUserKey()
-                scope = self._scope(db, request_type, scope_level, body, scope_token)
-                call = self._admit(db, request_type, version, caller, scope, body_sha1)
+                call = self._admitted(db, *admission)
                 result = request_type.handler(call, params)
             for hook in call.after_commit:
                 hook()
@@ -90,6 +91,25 @@ class Dispatcher:
             if "locked" in str(exc).lower():
                 raise ConcurrentChange("The database is busy; retry the request") from None
             raise
+
+    def _admitted(
+        self,
+        db: Session,
+        request_type: RequestType[Any],
+        version: ApiVersion,
+        body: dict[str, Any],
+        user_key: str,
+        scope_level: Level,
+        scope_token: str | None,
+        body_sha1: str,
+    ) -> Call:
+        """The call, once the key names a user, the tokens a scope, and the user's roles
+        grant the request there."""
+        caller = caller_by_key(db, user_key)
+        if caller is None:
+            raise InvalidUserKey()
+        scope = self._scope(db, request_type, scope_level, body, scope_token)
+        return self._admit(db, request_type, version, caller, scope, body_sha1)
 
     def _request_type(self, version: ApiVersion, body: dict[str, Any]) -> RequestType[Any]:
         name = _required_string(body, "requestType")

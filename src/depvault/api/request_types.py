@@ -20,6 +20,7 @@ from depvault.domain.access import Access, Level
 
 if TYPE_CHECKING:
     from depvault.api.call import Call
+    from depvault.config import Config
 
 __all__ = [
     "ALL_VERSIONS",
@@ -118,6 +119,10 @@ class RequestType(Generic[P]):
     - ``extension``: a request type of depvault's own, not in Mend's API.
     - ``supported``: False for a Mend request type that is registered only so clients
       get a precise refusal (its handler raises ``NotSupported``); it is not offered.
+    - ``prepare``: costly work on the parameters (parsing an SBOM) that needs no
+      database; it runs outside any transaction, after a read-only one has checked the
+      caller's key, scope and access, so a write transaction never waits on it (SQLite
+      serialises writers) and nobody without access makes the server parse anything.
     """
 
     name: str
@@ -136,6 +141,7 @@ class RequestType(Generic[P]):
     supported: bool = True
     summary: str = ""
     category: Category | None = field(default=None, compare=False)
+    prepare: Callable[[P, Config], P] | None = None
 
     @property
     def scope_token(self) -> str | None:

@@ -9,7 +9,7 @@ import binascii
 from typing import Any
 
 import orjson
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from depvault.api.call import Call
 from depvault.api.handlers.shapes import library_json, project_vitals_json
@@ -24,10 +24,12 @@ from depvault.api.request_types import (
     Result,
     in_category,
 )
+from depvault.config import Config
 from depvault.domain.access import Access, Level
 from depvault.domain.timefmt import format_timestamp
 from depvault.domain.updates import request_state
 from depvault.errors import InvalidParameter, MissingParameter
+from depvault.ingest.model import Inventory
 from depvault.ingest.sbom import read_sbom
 from depvault.jobs.updates import ProjectUpdate, enqueue, item_states, project_updates
 from depvault.store import hierarchy, inventory_reads, library_marks
@@ -43,6 +45,24 @@ class ImportProjectSbom(Params):
     sbom: dict[str, Any] | str
     project_name: str | None = Field(default=None, min_length=1, max_length=255)
     update_type: UpdateType = UpdateType.OVERRIDE
+    # the document read by ``read_sbom_param``, before the write transaction; never input
+    _inventory: Inventory | None = PrivateAttr(default=None)
+
+    def inventory(self, config: Config) -> Inventory:
+        """The document's inventory (read now unless it was read beforehand)."""
+        if self._inventory is None:
+            self._inventory = read_sbom(_document(self.sbom), config.max_expanded_bytes)
+        return self._inventory
+
+
+def read_sbom_param(params: ImportProjectSbom, config: Config) -> ImportProjectSbom:
+    """Read the SBOM outside the write transaction (``RequestType.prepare``): parsing
+    and validating a 10,000-component document takes most of a second, during which
+    SQLite's write lock would stop every other writer."""
+    if params.update_type is UpdateType.SOFT_RUN:
+        raise InvalidParameter("updateType", "expected OVERRIDE, APPEND or REMOVE")
+    params.inventory(config)
+    return params
 
 
 def _document(sbom: dict[str, Any] | str) -> bytes:
@@ -61,7 +81,7 @@ def import_project_sbom(call: Call, params: ImportProjectSbom) -> Result:
     in the product when missing); the answer's requestToken follows it."""
     if params.update_type is UpdateType.SOFT_RUN:
         raise InvalidParameter("updateType", "expected OVERRIDE, APPEND or REMOVE")
-    inventory = read_sbom(_document(params.sbom), call.config.max_expanded_bytes)
+    inventory = params.inventory(call.config)
     org_scope = call.scope
     if call.scope.level is Level.PROJECT:
         target_project, created = call.project, False
@@ -205,6 +225,7 @@ REQUEST_TYPES = in_category(
             writes=True,
             alternative_levels=(Level.PRODUCT,),
             payload_fields=frozenset({"sbom"}),
+            prepare=read_sbom_param,
             extension=True,
             summary="Import a CycloneDX (1.2-1.6, JSON or XML) or SPDX (2.2/2.3, JSON, YAML, "
             "XML or tag-value) document into a project: projectToken, or productToken and "
