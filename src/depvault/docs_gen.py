@@ -24,7 +24,7 @@ from depvault.api.registry import Registry
 from depvault.api.request_types import ALL_VERSIONS, RequestType
 from depvault.config import setting_docs
 from depvault.domain.access import Level
-from depvault.reports.catalog import REPORT_TYPES
+from depvault.reports.catalog import REPORT_TYPES, ReportSpec
 
 __all__ = [
     "API_COVERAGE_DOC",
@@ -326,6 +326,14 @@ def render_api_coverage(catalog: Sequence[CatalogEntry], registry: Registry) -> 
     return "\n\n".join(parts) + "\n"
 
 
+def _json_root(spec: ReportSpec) -> str:
+    """The key a built report's JSON holds its rows under; a document report (an SBOM,
+    an attribution) is one document with its own layout."""
+    if not spec.built:
+        return ""
+    return "(one document)" if spec.document is not None else f"`{spec.root}`"
+
+
 def _report_types_section() -> str:
     """Every ``reportType`` of the asynchronous document, by scope, built or not."""
     rows = [
@@ -335,7 +343,7 @@ def _report_types_section() -> str:
                 rt.level
             ],
             "✅ " + ", ".join(rt.spec.formats) if rt.spec.built else "⏳ not yet (precise error)",
-            f"`{rt.spec.root}`" if rt.spec.built else "",
+            _json_root(rt.spec),
         ]
         for rt in sorted(REPORT_TYPES.values(), key=lambda r: (r.level, r.name))
     ]
@@ -346,7 +354,8 @@ def _report_types_section() -> str:
         f"(source document 003): {built} of {len(REPORT_TYPES)} are built. A report type "
         "that is not built yet answers a precise error when it is requested; a format a "
         "report does not offer is refused with the list of those it does. The JSON root "
-        "key is the one the downloaded file's object holds its rows under."
+        "key is the one the downloaded file's object holds its rows under; a document "
+        "report (an SBOM, an attribution) is one document in its own layout."
     )
     table = _table(["reportType", "scope", "formats", "JSON root"], ["---"] * 4, rows)
     return f"{intro}\n\n{table}"

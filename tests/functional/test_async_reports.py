@@ -278,7 +278,9 @@ def test_interrupted_processes_end_after_a_restart(
         db.execute(
             update(AsyncProcess)
             .where(AsyncProcess.uuid == status["uuid"])
-            .values(status="IN_PROGRESS", attempts=MAX_ATTEMPTS)
+            .values(
+                status="IN_PROGRESS", attempts=MAX_ATTEMPTS, claimed_by=None
+            )  # its process died
         )
     recover_reports(database)
     state = api.ok("getAsyncProcessStatus", orgToken=site.org_token, uuid=status["uuid"])

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from depvault.domain.access import Level
 from depvault.domain.alert_rules import AlertStatus
 from depvault.reports.attribute_sources import attribute_rows
+from depvault.reports.attribution import AttributionFilter, write_attribution
 from depvault.reports.cyclonedx_export import SbomFilter, write_cyclonedx
 from depvault.reports.filters import NoFilter, StatusFilter
 from depvault.reports.json_rows import inventory_objects, vulnerability_objects
@@ -32,7 +33,9 @@ from depvault.reports.more_sources import (
     plugin_request_rows,
     source_file_rows,
 )
+from depvault.reports.risk import write_risk_report
 from depvault.reports.sources import SECURITY_ONLY, alert_rows, inventory_rows, vulnerability_rows
+from depvault.reports.spdx_export import write_spdx
 from depvault.reports.xlsx import Column
 from depvault.store.hierarchy import ProjectFilter
 
@@ -341,13 +344,40 @@ ATTRIBUTES = ReportSpec(
     root="attributes",
     item="attribute",
 )
+# The SBOM writer of each ``standard`` (``SbomFilter`` makes it canonical). JSON only:
+# a document writer is not told the format, so SPDX tag-value is served synchronously
+# (``getProjectSpdxReport``) alone.
+SBOM_WRITERS: dict[str, Document] = {"CycloneDX": write_cyclonedx, "SPDX": write_spdx}
+
+
+def write_sbom(
+    db: Session, which: ProjectFilter, options: Any, target: BinaryIO, title: str
+) -> int:
+    """The SBOM document in the standard its options name (CycloneDX without options)."""
+    opts = options if isinstance(options, SbomFilter) else SbomFilter()
+    return SBOM_WRITERS[opts.standard](db, which, opts, target, title)
+
+
 SBOM = ReportSpec(
     "SBOM",
     "Software Bill of Materials",
     formats=("json",),
     filter=SbomFilter,
-    document=write_cyclonedx,
+    document=write_sbom,
 )
+# The Attribution report (``reports/attribution.py``) as a document. JSON only here: a
+# document writer is not told the format, so its TXT and HTML are served by the
+# synchronous get{Product,Project}AttributionReport alone.
+ATTRIBUTION = ReportSpec(
+    "Attribution",
+    "Attribution Report",
+    formats=("json",),
+    filter=AttributionFilter,
+    document=write_attribution,
+)
+# The Risk report (``reports/risk.py``): one PDF summarizing the scope's risk, figures
+# aggregated in the database, lists cut to their top entries. It takes no options.
+RISK = ReportSpec("Risk", "Risk Report", formats=("pdf",), document=write_risk_report)
 CHANGE_LOG = ReportSpec(
     "ChangeLog",
     "Change Log Report",
@@ -393,6 +423,8 @@ _BY_SUFFIX: dict[str, ReportSpec] = {
     "MembersReport": MEMBERS,
     "AttributesReport": ATTRIBUTES,
     "SBOMReport": SBOM,
+    # ProductAttributionReport, and the project's unprefixed AttributionReport
+    "AttributionReport": ATTRIBUTION,
 }
 _SCOPE_NAMES = {
     Level.ORG: (
@@ -427,6 +459,10 @@ _UNPREFIXED = {
     "ChangeLogReport": (Level.ORG,),
     "AttributionReport": (Level.PROJECT,),
 }
+# Unprefixed names built at some of the levels listing them only: the others still
+# answer "not available yet". RiskReport is built for the organization; the product and
+# project levels have get{Product,Project}RiskReport.
+_BUILT_AT: dict[tuple[Level, str], ReportSpec] = {(Level.ORG, "RiskReport"): RISK}
 
 
 def _catalog() -> dict[tuple[Level, str], ReportType]:
@@ -439,7 +475,8 @@ def _catalog() -> dict[tuple[Level, str], ReportType]:
             table[(level, name)] = ReportType(name, level, spec)
     for name, levels in _UNPREFIXED.items():
         for level in levels:
-            table[(level, name)] = ReportType(name, level, _BY_SUFFIX.get(name) or _planned(name))
+            spec = _BUILT_AT.get((level, name)) or _BY_SUFFIX.get(name) or _planned(name)
+            table[(level, name)] = ReportType(name, level, spec)
     return table
 
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO
 
 import orjson
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,25 +36,52 @@ from depvault.store.models import (
     ProjectLibrary,
 )
 
-__all__ = ["SbomFilter", "write_cyclonedx"]
+__all__ = ["SBOM_VERSIONS", "SbomFilter", "write_cyclonedx"]
+
+
+# The versions each standard is offered in, the default first: CycloneDX as Mend's;
+# SPDX 2.3 by default although Mend's default is 2.2 (a 2.2 document differs only in
+# its spdxVersion here, so both are offered).
+SBOM_VERSIONS: dict[str, tuple[str, ...]] = {"CycloneDX": ("1.4", "1.5"), "SPDX": ("2.3", "2.2")}
 
 
 class SbomFilter(NoFilter):
-    """The SBOM report's options (document 003)."""
+    """The SBOM report's options (document 003).
+
+    ``standard`` comes back canonical (``CycloneDX`` or ``SPDX``) and ``version``
+    filled with the standard's default. ``max_depth_level`` None means the standard's
+    default: 0 for CycloneDX, as Mend; every level for SPDX, since Mend documents the
+    option for CycloneDX only, so its SPDX documents hold the whole tree.
+    """
 
     standard: str = "CycloneDX"
-    version: Literal["1.4", "1.5"] = "1.4"
-    max_depth_level: int = Field(default=0, ge=0, le=1000)
+    version: str | None = Field(default=None, validate_default=True)
+    max_depth_level: int | None = Field(default=None, ge=0, le=1000)
     include_vulnerabilities: bool = True
 
     @field_validator("standard")
     @classmethod
-    def _cyclonedx(cls, value: str) -> str:
-        if value.strip().lower() == "cyclonedx":
-            return "CycloneDX"
-        if value.strip().lower() == "spdx":
-            raise ValueError("SPDX export is not available yet; CycloneDX is")
+    def _standard(cls, value: str) -> str:
+        for standard in SBOM_VERSIONS:
+            if value.strip().lower() == standard.lower():
+                return standard
         raise ValueError("expected CycloneDX or SPDX")
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, value: str | None, info: ValidationInfo) -> str | None:
+        offered = SBOM_VERSIONS.get(info.data.get("standard", ""))
+        if offered is None:  # the standard itself was refused
+            return value
+        if value is None:
+            return offered[0]
+        if value in offered:
+            return value
+        # worded as pydantic words a Literal, which this field was for CycloneDX alone
+        expected = " or ".join(f"'{v}'" for v in offered)
+        raise PydanticCustomError(
+            "literal_error", "Input should be {expected}", {"expected": expected}
+        )
 
 
 def write_cyclonedx(
@@ -61,7 +89,7 @@ def write_cyclonedx(
 ) -> int:
     """Write one CycloneDX JSON document for the scope; returns its component count."""
     opts = options if isinstance(options, SbomFilter) else SbomFilter()
-    depth = opts.max_depth_level + 1
+    depth = (opts.max_depth_level or 0) + 1
     head = {
         "bomFormat": "CycloneDX",
         "specVersion": opts.version,

@@ -9,6 +9,7 @@ make it, so nothing is cut silently.
 
 from __future__ import annotations
 
+import io
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from depvault.api.call import Call
 from depvault.api.request_types import (
     BinaryResult,
     Category,
+    NoParams,
     Params,
     RequestType,
     Result,
@@ -29,9 +31,13 @@ from depvault.api.request_types import (
 from depvault.domain.access import Level
 from depvault.domain.timefmt import format_timestamp, parse_timestamp
 from depvault.errors import InvalidParameter, ReportTooLarge
-from depvault.reports import catalog
+from depvault.reports import attribution, catalog
+from depvault.reports.attribution import AttributionFilter, write_attribution
 from depvault.reports.catalog import ReportSpec
-from depvault.reports.engine import render_files
+from depvault.reports.cyclonedx_export import SbomFilter
+from depvault.reports.engine import member_name, render_files
+from depvault.reports.risk import write_risk_report
+from depvault.reports.spdx_export import write_spdx
 from depvault.reports.writers import MEDIA_TYPES
 from depvault.store.changelog import changes_since
 
@@ -162,6 +168,118 @@ def get_changes_report(call: Call, params: ChangesReport) -> Result:
     return {"changes": changes}
 
 
+# getProjectSpdxReport's ``format`` (case-insensitive, "_" read as "-") → the writer's
+# syntax; the catalog confirms JSON only, tag-value is depvault's reading of "TV".
+SPDX_FORMATS = {"json": "json", "tv": "tv", "tag-value": "tv", "tagvalue": "tv"}
+TAG_VALUE = "text/spdx; charset=utf-8"  # the SPDX tag-value media type
+
+
+class SpdxReport(Params):
+    format: str | None = Field(default=None, max_length=20)
+
+
+def get_project_spdx_report(call: Call, params: SpdxReport) -> Result:
+    """The project's SPDX 2.3 document, every dependency level: the document itself as
+    the JSON answer (the default), or a tag-value file (``TV``)."""
+    syntax = SPDX_FORMATS.get((params.format or "json").strip().lower().replace("_", "-"))
+    if syntax is None:
+        raise InvalidParameter(
+            "format", "getProjectSpdxReport is offered as JSON or TV (tag-value)"
+        )
+    project = call.project
+    limit = call.config.sync_report_max_rows
+    document = io.BytesIO()
+    options = SbomFilter(standard="SPDX")
+    count = write_spdx(
+        call.db, call.projects(), options, document, project.name, syntax=syntax, limit=limit
+    )
+    if count > limit:
+        raise ReportTooLarge(
+            f"The project has more than {limit} libraries: request its SPDX document with "
+            "generateProjectReportAsync, reportType ProjectSBOMReport, standard SPDX"
+        )
+    if syntax == "json":
+        answer: dict[str, Any] = orjson.loads(document.getvalue())
+        return answer
+    name = member_name("ProjectSpdxReport", project.name, project.id, "spdx")
+    return BinaryResult(TAG_VALUE, document.getvalue(), name)
+
+
+class AttributionReport(AttributionFilter, Params):
+    """The report's options (``AttributionFilter``, checked at the edge: a wrong value is
+    refused naming the accepted ones) and ``exportFormat``, any case, JSON by default
+    (the SDK's default, and the format clients parse)."""
+
+    export_format: str = Field(default="json", max_length=10)
+
+    @field_validator("export_format", mode="before")
+    @classmethod
+    def _format(cls, value: object) -> str:
+        if isinstance(value, str) and value.strip().lower() in attribution.EXPORT_FORMATS:
+            return value.strip().lower()
+        raise ValueError("expected TXT, HTML or JSON")
+
+
+# The asynchronous report type of each level's Attribution report (document 003).
+ATTRIBUTION_ASYNC = {Level.PRODUCT: "ProductAttributionReport", Level.PROJECT: "AttributionReport"}
+ATTRIBUTION_SUMMARY = (
+    "The Attribution report (third-party notices): JSON (default), TXT or HTML "
+    "(exportFormat). reportingAggregationMode BY_PROJECT (default) or BY_COMPONENT; "
+    "reportingScope SUMMARY, LICENSES, COPYRIGHTS, NOTICES, PRIMARY_ATTRIBUTES or several "
+    "separated by commas (default all): JSON keys summary, detail {<license>: [{library, "
+    "licenses: [{license, licenseText}]}]} and licenses, libraries [{library, copyrights, "
+    "notices}]; missingLicenseDisplayOption BLANK (default) or GENERIC_LICENSE; "
+    "licenseReferenceTextPlacement LICENSE_SECTION (default) or APPENDIX_SECTION; "
+    "includeVersions True (default) or False; reportTitle, reportHeader, reportFooter, "
+    "customAttribute (its value on the scope)."
+)
+
+
+def get_attribution_report(call: Call, params: AttributionReport) -> Result:
+    """The product's or project's Attribution report (shapes: ``reports/attribution.py``):
+    JSON as the answer, TXT and HTML as files. A report over
+    ``DEPVAULT_SYNC_REPORT_MAX_ROWS`` rows is refused, naming the asynchronous report
+    (JSON) that makes it."""
+    level = call.scope.level
+    scope = call.scope.require(level)
+    limit = call.config.sync_report_max_rows
+    fmt = params.export_format
+    document = io.BytesIO()
+    rows = write_attribution(
+        call.db, call.projects(), params, document, scope.name, fmt=fmt, limit=limit
+    )
+    if rows > limit:
+        raise ReportTooLarge(
+            f"The report has more than {limit} rows: request it with "
+            f"generate{NOUNS[level]}ReportAsync, reportType {ATTRIBUTION_ASYNC[level]} "
+            "(format json)"
+        )
+    if fmt == "json":
+        answer: dict[str, Any] = orjson.loads(document.getvalue())
+        return answer
+    name = member_name(f"{NOUNS[level]}AttributionReport", scope.name, scope.id, fmt)
+    return BinaryResult(attribution.MEDIA_TYPES[fmt], document.getvalue(), name)
+
+
+RISK_SUMMARY = (
+    "The Risk report as PDF (no options): headline figures; open security alerts by "
+    "severity and the most vulnerable libraries with their top fix; libraries by license "
+    "category and without a license; outdated-library alerts; products and projects "
+    "ranked by open alerts (top 50)."
+)
+
+
+def get_risk_report(call: Call, params: NoParams) -> Result:
+    """The organization's, product's or project's Risk report: the PDF itself. Its
+    lists are cut to their top entries, so it needs no row limit."""
+    level = call.scope.level
+    scope = call.scope.require(level)
+    document = io.BytesIO()
+    write_risk_report(call.db, call.projects(), None, document, scope.name)
+    name = member_name(f"{NOUNS[level]}RiskReport", scope.name, scope.id, "pdf")
+    return BinaryResult(MEDIA_TYPES["pdf"], document.getvalue(), name)
+
+
 REQUEST_TYPES = in_category(
     Category.REPORTS,
     [
@@ -197,5 +315,22 @@ REQUEST_TYPES = in_category(
             _sync(catalog.PLUGIN_REQUESTS, "PluginRequestHistoryReport", ALL, prefixed=False),
         ),
         RequestType("getChangesReport", Level.ORG, ChangesReport, get_changes_report),
+        RequestType("getProjectSpdxReport", Level.PROJECT, SpdxReport, get_project_spdx_report),
+        *(
+            RequestType(
+                f"get{NOUNS[level]}AttributionReport",
+                level,
+                AttributionReport,
+                get_attribution_report,
+                summary=ATTRIBUTION_SUMMARY,
+            )
+            for level in (Level.PRODUCT, Level.PROJECT)
+        ),
+        *(
+            RequestType(
+                f"get{noun}RiskReport", level, NoParams, get_risk_report, summary=RISK_SUMMARY
+            )
+            for level, noun in NOUNS.items()
+        ),
     ],
 )
