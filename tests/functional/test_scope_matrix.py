@@ -287,6 +287,62 @@ def _call(w: World, name: str, key: str, params: dict[str, Any]) -> dict[str, An
     return {}
 
 
+def _global(w: World) -> dict[str, Any]:
+    return {"globalOrgToken": w.site.global_org_token}
+
+
+_POLICY_SCOPES: dict[str, Sample] = {
+    "GlobalOrganization": _global,
+    "Organization": _org,
+    "Product": _product,
+    "Project": _project,
+}
+
+
+def _new_policy(w: World) -> dict[str, Any]:
+    return {
+        "name": w.unique("policy"),
+        "filter": {"type": "LICENSE", "licenses": [{"name": "GPL-3.0-only"}]},
+        "action": {"type": "REJECT"},
+    }
+
+
+def _policy_samples() -> dict[str, Sample]:
+    """Each write acts on a policy the bootstrap administrator has just added."""
+
+    def added(w: World, noun: str) -> int:
+        answer = w.api.ok(f"add{noun}Policy", **_POLICY_SCOPES[noun](w), policy=_new_policy(w))
+        return int(answer["addedPolicy"]["id"])
+
+    def ids(w: World, noun: str) -> list[int]:
+        answer = w.api.ok(f"get{noun}Policies", **_POLICY_SCOPES[noun](w))
+        return [p["id"] for p in answer["policies"]]
+
+    samples: dict[str, Sample] = {}
+    for noun, scope in _POLICY_SCOPES.items():
+        samples[f"get{noun}Policies"] = lambda w, scope=scope: {
+            **scope(w),
+            "aggregatePolicies": True,
+        }
+        samples[f"add{noun}Policy"] = lambda w, scope=scope: {
+            **scope(w),
+            "policy": _new_policy(w),
+        }
+        samples[f"update{noun}Policy"] = lambda w, scope=scope, noun=noun: {
+            **scope(w),
+            "policy": {"id": added(w, noun), "enabled": False},
+        }
+        samples[f"remove{noun}Policies"] = lambda w, scope=scope, noun=noun: {
+            **scope(w),
+            "policyIds": [added(w, noun)],
+        }
+        samples[f"update{noun}PolicyPriorities"] = lambda w, scope=scope, noun=noun: {
+            **scope(w),
+            "policyIds": ids(w, noun)[::-1],
+        }
+    return samples
+
+
 SAMPLES: dict[str, Sample] = {
     "createGlobalOrg": lambda w: {
         "name": w.unique("G"),
@@ -449,6 +505,8 @@ SAMPLES: dict[str, Sample] = {
     "getProjectLibraryDependencies": _project_library,
 }
 
+
+SAMPLES.update(_policy_samples())
 
 # The synchronous reports take only their scope token (format and filters are optional).
 for _report in report_requests.REQUEST_TYPES:

@@ -21,6 +21,7 @@ from sqlalchemy import Row, literal, select, update
 from sqlalchemy.orm import Session
 
 from depvault.analysis.newest import NewestReleases, newest_releases
+from depvault.analysis.policy_alerts import policy_rejections
 from depvault.domain.alert_rules import (
     AlertKey,
     AlertStatus,
@@ -56,6 +57,7 @@ RESOLVED_BECAUSE = {
     AlertType.MULTIPLE_LIBRARY_VERSIONS: "Only one version of the library is in use",
     AlertType.NEW_MAJOR_VERSION: "No newer major version is known",
     AlertType.NEW_MINOR_VERSION: "No newer minor version is known",
+    AlertType.REJECTED_BY_POLICY_RESOURCE: "No policy rejects the library any more",
 }
 LEFT_INVENTORY = "The library is no longer in the inventory"
 CAME_BACK = "The cause of the alert is back"
@@ -118,10 +120,14 @@ def _derive(
         ).all()
     )
     held = _inventory(db, list(orgs))
+    holdings: dict[int, set[int]] = defaultdict(set)
+    for h in held:
+        holdings[h.project_id].add(h.library_id)
     wanted = {
         **_security(db, list(orgs)),
         **_multiple_versions(held),
         **_new_versions(db, held, newest, now),
+        **policy_rejections(db, holdings),
     }
     in_inventory = {(h.project_id, h.library_id) for h in held}
     _reconcile(db, orgs, wanted, in_inventory, now, changes)
@@ -313,10 +319,7 @@ def _stored(db: Session, project_ids: list[int]) -> Sequence[Row[Any]]:
             Alert.status,
             Alert.chosen_status,
             Alert.description,
-        ).where(
-            Alert.project_id.in_(project_ids),
-            Alert.type != AlertType.REJECTED_BY_POLICY_RESOURCE,
-        )
+        ).where(Alert.project_id.in_(project_ids))
     ).all()
     return cast(Sequence[Row[Any]], rows)
 

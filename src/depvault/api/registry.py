@@ -18,6 +18,7 @@ from depvault.api.handlers import (
     library_marks,
     library_texts,
     organizations,
+    policies,
     products_projects,
     report_requests,
     reports,
@@ -37,6 +38,7 @@ CATEGORY_MODULES = (
     library_texts,
     library_marks,
     alerts,
+    policies,
     reports,
     report_requests,
 )

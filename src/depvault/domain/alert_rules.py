@@ -7,6 +7,7 @@ library of a public registry for which a newer release is known gets NEW_MAJOR_V
 or NEW_MINOR_VERSION. "Known" means the library catalog holds it (some inventory on
 this server uses it) or an advisory names it (a fixed or listed version); depvault
 does not crawl registries, so a release nobody uses and no advisory names is unknown.
+REJECTED_BY_POLICY_RESOURCE alerts are decided by ``domain.policies``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ __all__ = [
 
 
 class AlertType(StrEnum):
-    """Alert types (catalog §5); REJECTED_BY_POLICY_RESOURCE comes with policies."""
+    """Alert types (catalog §5); REJECTED_BY_POLICY_RESOURCE from policies
+    (``analysis.policy_alerts``)."""
 
     SECURITY_VULNERABILITY = "SECURITY_VULNERABILITY"
     MULTIPLE_LIBRARY_VERSIONS = "MULTIPLE_LIBRARY_VERSIONS"

@@ -221,7 +221,7 @@ def analyse(database: Database, item_id: int) -> None:
     transaction: the project's libraries never matched before (those the write brought
     into the catalog) are matched against the knowledge base, which keeps the others
     current, and their versions folded into their packages' newest releases; then the
-    project's alerts are derived. Policies join it with the policies issue.
+    project's alerts are derived, the policy alerts among them.
 
     The project row is locked first, as every derivation does (``derive_alerts``), so
     that the newest-release rows the fold locks are always taken after it."""

@@ -44,6 +44,7 @@ from depvault.store.models.organizations import (
     ProjectTag,
 )
 from depvault.store.models.people import Group, GroupMember, OrgMember, RoleAssignment, User
+from depvault.store.models.policies import Policy
 from depvault.store.models.reports import AsyncProcess
 from depvault.store.models.updates import UpdateItem, UpdateRequest
 
@@ -73,6 +74,7 @@ __all__ = [
     "OrgMember",
     "Organization",
     "PendingRematch",
+    "Policy",
     "Product",
     "ProductTag",
     "Project",

@@ -1,0 +1,370 @@
+"""Policies: what a policy object may say, and which policy a library falls under.
+
+A policy pairs a *filter* (which libraries it matches) with an *action* (what happens to
+them). Policies live at four levels; the rules of catalog §6.1 decide between them:
+project policies come first, then product, organization and global-organization ones,
+and within a level the lower ``priority`` first. The first enabled policy whose filter
+matches a library decides for it (an approving policy above a rejecting one approves).
+
+Filter types. ``LICENSE`` and ``VULNERABILITY_SEVERITY`` are the spellings real clients
+send (catalog §5). The others are depvault's names for the remaining filters of Mend's
+"Matching a Policy to a Library" page, whose JSON spelling is not recorded anywhere
+public: ``VULNERABILITY_SCORE`` (CVSS range), ``GAV_REGEX`` (group / artifact / version
+patterns), ``LIBRARY_TYPE`` and ``RESOURCE`` (named libraries).
+
+Everything here is pure: the store loads policies and library facts, these functions
+judge them, and :func:`normalize_policy` turns a client's policy object into the stored
+form or says precisely what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "AGENT_ACTIONS",
+    "ActionType",
+    "FilterType",
+    "LibraryFacts",
+    "PolicyError",
+    "PolicyLevel",
+    "PolicyRule",
+    "deciding_policy",
+    "filter_matches",
+    "normalize_policy",
+]
+
+MAX_PATTERN = 512
+MAX_NAME = 255
+BANDS = ("low", "medium", "high")
+
+
+class PolicyError(ValueError):
+    """A policy object that cannot be stored; the message names the field."""
+
+
+class PolicyLevel(StrEnum):
+    """Where a policy is defined (``policyContext`` in responses), narrowest first."""
+
+    PROJECT = "PROJECT"
+    PRODUCT = "PRODUCT"
+    DOMAIN = "DOMAIN"  # an organization
+    GLOBAL = "GLOBAL"  # a global organization
+
+    @property
+    def precedence(self) -> int:
+        """0 for the level that decides first."""
+        return list(PolicyLevel).index(self)
+
+
+class FilterType(StrEnum):
+    """How a policy matches libraries (see the module docstring for the spellings)."""
+
+    LICENSE = "LICENSE"
+    VULNERABILITY_SEVERITY = "VULNERABILITY_SEVERITY"
+    VULNERABILITY_SCORE = "VULNERABILITY_SCORE"
+    GAV_REGEX = "GAV_REGEX"
+    LIBRARY_TYPE = "LIBRARY_TYPE"
+    RESOURCE = "RESOURCE"
+
+
+class ActionType(StrEnum):
+    """What a policy does to the libraries it matches (catalog §5)."""
+
+    APPROVE = "APPROVE"
+    REJECT = "REJECT"
+    REASSIGN = "REASSIGN"
+    CONDITIONS = "CONDITIONS"
+    CREATE_ISSUE = "CREATE_ISSUE"
+
+
+# The agent's RequestPolicyInfo.actionType: its build gate tests ``"Reject".equals(...)``.
+AGENT_ACTIONS = {
+    ActionType.APPROVE: "Approve",
+    ActionType.REJECT: "Reject",
+    ActionType.REASSIGN: "Reassign",
+    ActionType.CONDITIONS: "Conditions",
+    ActionType.CREATE_ISSUE: "Create Issue",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryFacts:
+    """What filters look at in a library."""
+
+    key_uuid: str
+    sha1: str | None
+    group_id: str | None
+    artifact_id: str
+    version: str | None
+    library_type: str
+    ecosystem: str
+    licenses: tuple[tuple[str, str], ...] = ()  # (SPDX id or LicenseRef, name)
+    vulnerabilities: tuple[tuple[str, float | None], ...] = ()  # (v1.3 band, score)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRule:
+    """An enabled policy as evaluation needs it, in deciding order."""
+
+    id: int
+    name: str
+    level: PolicyLevel
+    filter: Mapping[str, Any]
+    action: Mapping[str, Any]
+    inclusive: bool = False
+
+    @property
+    def action_type(self) -> ActionType:
+        """The action's type."""
+        return ActionType(self.action["type"])
+
+
+def deciding_policy(rules: Sequence[PolicyRule], facts: LibraryFacts) -> PolicyRule | None:
+    """The first rule (``rules`` in deciding order) whose filter matches the library."""
+    for rule in rules:
+        if filter_matches(rule.filter, rule.inclusive, facts):
+            return rule
+    return None
+
+
+def filter_matches(flt: Mapping[str, Any], inclusive: bool, facts: LibraryFacts) -> bool:
+    """Whether a normalised filter matches a library. ``inclusive`` (LICENSE filters
+    only) asks that every license of the library be listed, not just one."""
+    kind = FilterType(flt["type"])
+    if kind is FilterType.LICENSE:
+        return _licenses_match(flt["licenses"], inclusive, facts.licenses)
+    if kind is FilterType.VULNERABILITY_SEVERITY:
+        least = BANDS.index(flt["vulnerabilitySeverity"].lower())
+        return any(
+            band in BANDS and BANDS.index(band) >= least for band, _ in facts.vulnerabilities
+        )
+    if kind is FilterType.VULNERABILITY_SCORE:
+        low, high = flt["minScore"], flt.get("maxScore", 10.0)
+        return any(s is not None and low <= s <= high for _, s in facts.vulnerabilities)
+    if kind is FilterType.GAV_REGEX:
+        return all(
+            re.fullmatch(flt[field], value or "") is not None
+            for field, value in (
+                ("groupId", facts.group_id),
+                ("artifactId", facts.artifact_id),
+                ("version", facts.version),
+            )
+            if field in flt
+        )
+    if kind is FilterType.LIBRARY_TYPE:
+        wanted = {t.casefold() for t in flt["libraryTypes"]}
+        return facts.library_type.casefold() in wanted or facts.ecosystem.casefold() in wanted
+    named = flt["resources"]
+    return any(
+        r.get("keyUuid") == facts.key_uuid
+        or (facts.sha1 is not None and (r.get("sha1") or "").lower() == facts.sha1.lower())
+        for r in named
+    )
+
+
+def _licenses_match(
+    listed: Iterable[Mapping[str, Any]], inclusive: bool, held: Sequence[tuple[str, str]]
+) -> bool:
+    names = set()
+    for entry in listed:
+        for field in ("spdxName", "name"):
+            if entry.get(field):
+                names.add(str(entry[field]).casefold())
+    if not held:
+        return False
+    hits = [lid.casefold() in names or name.casefold() in names for lid, name in held]
+    return all(hits) if inclusive else any(hits)
+
+
+# --- the policy object ----------------------------------------------------------------
+
+
+def normalize_policy(policy: Any, *, partial: bool = False) -> dict[str, Any]:
+    """The fields of a client's policy object in stored form: ``name``, ``owner`` (the
+    reference as sent), ``filter``, ``action``, ``inclusive``, ``enabled``,
+    ``priority``. With ``partial`` (an update) only the fields present are returned and
+    none is required. Fields the server assigns (``id``, ``creationTime``,
+    ``policyContext``, ``productLevel``, ``projectLevel``) are ignored, so a policy read
+    from one scope can be added to another unchanged. Raises :class:`PolicyError`."""
+    if not isinstance(policy, Mapping):
+        raise PolicyError("expected a JSON object")
+    fields: dict[str, Any] = {}
+    for required in ("name", "filter", "action"):
+        if required not in policy and not partial:
+            raise PolicyError(f"'{required}' is required")
+    if "name" in policy:
+        fields["name"] = _name(policy["name"])
+    if "owner" in policy and policy["owner"] is not None:
+        fields["owner"] = _owner(policy["owner"])
+    if "filter" in policy:
+        fields["filter"] = _filter(policy["filter"])
+    if "action" in policy:
+        fields["action"] = _action(policy["action"])
+    for flag in ("inclusive", "enabled"):
+        if flag in policy:
+            if not isinstance(policy[flag], bool):
+                raise PolicyError(f"'{flag}' must be true or false")
+            fields[flag] = policy[flag]
+    if policy.get("priority") is not None:
+        priority = policy["priority"]
+        if not isinstance(priority, int) or isinstance(priority, bool) or priority < 1:
+            raise PolicyError("'priority' must be a positive integer")
+        fields["priority"] = priority
+    return fields
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise PolicyError("'name' must be a non-empty string")
+    if len(value) > MAX_NAME:
+        raise PolicyError(f"'name' is longer than {MAX_NAME} characters")
+    return value.strip()
+
+
+def _owner(value: Any) -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        owner = {k: value[k] for k in ("id", "email", "name") if value.get(k) not in (None, "")}
+        if owner:
+            return owner
+    raise PolicyError("'owner' must be an object with the user's id, email or name")
+
+
+def _filter(value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping) or not isinstance(value.get("type"), str):
+        raise PolicyError("'filter' must be an object with a 'type'")
+    try:
+        kind = FilterType(value["type"].upper())
+    except ValueError:
+        raise PolicyError(
+            f"unknown filter type {value['type']!r}; expected one of {', '.join(FilterType)}"
+        ) from None
+    return {"type": kind.value, **_FILTER_FIELDS[kind](value)}
+
+
+def _license_filter(value: Mapping[str, Any]) -> dict[str, Any]:
+    licenses = value.get("licenses")
+    if not isinstance(licenses, list) or not licenses:
+        raise PolicyError("a LICENSE filter needs a non-empty 'licenses' list")
+    kept = []
+    for entry in licenses:
+        if not isinstance(entry, Mapping) or not any(
+            isinstance(entry.get(f), str) and entry[f].strip() for f in ("name", "spdxName")
+        ):
+            raise PolicyError(
+                "each of the filter's 'licenses' needs a 'name' or 'spdxName' "
+                "(depvault identifies licenses by SPDX id and name, not by Mend's ids)"
+            )
+        kept.append({k: entry[k] for k in ("id", "name", "spdxName") if entry.get(k) is not None})
+    return {"licenses": kept}
+
+
+def _severity_filter(value: Mapping[str, Any]) -> dict[str, Any]:
+    severity = value.get("vulnerabilitySeverity")
+    if not isinstance(severity, str) or severity.lower() not in BANDS:
+        raise PolicyError("'vulnerabilitySeverity' must be LOW, MEDIUM or HIGH")
+    effective = value.get("effectiveVulnerabilitiesOnly", False)
+    if not isinstance(effective, bool):
+        raise PolicyError("'effectiveVulnerabilitiesOnly' must be true or false")
+    return {"vulnerabilitySeverity": severity.upper(), "effectiveVulnerabilitiesOnly": effective}
+
+
+def _score_filter(value: Mapping[str, Any]) -> dict[str, Any]:
+    low = _score(value.get("minScore"), "minScore")
+    high = _score(value.get("maxScore", 10.0), "maxScore")
+    if high < low:
+        raise PolicyError("'maxScore' is below 'minScore'")
+    return {"minScore": low, "maxScore": high}
+
+
+def _score(value: Any, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 10:
+        raise PolicyError(f"'{field}' must be a CVSS score from 0 to 10")
+    return float(value)
+
+
+def _gav_filter(value: Mapping[str, Any]) -> dict[str, Any]:
+    patterns = {}
+    for field in ("groupId", "artifactId", "version"):
+        pattern = value.get(field)
+        if pattern is None:
+            continue
+        if not isinstance(pattern, str) or len(pattern) > MAX_PATTERN:
+            raise PolicyError(f"'{field}' must be a pattern of at most {MAX_PATTERN} characters")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise PolicyError(f"'{field}' is not a valid regular expression: {exc}") from None
+        patterns[field] = pattern
+    if not patterns:
+        raise PolicyError("a GAV_REGEX filter needs a 'groupId', 'artifactId' or 'version'")
+    return patterns
+
+
+def _type_filter(value: Mapping[str, Any]) -> dict[str, Any]:
+    types = value.get("libraryTypes")
+    if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
+        raise PolicyError("a LIBRARY_TYPE filter needs a non-empty 'libraryTypes' list")
+    return {"libraryTypes": types}
+
+
+def _resource_filter(value: Mapping[str, Any]) -> dict[str, Any]:
+    resources = value.get("resources")
+    if not isinstance(resources, list) or not resources:
+        raise PolicyError("a RESOURCE filter needs a non-empty 'resources' list")
+    kept = []
+    for entry in resources:
+        named = (
+            {k: entry[k] for k in ("keyUuid", "sha1") if isinstance(entry.get(k), str)}
+            if isinstance(entry, Mapping)
+            else {}
+        )
+        if not named:
+            raise PolicyError("each of the filter's 'resources' needs a 'keyUuid' or 'sha1'")
+        kept.append(named)
+    return {"resources": kept}
+
+
+_FILTER_FIELDS = {
+    FilterType.LICENSE: _license_filter,
+    FilterType.VULNERABILITY_SEVERITY: _severity_filter,
+    FilterType.VULNERABILITY_SCORE: _score_filter,
+    FilterType.GAV_REGEX: _gav_filter,
+    FilterType.LIBRARY_TYPE: _type_filter,
+    FilterType.RESOURCE: _resource_filter,
+}
+
+
+def _action(value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping) or not isinstance(value.get("type"), str):
+        raise PolicyError("'action' must be an object with a 'type'")
+    spelled = value["type"].strip().upper().replace(" ", "_")
+    spelled = "CREATE_ISSUE" if spelled == "ISSUE" else spelled
+    try:
+        kind = ActionType(spelled)
+    except ValueError:
+        raise PolicyError(
+            f"unknown action type {value['type']!r}; expected one of {', '.join(ActionType)}"
+        ) from None
+    action: dict[str, Any] = {"type": kind.value}
+    if kind is ActionType.REASSIGN:
+        for field in ("group", "user"):
+            target = value.get(field)
+            if isinstance(target, Mapping) and (target.get("id") or target.get("email")):
+                action[field] = {k: target[k] for k in ("id", "name", "email") if k in target}
+        if len(action) == 1:
+            raise PolicyError("a REASSIGN action needs a 'group' or 'user' with an id")
+    if kind is ActionType.CREATE_ISSUE:
+        settings = value.get("issueSettings", {"issueTrackerType": "COMMON_ISSUE_TRACKER"})
+        if not isinstance(settings, Mapping):
+            raise PolicyError("'issueSettings' must be an object")
+        action["issueSettings"] = dict(settings)
+    if kind is ActionType.CONDITIONS and "conditions" in value:
+        if not isinstance(value["conditions"], list):
+            raise PolicyError("'conditions' must be a list")
+        action["conditions"] = value["conditions"]
+    return action
