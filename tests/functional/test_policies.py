@@ -4,12 +4,14 @@ REJECTED_BY_POLICY_RESOURCE alerts that follow them on existing inventories."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from depvault.admin import Bootstrap
 from tests.conftest import Api
+from tests.functional.test_async_reports import download
 
 REJECTED = "REJECTED_BY_POLICY_RESOURCE"
 
@@ -338,3 +340,24 @@ def test_a_read_only_caller_reads_policies_but_cannot_write_them(
     refused = api.call("addOrganizationPolicy", key=key, policy=gpl_rejected("x"), **world.org)
     assert refused["errorCode"] == 5001
     assert len(api.ok("getOrganizationPolicies", **world.org)["policies"]) == 1
+
+
+def test_the_license_and_compliance_alert_report_lists_the_policy_alerts(
+    world: World, api: Api, site: Bootstrap
+) -> None:
+    project = world.scan(
+        "app",
+        component("gpl-lib", "1.0.0", "GPL-3.0-only"),
+        component("mit-lib", "1.0.0", "MIT"),
+    )
+    api.ok("addProductPolicy", policy=gpl_rejected("no GPL"), **world.product)
+    for request, scope, report in (
+        ("generateProjectReportAsync", project, "ProjectLicenseAndComplianceAlertReport"),
+        ("generateOrganizationReportAsync", world.org, "OrgLicenseAndComplianceAlertReport"),
+    ):
+        status = api.ok(request, reportType=report, format="json", **scope)
+        [body] = download(api, site, status["asyncProcessStatus"]["uuid"]).values()
+        alerts = json.loads(body)["alerts"]
+        assert [(a["alertType"], a["library"], a["description"]) for a in alerts] == [
+            (REJECTED, "gpl-lib-1.0.0", "Rejected by policy 'no GPL'")
+        ], alerts

@@ -353,11 +353,13 @@ def test_the_asynchronous_risk_report_is_a_zip_holding_the_pdf(org: Org) -> None
     assert rows_after(text, TOP, 1) == [IOTDB_ROW]
     _code, message = org.api.error(request, **scope, reportType="RiskReport", format="json")
     assert "RiskReport is offered as pdf" in message
-    # the product and project levels list RiskReport too, not built there yet
-    _code, message = org.api.error(
-        "generateProductReportAsync",
-        productToken=org.products["Shop"],
-        reportType="RiskReport",
-        format="pdf",
-    )
-    assert "not available yet" in message
+    # the product and project levels offer it too, about their own scope
+    for request, scope, noun, name in (
+        ("generateProductReportAsync", {"productToken": org.products["Shop"]}, "Product", "Shop"),
+        ("generateProjectReportAsync", {"projectToken": org.projects["cli"]}, "Project", "cli"),
+    ):
+        status = org.api.ok(request, **scope, reportType="RiskReport", format="pdf")
+        [body] = download(org.api, org.site, status["asyncProcessStatus"]["uuid"]).values()
+        text = pdf_text(body)
+        assert f"{noun}: {name}" in text
+        assert "Organization: My Organization" not in text

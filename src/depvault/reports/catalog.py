@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 from sqlalchemy.orm import Session
 
 from depvault.domain.access import Level
-from depvault.domain.alert_rules import AlertStatus
+from depvault.domain.alert_rules import AlertStatus, AlertType
 from depvault.reports.attribute_sources import attribute_rows
 from depvault.reports.attribution import AttributionFilter, write_attribution
 from depvault.reports.cyclonedx_export import SbomFilter, write_cyclonedx
@@ -184,6 +184,13 @@ ALERTS = _alerts("Alerts", "Alerts Report", [AlertStatus.ACTIVE.value])
 IGNORED = _alerts("IgnoredAlerts", "Ignored Alerts Report", [AlertStatus.IGNORED.value])
 RESOLVED = _alerts("ResolvedAlerts", "Resolved Alerts Report", [AlertStatus.RESOLVED.value])
 SECURITY = _alerts("SecurityAlerts", "Security Alerts Report", None, SECURITY_ONLY)
+# License and compliance alerts: those policies raise (every status; ``status`` narrows).
+COMPLIANCE = _alerts(
+    "LicenseAndComplianceAlert",
+    "License and Compliance Alert Report",
+    None,
+    (AlertType.REJECTED_BY_POLICY_RESOURCE.value,),
+)
 
 
 def _scope_columns(*columns: Column) -> tuple[Column, ...]:
@@ -412,6 +419,7 @@ _BY_SUFFIX: dict[str, ReportSpec] = {
     "IgnoreAlertsReport": IGNORED,
     "ResolvedAlertsReport": RESOLVED,
     "SecurityAlertsReport": SECURITY,
+    "LicenseAndComplianceAlertReport": COMPLIANCE,
     "LibraryLocationReport": LIBRARY_LOCATION,
     "SourceFileInventoryReport": SOURCE_FILES,
     "InHouseReport": IN_HOUSE,
@@ -460,9 +468,12 @@ _UNPREFIXED = {
     "AttributionReport": (Level.PROJECT,),
 }
 # Unprefixed names built at some of the levels listing them only: the others still
-# answer "not available yet". RiskReport is built for the organization; the product and
-# project levels have get{Product,Project}RiskReport.
-_BUILT_AT: dict[tuple[Level, str], ReportSpec] = {(Level.ORG, "RiskReport"): RISK}
+# answer "not available yet".
+_BUILT_AT: dict[tuple[Level, str], ReportSpec] = {
+    (Level.ORG, "RiskReport"): RISK,
+    (Level.PRODUCT, "RiskReport"): RISK,
+    (Level.PROJECT, "RiskReport"): RISK,
+}
 
 
 def _catalog() -> dict[tuple[Level, str], ReportType]:
