@@ -69,6 +69,8 @@ from depvault.admin import create_organization
 from depvault.analysis.refresh import RefreshStats, refresh
 from depvault.config import Config
 from depvault.domain.access import Level
+from depvault.domain.policies import normalize_policy
+from depvault.domain.scope import Caller
 from depvault.domain.timefmt import utcnow
 from depvault.ingest.licensing import license_facts
 from depvault.ingest.model import Component, Inventory
@@ -82,10 +84,14 @@ from depvault.store.models import (
     AdvisoryPackage,
     Alert,
     Library,
+    Organization,
+    OrgMember,
     Project,
     ProjectLibrary,
     UpdateItem,
+    User,
 )
+from depvault.store.policies import add_policy
 from depvault.store.scopes import resolve_token
 
 P = ParamSpec("P")
@@ -334,6 +340,76 @@ class AnalysisRun:
     alert_types: dict[str, int]
 
 
+# --policies: an organization's policy set as an AppSec team writes one. The approval
+# comes first and matches nothing here, so every library is judged by every policy.
+BENCH_POLICIES: tuple[dict[str, Any], ...] = (
+    {
+        "name": "in-house code",
+        "filter": {"type": "GAV_REGEX", "groupId": r"com\.example\..*"},
+        "action": {"type": "APPROVE"},
+    },
+    {
+        "name": "strong copyleft",
+        "filter": {
+            "type": "LICENSE",
+            "licenses": [
+                {"name": name}
+                for name in (
+                    "GPL-2.0-only",
+                    "GPL-2.0-or-later",
+                    "GPL-3.0-only",
+                    "GPL-3.0-or-later",
+                    "AGPL-3.0-only",
+                    "AGPL-3.0-or-later",
+                    "SSPL-1.0",
+                )
+            ],
+        },
+        "action": {"type": "REJECT"},
+    },
+    {
+        "name": "high severity",
+        "filter": {"type": "VULNERABILITY_SEVERITY", "vulnerabilitySeverity": "HIGH"},
+        "action": {"type": "REJECT"},
+    },
+    {
+        "name": "critical score",
+        "filter": {"type": "VULNERABILITY_SCORE", "minScore": 9.0},
+        "action": {"type": "CREATE_ISSUE"},
+    },
+    {
+        "name": "snapshots",
+        "filter": {"type": "GAV_REGEX", "version": r".*-(SNAPSHOT|b\d+)"},
+        "action": {"type": "REJECT"},
+    },
+)
+
+
+def add_policies(database: Database, org_token: str | None = None) -> int:
+    """Give the organization (the store's first when no token) the benchmark's policy
+    set, through the store as ``addOrganizationPolicy`` does; returns how many projects
+    that marked for re-derivation."""
+    with database.transaction() as db:
+        if org_token is None:
+            org_token = db.scalar(select(Organization.token).order_by(Organization.id))
+        scope = resolve_token(db, Level.ORG, str(org_token))
+        assert scope is not None and scope.org is not None
+        user = db.execute(
+            select(User.id, User.email, User.name)
+            .join(OrgMember, OrgMember.user_id == User.id)
+            .where(OrgMember.org_id == scope.org.id)
+            .order_by(User.id)
+        ).first()
+        assert user is not None, "the organization has no member to own its policies"
+        caller = Caller(user.id, user.email, user.name, False, False)
+        for policy in BENCH_POLICIES:
+            add_policy(db, scope, normalize_policy(policy), caller, utcnow())
+        due = db.scalar(
+            select(func.count()).select_from(Project).where(Project.analysis_due.is_(True))
+        )
+    return int(due or 0)
+
+
 def _new_project(database: Database, org_token: str, name: str) -> tuple[int, int]:
     now = utcnow()
     with database.transaction() as db:
@@ -399,6 +475,9 @@ def bench_inventory(store: Store, args: argparse.Namespace, big: BigInventory) -
         f"(re-analysis {kb.refresh.seconds:.2f} s)"
     )
     site = create_organization(store.database, f"Bench matching {os.getpid()}")
+    if args.policies:
+        add_policies(store.database, site.org_token)
+        print(f"policies       {len(BENCH_POLICIES)} organization policies")
     runs = []
     for run in range(args.runs):
         result = analyse_once(store.database, site.org_token, big.inventory, run + 1)
@@ -411,8 +490,9 @@ def bench_inventory(store: Store, args: argparse.Namespace, big: BigInventory) -
         )
     first, known = runs[0], runs[1:] or runs
     median = functools.partial(_median, known)
+    policies = f", {len(BENCH_POLICIES)} policies" if args.policies else ""
     figures = (
-        f"| {store.backend} | invented {args.invent} | **{first.analyse:.2f} s**"
+        f"| {store.backend} | invented {args.invent}{policies} | **{first.analyse:.2f} s**"
         f" (match {first.match:.2f} s, alerts {first.alerts:.2f} s) |"
         f" {_join(r.analyse for r in known)} | **{median('analyse'):.2f} s** |"
         f" {median('alerts'):.2f} s | {first.matches:,} | {first.opened:,} |"
@@ -519,7 +599,30 @@ def bench_portfolio(store: Store, args: argparse.Namespace) -> list[str]:
         daily = timed_import(store.database, [Path(folder)])
     table.append(_portfolio_row(store, f"{written} advisories modified", daily))
     _print_import(f"{written} modified", daily, _alerts(store.database))
+    if args.policies:
+        table.append(_policy_change(store))
     return table
+
+
+def _policy_change(store: Store) -> str:
+    """The organization gets its policy set: every project is derived again."""
+    started = time.perf_counter()
+    due = add_policies(store.database)
+    added = time.perf_counter() - started
+    started = time.perf_counter()
+    stats = refresh(store.database)
+    seconds = time.perf_counter() - started
+    alerts = _alerts(store.database)
+    print(
+        f"policy change  {len(BENCH_POLICIES)} policies added in {added:.2f} s, {due:,} "
+        f"projects due; re-derivation {seconds:.1f} s: {stats.projects:,} projects, "
+        f"{stats.alerts_opened:,} opened; alerts stored {alerts}"
+    )
+    return (
+        f"| {store.backend} | {len(BENCH_POLICIES)} organization policies added | "
+        f"{added:.2f} s | - | {seconds:.1f} s | **{seconds:.1f} s** | - | - |"
+        f" {stats.projects:,} | {stats.alerts_opened:,} |"
+    )
 
 
 def _print_import(label: str, timed: TimedImport, alerts: dict[str, int]) -> None:
@@ -573,6 +676,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--products", type=int, default=20)
     parser.add_argument("--changed", type=int, default=50, help="advisories modified")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--policies",
+        action="store_true",
+        help="inventory: analyse under an organization policy set; portfolio: then add one",
+    )
     parser.add_argument(
         "--quick", action="store_true", help="a 200-project portfolio (100,000 rows)"
     )

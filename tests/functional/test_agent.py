@@ -212,7 +212,7 @@ def test_several_projects_one_request_and_tags(app_client: TestClient, api: Api,
     [
         ({"token": "x" * 64}, "token"),
         ({"userKey": "y" * 64}, "userKey"),
-        ({"type": "CHECK_POLICY_COMPLIANCE"}, "not supported yet"),
+        ({"type": "GET_DEPENDENCY_DATA"}, "not supported yet"),
         ({"updateType": "MERGE"}, "updateType"),
         ({"diff": "!!!not base64"}, "Invalid diff"),
         ({"diff": base64.b64encode(b"\x1f\x8bnot really gzip").decode()}, "gzip"),

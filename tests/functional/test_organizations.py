@@ -343,7 +343,7 @@ def test_tags_at_every_scope(api: Api, site: Bootstrap, database: Database):
 
 def test_supported_requests_and_their_schemas(api: Api, site: Bootstrap):
     names = api.ok("getSupportedRequests", orgToken=site.org_token)["supportedRequests"]
-    assert {"getAllProducts", "createProject", "getOrganizationPolicies"} & set(names) == {
+    assert {"getAllProducts", "createProject", "getOrganizationBugsReport"} & set(names) == {
         "getAllProducts",
         "createProject",
     }

@@ -21,7 +21,7 @@ from sqlalchemy import Row, literal, select, update
 from sqlalchemy.orm import Session
 
 from depvault.analysis.newest import NewestReleases, newest_releases
-from depvault.analysis.policy_alerts import policy_rejections
+from depvault.analysis.policy_alerts import LibraryColumns, policy_rejections
 from depvault.domain.alert_rules import (
     AlertKey,
     AlertStatus,
@@ -81,6 +81,7 @@ class _Held:
     package: tuple[str, str | None, str]
     version: str | None
     osv: tuple[str, str] | None
+    columns: LibraryColumns
 
 
 def derive_alerts(
@@ -127,7 +128,7 @@ def _derive(
         **_security(db, list(orgs)),
         **_multiple_versions(held),
         **_new_versions(db, held, newest, now),
-        **policy_rejections(db, holdings),
+        **policy_rejections(db, holdings, {h.library_id: h.columns for h in held}),
     }
     in_inventory = {(h.project_id, h.library_id) for h in held}
     _reconcile(db, orgs, wanted, in_inventory, now, changes)
@@ -144,6 +145,9 @@ def _inventory(db: Session, project_ids: list[int]) -> list[_Held]:
             Library.version,
             Library.osv_ecosystem,
             Library.osv_name,
+            Library.key_uuid,
+            Library.sha1,
+            Library.library_type,
         )
         .join(Library, Library.id == ProjectLibrary.library_id)
         .where(ProjectLibrary.project_id.in_(project_ids))
@@ -155,8 +159,9 @@ def _inventory(db: Session, project_ids: list[int]) -> list[_Held]:
             (eco, group, name),
             version,
             (osv_eco, osv_name) if osv_eco and osv_name else None,
+            LibraryColumns(key_uuid, sha1, group, name, version, kind, eco),
         )
-        for p, lib, eco, group, name, version, osv_eco, osv_name in rows
+        for p, lib, eco, group, name, version, osv_eco, osv_name, key_uuid, sha1, kind in rows
     ]
 
 

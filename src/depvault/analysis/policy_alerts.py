@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,10 +21,10 @@ from depvault.domain.alert_rules import AlertKey, AlertType
 from depvault.domain.osv_records import v13_band
 from depvault.domain.policies import ActionType, LibraryFacts, deciding_policy
 from depvault.store.id_lists import among
-from depvault.store.models import Advisory, Library, LibraryLicense, LibraryVulnerability
+from depvault.store.models import Advisory, LibraryLicense, LibraryVulnerability
 from depvault.store.policies import rules_for_projects
 
-__all__ = ["library_facts", "policy_rejections", "rejection_description"]
+__all__ = ["LibraryColumns", "library_facts", "policy_rejections", "rejection_description"]
 
 LIBRARIES_PER_QUERY = 5000
 
@@ -33,16 +34,31 @@ def rejection_description(policy_name: str) -> str:
     return f"Rejected by policy '{policy_name}'"
 
 
-def policy_rejections(db: Session, held: Mapping[int, Collection[int]]) -> dict[AlertKey, str]:
-    """The policy alerts the projects deserve; ``held`` maps each project of the batch
-    to the library ids in its inventory."""
-    rules = rules_for_projects(db, list(held))
+class LibraryColumns(NamedTuple):
+    """The catalog columns filters look at, as the derivation's inventory query reads
+    them (so they are not read twice)."""
+
+    key_uuid: str
+    sha1: str | None
+    group_id: str | None
+    name: str
+    version: str | None
+    library_type: str
+    ecosystem: str
+
+
+def policy_rejections(
+    db: Session, holdings: Mapping[int, Collection[int]], columns: Mapping[int, LibraryColumns]
+) -> dict[AlertKey, str]:
+    """The policy alerts the projects deserve; ``holdings`` maps each project of the
+    batch to the library ids in its inventory, ``columns`` gives each library's."""
+    rules = rules_for_projects(db, list(holdings))
     if not rules:
         return {}
-    facts = library_facts(db, {lib for project in rules for lib in held[project]})
+    facts = library_facts(db, {lib for project in rules for lib in holdings[project]}, columns)
     wanted = {}
     for project, project_rules in rules.items():
-        for library in held[project]:
+        for library in holdings[project]:
             rule = deciding_policy(project_rules, facts[library])
             if rule is not None and rule.action_type is ActionType.REJECT:
                 key = AlertKey(project, AlertType.REJECTED_BY_POLICY_RESOURCE, library)
@@ -50,9 +66,11 @@ def policy_rejections(db: Session, held: Mapping[int, Collection[int]]) -> dict[
     return wanted
 
 
-def library_facts(db: Session, library_ids: Iterable[int]) -> dict[int, LibraryFacts]:
-    """What policy filters look at, for these catalog libraries: three set-based
-    queries per chunk."""
+def library_facts(
+    db: Session, library_ids: Iterable[int], columns: Mapping[int, LibraryColumns]
+) -> dict[int, LibraryFacts]:
+    """What policy filters look at, for these catalog libraries: their columns, and
+    their licenses and advisories (two set-based queries per chunk)."""
     ordered = sorted(set(library_ids))
     facts: dict[int, LibraryFacts] = {}
     for start in range(0, len(ordered), LIBRARIES_PER_QUERY):
@@ -77,29 +95,19 @@ def library_facts(db: Session, library_ids: Iterable[int]) -> dict[int, LibraryF
             .where(among(db, LibraryVulnerability.library_id, chunk))
         ):
             # the CVSS score a person reads first: v3, else v4, else v2
-            score = next((s for s in (v3, v4, v2) if s is not None), None)
+            score = v3 if v3 is not None else v4 if v4 is not None else v2
             vulnerabilities[lib].append((v13_band(band), score))
-        for row in db.execute(
-            select(
-                Library.id,
-                Library.key_uuid,
-                Library.sha1,
-                Library.group_id,
-                Library.name,
-                Library.version,
-                Library.library_type,
-                Library.ecosystem,
-            ).where(among(db, Library.id, chunk))
-        ):
-            facts[row.id] = LibraryFacts(
-                key_uuid=row.key_uuid,
-                sha1=row.sha1,
-                group_id=row.group_id,
-                artifact_id=row.name,
-                version=row.version,
-                library_type=row.library_type,
-                ecosystem=row.ecosystem,
-                licenses=tuple(licenses.get(row.id, ())),
-                vulnerabilities=tuple(vulnerabilities.get(row.id, ())),
+        for lib in chunk:
+            c = columns[lib]
+            facts[lib] = LibraryFacts(
+                c.key_uuid,
+                c.sha1,
+                c.group_id,
+                c.name,
+                c.version,
+                c.library_type,
+                c.ecosystem,
+                tuple(licenses.get(lib, ())),
+                tuple(vulnerabilities.get(lib, ())),
             )
     return facts

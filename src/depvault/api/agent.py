@@ -1,10 +1,12 @@
 """``POST /agent``: the scanning agent's form-encoded protocol (catalog §7).
 
 ``type=UPDATE`` queues an inventory update; ``type=CHECK_VULNERABILITIES`` answers which
-of the sent libraries the knowledge base says are vulnerable, storing nothing. The
-agent's other request types answer a precise "not supported yet". The answer is the
-agent's ResultEnvelope: ``{"envelopeVersion", "status": 1 ok | 2 bad request | 3 server
-error, "message", "data": "<JSON string>", "requestToken"}``.
+of the sent libraries the knowledge base says are vulnerable, and
+``type=CHECK_POLICY_COMPLIANCE`` / ``CHECK_POLICIES`` which policy decides for each of
+them (``agent_policies``), storing nothing. The agent's other request types answer a
+precise "not supported yet". The answer is the agent's ResultEnvelope:
+``{"envelopeVersion", "status": 1 ok | 2 bad request | 3 server error, "message",
+"data": "<JSON string>", "requestToken"}``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from starlette.responses import Response
 
 from depvault.api.agent_check import check_vulnerabilities
 from depvault.api.agent_form import authenticated_projects, parse_agent_form
+from depvault.api.agent_policies import POLICY_CHECKS
 from depvault.api.body import read_capped
 from depvault.api.intake import product_by_name_or_token, project_in_product
 from depvault.domain.access import Level
@@ -185,13 +188,20 @@ def agent_endpoint(
                 data = await run_in_threadpool(
                     check_vulnerabilities, dispatcher.database, fields, dispatcher.config
                 )
+            elif kind in POLICY_CHECKS:
+                token = None
+                data = await run_in_threadpool(
+                    POLICY_CHECKS[kind], dispatcher.database, fields, dispatcher.config
+                )
             elif not kind:
                 raise MissingParameter("type")
             else:
                 raise NotSupported(
-                    f"Agent request type {kind!r} is not supported yet: only UPDATE and "
-                    "CHECK_VULNERABILITIES are served"
+                    f"Agent request type {kind!r} is not supported yet: only UPDATE, "
+                    "CHECK_VULNERABILITIES, CHECK_POLICY_COMPLIANCE and CHECK_POLICIES are served"
                 )
+            # built here, so that a failure to serialise the answer is answered too
+            return _envelope(1, "ok", data, token)
         except (TransportError, DepvaultError) as exc:
             log.info("agent request refused: %s", type(exc).__name__)
             return _envelope(2, exc.message)
@@ -199,6 +209,5 @@ def agent_endpoint(
             reference = secrets.token_hex(6)
             log.exception("agent request failed, reference %s", reference)
             return _envelope(3, f"Server error (reference {reference})")
-        return _envelope(1, "ok", data, token)
 
     return endpoint

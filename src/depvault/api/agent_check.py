@@ -21,7 +21,7 @@ from depvault.ingest.model import Component
 from depvault.store.db import Database
 from depvault.store.vulnerability_reads import AdvisoryView, advisories_by_id
 
-__all__ = ["check_vulnerabilities"]
+__all__ = ["check_vulnerabilities", "vulnerability_info"]
 
 
 def check_vulnerabilities(database: Database, fields: dict[str, str], config: Config) -> Any:
@@ -55,13 +55,13 @@ def check_vulnerabilities(database: Database, fields: dict[str, str], config: Co
                 "sha1": identity.sha1 or "",
                 "homepageUrl": homepage,
                 "description": component.description or "",
-                "vulnerabilities": [_vulnerability(advisories[a]) for a in advisory_ids],
+                "vulnerabilities": [vulnerability_info(advisories[a]) for a in advisory_ids],
             }
         )
     return {"resourceInfos": resources}
 
 
-def _vulnerability(advisory: AdvisoryView) -> dict[str, Any]:
+def vulnerability_info(advisory: AdvisoryView) -> dict[str, Any]:
     score = next(
         (
             s

@@ -45,6 +45,9 @@ FIELDS = (
     "aggregateProjectToken",
     "scanSummaryInfo",
     "contributions",
+    "forceCheckAllDependencies",
+    "populateVulnerabilities",
+    "identifier",
 )
 _BOUNDARY = re.compile(r"(?:^|&)(" + "|".join(FIELDS) + r")=")
 

@@ -20,8 +20,9 @@ form or says precisely what is wrong with it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from enum import StrEnum
 from typing import Any
 
@@ -33,6 +34,7 @@ __all__ = [
     "PolicyError",
     "PolicyLevel",
     "PolicyRule",
+    "compile_filter",
     "deciding_policy",
     "filter_matches",
     "normalize_policy",
@@ -41,6 +43,8 @@ __all__ = [
 MAX_PATTERN = 512
 MAX_NAME = 255
 BANDS = ("low", "medium", "high")
+
+Matcher = Callable[["LibraryFacts"], bool]
 
 
 class PolicyError(ValueError):
@@ -107,7 +111,7 @@ class LibraryFacts:
     vulnerabilities: tuple[tuple[str, float | None], ...] = ()  # (v1.3 band, score)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PolicyRule:
     """An enabled policy as evaluation needs it, in deciding order."""
 
@@ -117,6 +121,11 @@ class PolicyRule:
     filter: Mapping[str, Any]
     action: Mapping[str, Any]
     inclusive: bool = False
+    matches: Matcher = dataclass_field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # compiled once: an analysis asks every rule about thousands of libraries
+        object.__setattr__(self, "matches", compile_filter(self.filter, self.inclusive))
 
     @property
     def action_type(self) -> ActionType:
@@ -127,7 +136,7 @@ class PolicyRule:
 def deciding_policy(rules: Sequence[PolicyRule], facts: LibraryFacts) -> PolicyRule | None:
     """The first rule (``rules`` in deciding order) whose filter matches the library."""
     for rule in rules:
-        if filter_matches(rule.filter, rule.inclusive, facts):
+        if rule.matches(facts):
             return rule
     return None
 
@@ -135,50 +144,66 @@ def deciding_policy(rules: Sequence[PolicyRule], facts: LibraryFacts) -> PolicyR
 def filter_matches(flt: Mapping[str, Any], inclusive: bool, facts: LibraryFacts) -> bool:
     """Whether a normalised filter matches a library. ``inclusive`` (LICENSE filters
     only) asks that every license of the library be listed, not just one."""
+    return compile_filter(flt, inclusive)(facts)
+
+
+def compile_filter(flt: Mapping[str, Any], inclusive: bool = False) -> Matcher:
+    """A normalised filter as a predicate on library facts (see :func:`filter_matches`)."""
     kind = FilterType(flt["type"])
     if kind is FilterType.LICENSE:
-        return _licenses_match(flt["licenses"], inclusive, facts.licenses)
+        return _license_matcher(flt["licenses"], inclusive)
     if kind is FilterType.VULNERABILITY_SEVERITY:
-        least = BANDS.index(flt["vulnerabilitySeverity"].lower())
-        return any(
-            band in BANDS and BANDS.index(band) >= least for band, _ in facts.vulnerabilities
-        )
+        bands = frozenset(BANDS[BANDS.index(flt["vulnerabilitySeverity"].lower()) :])
+        return lambda facts: any(band in bands for band, _ in facts.vulnerabilities)
     if kind is FilterType.VULNERABILITY_SCORE:
         low, high = flt["minScore"], flt.get("maxScore", 10.0)
-        return any(s is not None and low <= s <= high for _, s in facts.vulnerabilities)
+        return lambda facts: any(
+            s is not None and low <= s <= high for _, s in facts.vulnerabilities
+        )
     if kind is FilterType.GAV_REGEX:
-        return all(
-            re.fullmatch(flt[field], value or "") is not None
-            for field, value in (
-                ("groupId", facts.group_id),
-                ("artifactId", facts.artifact_id),
-                ("version", facts.version),
+        patterns = [
+            (attribute, re.compile(flt[field]))
+            for field, attribute in (
+                ("groupId", "group_id"),
+                ("artifactId", "artifact_id"),
+                ("version", "version"),
             )
             if field in flt
+        ]
+        if len(patterns) == 1:  # the common case, without a generator per library
+            [(attribute, pattern)] = patterns
+            return lambda facts: pattern.fullmatch(getattr(facts, attribute) or "") is not None
+        return lambda facts: all(
+            pattern.fullmatch(getattr(facts, attribute) or "") is not None
+            for attribute, pattern in patterns
         )
     if kind is FilterType.LIBRARY_TYPE:
-        wanted = {t.casefold() for t in flt["libraryTypes"]}
-        return facts.library_type.casefold() in wanted or facts.ecosystem.casefold() in wanted
-    named = flt["resources"]
-    return any(
-        r.get("keyUuid") == facts.key_uuid
-        or (facts.sha1 is not None and (r.get("sha1") or "").lower() == facts.sha1.lower())
-        for r in named
+        wanted = frozenset(t.casefold() for t in flt["libraryTypes"])
+        return lambda facts: (
+            facts.library_type.casefold() in wanted or facts.ecosystem.casefold() in wanted
+        )
+    keys = frozenset(r["keyUuid"] for r in flt["resources"] if "keyUuid" in r)
+    sha1s = frozenset(r["sha1"].lower() for r in flt["resources"] if "sha1" in r)
+    return lambda facts: (
+        facts.key_uuid in keys or (facts.sha1 is not None and facts.sha1.lower() in sha1s)
     )
 
 
-def _licenses_match(
-    listed: Iterable[Mapping[str, Any]], inclusive: bool, held: Sequence[tuple[str, str]]
-) -> bool:
-    names = set()
-    for entry in listed:
-        for field in ("spdxName", "name"):
-            if entry.get(field):
-                names.add(str(entry[field]).casefold())
-    if not held:
-        return False
-    hits = [lid.casefold() in names or name.casefold() in names for lid, name in held]
-    return all(hits) if inclusive else any(hits)
+def _license_matcher(listed: Iterable[Mapping[str, Any]], inclusive: bool) -> Matcher:
+    names = frozenset(
+        str(entry[field]).casefold()
+        for entry in listed
+        for field in ("spdxName", "name")
+        if entry.get(field)
+    )
+
+    def matches(facts: LibraryFacts) -> bool:
+        if not facts.licenses:
+            return False
+        hits = (lid.casefold() in names or name.casefold() in names for lid, name in facts.licenses)
+        return all(hits) if inclusive else any(hits)
+
+    return matches
 
 
 # --- the policy object ----------------------------------------------------------------
