@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from depvault.api.registry import Registry
-from depvault.api.request_types import ALL_VERSIONS, RequestType
+from depvault.api.request_types import ALL_VERSIONS, ApiVersion, RequestType
 from depvault.config import setting_docs
 from depvault.domain.access import Level
 from depvault.reports.catalog import REPORT_TYPES, ReportSpec
@@ -273,9 +273,30 @@ def _extensions_section(registry: Registry) -> str:
     return intro + table
 
 
+def _v14_section(registry: Registry) -> str:
+    newer = [rt for rt in registry if not rt.extension and ApiVersion.V1_3 not in rt.versions]
+    intro = (
+        "## Served at v1.4 only\n\n"
+        "Mend request types of API v1.4 that clients send to `/api/v1.4` (the catalog is "
+        "v1.3's). They are not counted above.\n\n"
+    )
+    if not newer:
+        return intro + "None."
+    table = _table(
+        ["request type", "scope", "access needed", "summary"],
+        ["---", "---", "---", "---"],
+        ([f"`{rt.name}`", rt.level.value, rt.access.name.lower(), rt.summary] for rt in newer),
+    )
+    return intro + table
+
+
 def _uncatalogued_section(catalog: Sequence[CatalogEntry], registry: Registry) -> str:
     known = {entry.request_type for entry in catalog}
-    strays = [rt for rt in registry if not rt.extension and rt.name not in known]
+    strays = [
+        rt
+        for rt in registry
+        if not rt.extension and ApiVersion.V1_3 in rt.versions and rt.name not in known
+    ]
     intro = (
         "## Registered but not in the catalog\n\n"
         "Registered request types that are neither in the catalog nor marked as "
@@ -320,6 +341,7 @@ def render_api_coverage(catalog: Sequence[CatalogEntry], registry: Registry) -> 
         _summary_section(catalog, registry),
         *_category_sections(catalog, registry),
         _extensions_section(registry),
+        _v14_section(registry),
         _uncatalogued_section(catalog, registry),
         _report_types_section(),
     ]

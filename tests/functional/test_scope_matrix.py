@@ -20,6 +20,7 @@ from depvault import admin
 from depvault.admin import Bootstrap
 from depvault.api.handlers import report_requests
 from depvault.api.registry import build_registry
+from depvault.api.request_types import ApiVersion
 from depvault.domain.access import Access, Level
 from depvault.store.db import Database
 from tests.conftest import Api
@@ -241,6 +242,23 @@ def _alert_in_a(w: World) -> str:
     return str(answer["alerts"][0]["alertUuid"])
 
 
+def _issue_in_a(w: World) -> str:
+    """The uuid of a policy issue of project a1 (a CREATE_ISSUE policy on its
+    libraries is added the first time it is asked for)."""
+    _library_in_a(w)
+    fetch = {"requestType": "fetchProjectPolicyIssues", "userKey": w.site.user_key, **_project(w)}
+    issues = w.api.client.post("/api/v1.4", json=fetch).json()["issues"]
+    if not issues:
+        policy = {
+            "name": "track everything",
+            "filter": {"type": "GAV_REGEX", "artifactId": ".*"},
+            "action": {"type": "CREATE_ISSUE"},
+        }
+        w.api.ok("addProjectPolicy", **_project(w), policy=policy)
+        issues = w.api.client.post("/api/v1.4", json=fetch).json()["issues"]
+    return str(issues[0]["policyViolations"][0]["issueUuid"])
+
+
 def _alert_status(w: World) -> dict[str, Any]:
     return {**_org(w), "alertUuids": [_alert_in_a(w)], "status": "Ignored", "comments": "c"}
 
@@ -277,9 +295,13 @@ def _project_library(w: World) -> dict[str, Any]:
 
 
 def _call(w: World, name: str, key: str, params: dict[str, Any]) -> dict[str, Any]:
-    """One call's answer; a file (zip, text) is a success and is not decoded."""
+    """One call's answer; a file (zip, text) is a success and is not decoded. A request
+    type served at v1.4 only is sent there."""
     body = {"requestType": name, "userKey": key, **params}
-    response = w.api.client.post(f"/api/v{w.api.version}", json=body)
+    request_type = REGISTRY.get(name)
+    served = request_type.versions if request_type else ()
+    version = w.api.version if ApiVersion(w.api.version) in served else "1.4"
+    response = w.api.client.post(f"/api/v{version}", json=body)
     assert response.status_code == 200, response.text
     if response.headers["content-type"].startswith("application/json"):
         answer: dict[str, Any] = response.json()
@@ -502,6 +524,12 @@ SAMPLES: dict[str, Sample] = {
     "getAsyncProcessStatus": lambda w: {**_org(w), "uuid": _process_in_a(w)},
     "downloadAsyncReport": lambda w: {**_org(w), "reportStatusUUID": _process_in_a(w)},
     "getLibrarySourceFiles": _project_library,
+    "fetchProjectPolicyIssues": lambda w: {**_project(w), "policyActionType": "CREATE_ISSUE"},
+    "updateExternalIntegrationIssues": lambda w: {
+        **_project(w),
+        "wsPolicyIssueItemUuid": _issue_in_a(w),
+        "externalIssues": [{"identifier": "WI-1", "url": "https://t.example/1", "status": "New"}],
+    },
     "getProjectLibraryDependencies": _project_library,
 }
 

@@ -56,7 +56,9 @@ def registry() -> Registry:
 
 
 def _mend_types(registry: Registry) -> list[RequestType[Any]]:
-    return [rt for rt in registry if not rt.extension]
+    """Mend's v1.3 request types (the catalog is v1.3's): not depvault's own, and not
+    those Mend serves at v1.4 only."""
+    return [rt for rt in registry if not rt.extension and ApiVersion.V1_3 in rt.versions]
 
 
 def _aliases(request_type: RequestType[Any]) -> set[str]:

@@ -21,7 +21,8 @@ from sqlalchemy import Row, literal, select, update
 from sqlalchemy.orm import Session
 
 from depvault.analysis.newest import NewestReleases, newest_releases
-from depvault.analysis.policy_alerts import LibraryColumns, policy_rejections
+from depvault.analysis.policy_alerts import LibraryColumns, policy_outcome
+from depvault.analysis.policy_issues import reconcile_issues
 from depvault.domain.alert_rules import (
     AlertKey,
     AlertStatus,
@@ -124,14 +125,16 @@ def _derive(
     holdings: dict[int, set[int]] = defaultdict(set)
     for h in held:
         holdings[h.project_id].add(h.library_id)
+    policies = policy_outcome(db, holdings, {h.library_id: h.columns for h in held})
     wanted = {
         **_security(db, list(orgs)),
         **_multiple_versions(held),
         **_new_versions(db, held, newest, now),
-        **policy_rejections(db, holdings, {h.library_id: h.columns for h in held}),
+        **policies.rejections,
     }
     in_inventory = {(h.project_id, h.library_id) for h in held}
     _reconcile(db, orgs, wanted, in_inventory, now, changes)
+    reconcile_issues(db, orgs, policies.issues, now)
 
 
 def _inventory(db: Session, project_ids: list[int]) -> list[_Held]:

@@ -1,10 +1,12 @@
-"""REJECTED_BY_POLICY_RESOURCE alerts: the libraries whose deciding policy rejects them.
+"""What policies decide for a derivation batch: REJECTED_BY_POLICY_RESOURCE alerts, and
+the violations CREATE_ISSUE policies find (``analysis.policy_issues`` keeps those).
 
 For each project of a derivation batch the store gives the enabled policies in deciding
 order (``store.policies.rules_for_projects``); each library the project holds is judged
 by ``domain.policies.deciding_policy`` over its facts (coordinates, licenses, the
 advisories that affect it). A library whose first matching policy is REJECT gets one
-alert per (project, library), whose description names the policy, as Mend's do.
+alert per (project, library), whose description names the policy, as Mend's do; one
+whose first matching policy is CREATE_ISSUE gets its violations recorded as issues.
 Projects under no policy cost one query and nothing else.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -19,12 +22,20 @@ from sqlalchemy.orm import Session
 
 from depvault.domain.alert_rules import AlertKey, AlertType
 from depvault.domain.osv_records import v13_band
-from depvault.domain.policies import ActionType, LibraryFacts, deciding_policy
+from depvault.domain.policies import ActionType, LibraryFacts, deciding_policy, violations
 from depvault.store.id_lists import among
 from depvault.store.models import Advisory, LibraryLicense, LibraryVulnerability
 from depvault.store.policies import rules_for_projects
 
-__all__ = ["LibraryColumns", "library_facts", "policy_rejections", "rejection_description"]
+__all__ = [
+    "IssueKey",
+    "LibraryColumns",
+    "PolicyOutcome",
+    "Violation",
+    "library_facts",
+    "policy_outcome",
+    "rejection_description",
+]
 
 LIBRARIES_PER_QUERY = 5000
 
@@ -47,23 +58,42 @@ class LibraryColumns(NamedTuple):
     ecosystem: str
 
 
-def policy_rejections(
+# (project, library, policy, advisory or 0) → (policy name, violation type)
+IssueKey = tuple[int, int, int, int]
+Violation = tuple[str, str]
+
+
+@dataclass
+class PolicyOutcome:
+    """What the policies decided for a batch."""
+
+    rejections: dict[AlertKey, str] = field(default_factory=dict)
+    issues: dict[IssueKey, Violation] = field(default_factory=dict)
+
+
+def policy_outcome(
     db: Session, holdings: Mapping[int, Collection[int]], columns: Mapping[int, LibraryColumns]
-) -> dict[AlertKey, str]:
-    """The policy alerts the projects deserve; ``holdings`` maps each project of the
-    batch to the library ids in its inventory, ``columns`` gives each library's."""
+) -> PolicyOutcome:
+    """The policy alerts and issues the projects deserve; ``holdings`` maps each project
+    of the batch to the library ids in its inventory, ``columns`` gives each library's."""
+    outcome = PolicyOutcome()
     rules = rules_for_projects(db, list(holdings))
     if not rules:
-        return {}
+        return outcome
     facts = library_facts(db, {lib for project in rules for lib in holdings[project]}, columns)
-    wanted = {}
     for project, project_rules in rules.items():
         for library in holdings[project]:
             rule = deciding_policy(project_rules, facts[library])
-            if rule is not None and rule.action_type is ActionType.REJECT:
+            if rule is None:
+                continue
+            if rule.action_type is ActionType.REJECT:
                 key = AlertKey(project, AlertType.REJECTED_BY_POLICY_RESOURCE, library)
-                wanted[key] = rejection_description(rule.name)
-    return wanted
+                outcome.rejections[key] = rejection_description(rule.name)
+            elif rule.action_type is ActionType.CREATE_ISSUE:
+                for kind, advisory in violations(rule, facts[library]):
+                    issue = (project, library, rule.id, advisory or 0)
+                    outcome.issues[issue] = (rule.name, kind)
+    return outcome
 
 
 def library_facts(
@@ -83,9 +113,11 @@ def library_facts(
         ):
             licenses[lib].append((license_id, name))
         vulnerabilities: dict[int, list[tuple[str, float | None]]] = defaultdict(list)
-        for lib, band, v3, v4, v2 in db.execute(
+        advisories: dict[int, list[int]] = defaultdict(list)
+        for lib, advisory, band, v3, v4, v2 in db.execute(
             select(
                 LibraryVulnerability.library_id,
+                Advisory.id,
                 Advisory.band,
                 Advisory.cvss3_score,
                 Advisory.cvss4_score,
@@ -97,6 +129,7 @@ def library_facts(
             # the CVSS score a person reads first: v3, else v4, else v2
             score = v3 if v3 is not None else v4 if v4 is not None else v2
             vulnerabilities[lib].append((v13_band(band), score))
+            advisories[lib].append(advisory)
         for lib in chunk:
             c = columns[lib]
             facts[lib] = LibraryFacts(
@@ -109,5 +142,6 @@ def library_facts(
                 c.ecosystem,
                 tuple(licenses.get(lib, ())),
                 tuple(vulnerabilities.get(lib, ())),
+                tuple(advisories.get(lib, ())),
             )
     return facts

@@ -14,6 +14,7 @@ from depvault.api.handlers import (
     alerts,
     introspection,
     inventory,
+    issue_tracking,
     libraries,
     library_marks,
     library_texts,
@@ -39,6 +40,7 @@ CATEGORY_MODULES = (
     library_marks,
     alerts,
     policies,
+    issue_tracking,
     reports,
     report_requests,
 )

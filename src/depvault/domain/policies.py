@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from enum import StrEnum
 from typing import Any
@@ -38,6 +38,7 @@ __all__ = [
     "deciding_policy",
     "filter_matches",
     "normalize_policy",
+    "violations",
 ]
 
 MAX_PATTERN = 512
@@ -109,6 +110,7 @@ class LibraryFacts:
     ecosystem: str
     licenses: tuple[tuple[str, str], ...] = ()  # (SPDX id or LicenseRef, name)
     vulnerabilities: tuple[tuple[str, float | None], ...] = ()  # (v1.3 band, score)
+    advisory_ids: tuple[int, ...] = ()  # the advisory of each vulnerability, when known
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,26 @@ class PolicyRule:
     def action_type(self) -> ActionType:
         """The action's type."""
         return ActionType(self.action["type"])
+
+
+VULNERABILITY_FILTERS = frozenset(
+    {FilterType.VULNERABILITY_SEVERITY, FilterType.VULNERABILITY_SCORE}
+)
+
+
+def violations(rule: PolicyRule, facts: LibraryFacts) -> list[tuple[str, int | None]]:
+    """What a matching rule found in a library, one (violation type, advisory id) per
+    violation: a vulnerability filter finds each advisory it matches on its own (so an
+    issue tracker gets one ticket per vulnerability), any other filter the library
+    once (``LICENSE``, or the filter's type)."""
+    kind = FilterType(rule.filter["type"])
+    if kind not in VULNERABILITY_FILTERS:
+        return [("LICENSE" if kind is FilterType.LICENSE else kind.value, None)]
+    return [
+        ("VULNERABILITY", advisory)
+        for advisory, vulnerability in zip(facts.advisory_ids, facts.vulnerabilities, strict=True)
+        if rule.matches(replace(facts, vulnerabilities=(vulnerability,)))
+    ]
 
 
 def deciding_policy(rules: Sequence[PolicyRule], facts: LibraryFacts) -> PolicyRule | None:

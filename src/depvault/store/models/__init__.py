@@ -45,6 +45,7 @@ from depvault.store.models.organizations import (
 )
 from depvault.store.models.people import Group, GroupMember, OrgMember, RoleAssignment, User
 from depvault.store.models.policies import Policy
+from depvault.store.models.policy_issues import PolicyIssue
 from depvault.store.models.reports import AsyncProcess
 from depvault.store.models.updates import UpdateItem, UpdateRequest
 
@@ -75,6 +76,7 @@ __all__ = [
     "Organization",
     "PendingRematch",
     "Policy",
+    "PolicyIssue",
     "Product",
     "ProductTag",
     "Project",
