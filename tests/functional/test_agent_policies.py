@@ -22,6 +22,7 @@ from depvault.store.models import Product, Project, UpdateItem
 from tests.conftest import Api
 from tests.functional.test_agent import dep, diff, post_agent, project
 from tests.functional.test_alerts import DJANGO_ADVISORY, DJANGO_CVE, PYPI, knowledge
+from tests.functional.test_async_reports import download
 
 COMPLIANCE, POLICIES = "CHECK_POLICY_COMPLIANCE", "CHECK_POLICIES"
 GPL, GPL_NAME, MIT_NAME = "GPL-3.0-only", "GNU General Public License v3.0 only", "MIT License"
@@ -440,3 +441,30 @@ def test_a_very_deep_tree_is_answered_with_every_library_judged(
     assert all(child["children"] == [] for child in flat)
     assert flat[-1]["resource"]["displayName"] == GPL_LIB
     assert flat[-1]["policy"]["actionType"] == "Reject"
+
+
+def test_rejections_are_counted_for_the_plugin_policy_violation_report(
+    app_client: TestClient, api: Api, site: Bootstrap
+) -> None:
+    seed_catalog(api, site)
+    api.ok("addOrganizationPolicy", orgToken=site.org_token, policy=REJECT_GPL)
+    for _ in range(2):  # a pipeline checking the same project twice
+        check(app_client, site, [project("app", TREE)], product="Shop", agentVersion="24.1")
+    check(app_client, site, [project("tool", [dep("org.mit", "mit-lib", "2.0")])], product="Shop")
+    status = api.ok(
+        "generateOrganizationReportAsync",
+        orgToken=site.org_token,
+        reportType="PluginPolicyViolationReport",
+        format="json",
+    )
+    [body] = download(api, site, status["asyncProcessStatus"]["uuid"]).values()
+    rows = json.loads(body)["violations"]
+    assert sorted((r["project"], r["library"], r["checks"]) for r in rows) == [
+        ("app", GPL_CHILD, 2),
+        ("app", GPL_LIB, 2),
+    ]  # the MIT-only project had nothing rejected
+    first = rows[0]
+    assert first["product"] == "Shop" and first["policy"] == "No GPL"
+    assert first["policyLevel"] == "DOMAIN" and first["agentVersion"] == "24.1"
+    assert first["user"] == "admin@depvault.local"
+    assert first["firstSeen"] <= first["lastSeen"]

@@ -1,8 +1,10 @@
 """The agent's ``CHECK_POLICY_COMPLIANCE`` and ``CHECK_POLICIES``: which policy decides
 for each sent library, so a CI build can fail on a rejected one (``checkPolicies``).
 
-Read-only: the projects and libraries are found as an update would find them (product
-and project by token or name, libraries by identity) and nothing is created or stored.
+The projects and libraries are found as an update would find them (product and project
+by token or name, libraries by identity) and nothing of them is created or stored; the
+one write is a count of what the check rejected (``store.plugin_checks``, read by the
+Plugin Policy Violation report).
 A project depvault holds is judged by its own policies and those above it; one an update
 would create, by its product's (or, for a new product, its organization's). The caller
 needs read access to the product (the organization for a new product): the answer shows
@@ -37,8 +39,9 @@ from depvault.domain.access import Access, Level
 from depvault.domain.identity import LibraryIdentity, identify
 from depvault.domain.osv_packages import osv_package
 from depvault.domain.osv_records import v13_band
-from depvault.domain.policies import LibraryFacts, PolicyRule, deciding_policy
+from depvault.domain.policies import ActionType, LibraryFacts, PolicyRule, deciding_policy
 from depvault.domain.scope import Ref, Scope
+from depvault.domain.timefmt import utcnow
 from depvault.errors import InvalidUserKey, NotFound
 from depvault.ingest.agent import AgentProject
 from depvault.ingest.licensing import license_facts
@@ -50,6 +53,7 @@ from depvault.store.identity import caller_by_key
 from depvault.store.inventory_reads import LibraryRow, libraries_by_id
 from depvault.store.library_reads import scope_library_ids
 from depvault.store.models import Library
+from depvault.store.plugin_checks import CheckedBy, SeenViolation, record_plugin_violations
 from depvault.store.policies import rules_for_projects, rules_for_scope
 from depvault.store.scopes import resolve_token
 from depvault.store.vulnerability_reads import AdvisoryView, advisories_by_id
@@ -127,10 +131,11 @@ def _check(
             refs[-1][component.ref] = identity.key
             libraries.setdefault(identity.key, _Library(identity, component))
     with database.transaction(write=False) as db:
-        org, targets = _targets(db, fields, projects, refs)
+        org, product_name, targets = _targets(db, fields, projects, refs)
         _load(db, libraries)
         held = _held(db, targets) if new_resources else {}
     facts = {key: library.facts() for key, library in libraries.items()}
+    _record_rejections(database, fields, org, product_name, targets, libraries, facts)
     resources = {key: _resource(lib, facts[key], populate) for key, lib in libraries.items()}
     data: dict[str, Any] = {"organization": org.name, "existingProjects": {}, "newProjects": {}}
     for target in targets:
@@ -167,9 +172,51 @@ def _describer(
     return describe
 
 
+def _record_rejections(
+    database: Database,
+    fields: dict[str, str],
+    org: Ref,
+    product_name: str,
+    targets: list[_Target],
+    libraries: dict[str, _Library],
+    facts: dict[str, LibraryFacts],
+) -> None:
+    """Count what the check rejected, for the Plugin Policy Violation report: the one
+    write of a check, in its own short transaction."""
+    seen = []
+    for target in targets:
+        for key in dict.fromkeys(target.key_of_ref.values()):
+            rule = deciding_policy(target.rules, facts[key])
+            if rule is None or rule.action_type is not ActionType.REJECT:
+                continue
+            identity = libraries[key].identity
+            seen.append(
+                SeenViolation(
+                    product_name,
+                    target.name,
+                    key,
+                    identity.filename,
+                    identity.version or "",
+                    rule.id,
+                    rule.name,
+                    rule.level.value,
+                )
+            )
+    if not seen:
+        return
+    with database.transaction() as db:
+        caller = caller_by_key(db, fields["userKey"].strip())
+        by = CheckedBy(
+            fields.get("agent", ""),
+            fields.get("agentVersion", ""),
+            caller.email if caller else fields.get("requesterEmail", ""),
+        )
+        record_plugin_violations(db, org.id, seen, by, utcnow())
+
+
 def _targets(
     db: Session, fields: dict[str, str], projects: list[AgentProject], refs: list[dict[str, str]]
-) -> tuple[Ref, list[_Target]]:
+) -> tuple[Ref, str, list[_Target]]:
     """The organization and each sent project with its deciding policies, found as
     UPDATE finds them, after the caller's read access is checked."""
     caller = caller_by_key(db, fields["userKey"].strip())
@@ -195,16 +242,20 @@ def _targets(
         found.append(ref)
     existing = rules_for_projects(db, [ref.id for ref in found if ref is not None])
     inherited = rules_for_scope(db, scope) if None in found else []
-    return org, [
-        _Target(
-            ref.name if ref else project.name,
-            ref.id if ref else None,
-            existing.get(ref.id, []) if ref else inherited,
-            project.inventory,
-            key_of_ref,
-        )
-        for project, ref, key_of_ref in zip(projects, found, refs, strict=True)
-    ]
+    return (
+        org,
+        product.name if product else product_name,
+        [
+            _Target(
+                ref.name if ref else project.name,
+                ref.id if ref else None,
+                existing.get(ref.id, []) if ref else inherited,
+                project.inventory,
+                key_of_ref,
+            )
+            for project, ref, key_of_ref in zip(projects, found, refs, strict=True)
+        ],
+    )
 
 
 def _load(db: Session, libraries: dict[str, _Library]) -> None:

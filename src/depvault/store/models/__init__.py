@@ -44,6 +44,7 @@ from depvault.store.models.organizations import (
     ProjectTag,
 )
 from depvault.store.models.people import Group, GroupMember, OrgMember, RoleAssignment, User
+from depvault.store.models.plugin_checks import PluginPolicyViolation
 from depvault.store.models.policies import Policy
 from depvault.store.models.policy_issues import PolicyIssue
 from depvault.store.models.reports import AsyncProcess
@@ -75,6 +76,7 @@ __all__ = [
     "OrgMember",
     "Organization",
     "PendingRematch",
+    "PluginPolicyViolation",
     "Policy",
     "PolicyIssue",
     "Product",
