@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
+from depvault import admin
 from depvault.admin import Bootstrap
 from depvault.ingest.osv import import_osv, read_osv_documents
 from depvault.store import inventory as inventory_store
@@ -328,3 +329,13 @@ def test_check_vulnerabilities_answers_from_the_knowledge_base_and_stores_nothin
         userKey="Z" * 64,
     )
     assert refused["status"] == 2
+    # another organization's administrator may not check against this organization
+    outsider = admin.create_organization(database, "Other", admin_email="o@example.com")
+    foreign = post_agent(
+        app_client,
+        site,
+        diff([project("p", python)]),
+        type="CHECK_VULNERABILITIES",
+        userKey=outsider.user_key,
+    )
+    assert foreign["status"] == 2 and "not allowed" in foreign["message"], foreign

@@ -1,7 +1,9 @@
 """The agent's ``CHECK_VULNERABILITIES``: which of the sent libraries are vulnerable.
 
 Read-only: the libraries are identified as an update would identify them and evaluated
-against the knowledge base, and nothing is stored. The answer is the agent's
+against the knowledge base, and nothing is stored. The caller needs read access to the
+product the form names (to the organization when an update would create it), as for
+the policy checks. The answer is the agent's
 CheckVulnerabilitiesResult, ``{"resourceInfos": [ResourceInfo]}``, listing the
 vulnerable libraries with their vulnerabilities (name, severity band, score).
 """
@@ -12,7 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from depvault.analysis.matching import affected_by
-from depvault.api.agent_form import authenticated_projects
+from depvault.api.agent_form import authenticated_projects, check_scope
 from depvault.config import Config
 from depvault.domain.identity import LibraryIdentity, identify
 from depvault.domain.osv_packages import osv_package
@@ -38,6 +40,7 @@ def check_vulnerabilities(database: Database, fields: dict[str, str], config: Co
         if package is not None and identity.version:
             by_package[package].append((key, identity.version))
     with database.transaction(write=False) as db:
+        check_scope(db, fields, projects, "a vulnerability check")
         found = affected_by(db, by_package)
         advisories = advisories_by_id(db, {advisory for _, advisory in found})
     vulnerable: dict[str, list[int]] = defaultdict(list)

@@ -4,10 +4,15 @@ the authentication every agent request starts with (before any ``diff`` is expan
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, unquote_plus
 
+from sqlalchemy.orm import Session
+
+from depvault.api.authorize import require_access
 from depvault.api.validation import FORBIDDEN_CHARACTERS
-from depvault.domain.access import Level
+from depvault.domain.access import Access, Level
+from depvault.domain.scope import Caller, Ref, Scope
 from depvault.errors import (
     ForbiddenCharacter,
     InvalidParameter,
@@ -16,11 +21,19 @@ from depvault.errors import (
     UnknownToken,
 )
 from depvault.ingest.agent import AgentProject, decode_diff, read_agent_projects
+from depvault.store import hierarchy
 from depvault.store.db import Database
 from depvault.store.identity import caller_by_key
 from depvault.store.scopes import resolve_token
 
-__all__ = ["FIELDS", "authenticated_projects", "parse_agent_form", "required"]
+__all__ = [
+    "FIELDS",
+    "CheckScope",
+    "authenticated_projects",
+    "check_scope",
+    "parse_agent_form",
+    "required",
+]
 
 FIELDS = (
     "type",
@@ -104,3 +117,36 @@ def authenticated_projects(
     if not projects:
         raise InvalidParameter("diff", "holds no project")
     return projects
+
+
+@dataclass(frozen=True)
+class CheckScope:
+    """Where a read-only agent check looks: the caller, the organization, the product
+    the form names (None when an update would create it) and the scope access was
+    checked on."""
+
+    caller: Caller
+    org: Ref
+    product: Ref | None
+    product_name: str
+    scope: Scope
+
+
+def check_scope(
+    db: Session, fields: dict[str, str], projects: list[AgentProject], action: str
+) -> CheckScope:
+    """The product a check is about, found as UPDATE finds it (token or name), once the
+    caller's read access to it is checked (to the organization for a product an update
+    would create): a check answers about the organization's data."""
+    caller = caller_by_key(db, fields["userKey"].strip())
+    org_scope = resolve_token(db, Level.ORG, fields["token"].strip())
+    if caller is None or org_scope is None:  # changed since authentication
+        raise InvalidUserKey()
+    org = org_scope.require(Level.ORG)
+    product_name = fields.get("productToken") or fields.get("product") or projects[0].name
+    product = hierarchy.find_product(db, org.id, product_name)
+    scope = org_scope
+    if product is not None:
+        scope = Scope(Level.PRODUCT, org_scope.global_org, org_scope.org, product)
+    require_access(db, caller, scope, Access.READ, action)
+    return CheckScope(caller, org, product, product.name if product else product_name, scope)

@@ -31,18 +31,16 @@ from sqlalchemy.orm import Session
 
 from depvault.analysis.matching import affected_by
 from depvault.api.agent_check import vulnerability_info
-from depvault.api.agent_form import authenticated_projects
+from depvault.api.agent_form import authenticated_projects, check_scope
 from depvault.api.agent_policy_tree import Describe, policy_info, project_node, resource_info
-from depvault.api.authorize import require_access
 from depvault.config import Config
-from depvault.domain.access import Access, Level
 from depvault.domain.identity import LibraryIdentity, identify
 from depvault.domain.osv_packages import osv_package
 from depvault.domain.osv_records import v13_band
 from depvault.domain.policies import ActionType, LibraryFacts, PolicyRule, deciding_policy
-from depvault.domain.scope import Ref, Scope
+from depvault.domain.scope import Ref
 from depvault.domain.timefmt import utcnow
-from depvault.errors import InvalidUserKey, NotFound
+from depvault.errors import NotFound
 from depvault.ingest.agent import AgentProject
 from depvault.ingest.licensing import license_facts
 from depvault.ingest.model import Component, Inventory
@@ -55,7 +53,6 @@ from depvault.store.library_reads import scope_library_ids
 from depvault.store.models import Library
 from depvault.store.plugin_checks import CheckedBy, SeenViolation, record_plugin_violations
 from depvault.store.policies import rules_for_projects, rules_for_scope
-from depvault.store.scopes import resolve_token
 from depvault.store.vulnerability_reads import AdvisoryView, advisories_by_id
 
 __all__ = ["POLICY_CHECKS", "check_policies", "check_policy_compliance"]
@@ -219,17 +216,8 @@ def _targets(
 ) -> tuple[Ref, str, list[_Target]]:
     """The organization and each sent project with its deciding policies, found as
     UPDATE finds them, after the caller's read access is checked."""
-    caller = caller_by_key(db, fields["userKey"].strip())
-    org_scope = resolve_token(db, Level.ORG, fields["token"].strip())
-    if caller is None or org_scope is None:  # changed since authentication
-        raise InvalidUserKey()
-    org = org_scope.require(Level.ORG)
-    product_name = fields.get("productToken") or fields.get("product") or projects[0].name
-    product = hierarchy.find_product(db, org.id, product_name)
-    scope = org_scope
-    if product is not None:
-        scope = Scope(Level.PRODUCT, org_scope.global_org, org_scope.org, product)
-    require_access(db, caller, scope, Access.READ, "a policy check")
+    where = check_scope(db, fields, projects, "a policy check")
+    org, product, product_name, scope = where.org, where.product, where.product_name, where.scope
     found: list[Ref | None] = []
     for project in projects:
         ref = None
@@ -244,7 +232,7 @@ def _targets(
     inherited = rules_for_scope(db, scope) if None in found else []
     return (
         org,
-        product.name if product else product_name,
+        product_name,
         [
             _Target(
                 ref.name if ref else project.name,

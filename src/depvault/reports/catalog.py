@@ -22,6 +22,7 @@ from depvault.reports.attribution import AttributionFilter, write_attribution
 from depvault.reports.cyclonedx_export import SbomFilter, write_cyclonedx
 from depvault.reports.filters import NoFilter, StatusFilter
 from depvault.reports.json_rows import inventory_objects, vulnerability_objects
+from depvault.reports.license_sources import effective_license_rows, license_compatibility_rows
 from depvault.reports.member_sources import member_rows
 from depvault.reports.more_sources import (
     change_log_rows,
@@ -33,6 +34,7 @@ from depvault.reports.more_sources import (
     plugin_request_rows,
     source_file_rows,
 )
+from depvault.reports.plugin_sources import plugin_violation_rows
 from depvault.reports.risk import write_risk_report
 from depvault.reports.sources import SECURITY_ONLY, alert_rows, inventory_rows, vulnerability_rows
 from depvault.reports.spdx_export import write_spdx
@@ -262,6 +264,46 @@ LICENSES = ReportSpec(
     root="licenses",
     item="license",
 )
+# The license that governs each library (``domain.effective_licenses``: OR resolved to
+# the least restrictive choice, AND keeps every term), one row per (project, library).
+EFFECTIVE_LICENSES = ReportSpec(
+    "EffectiveLicenses",
+    "Effective Licenses Report",
+    _scope_columns(
+        Column("Library", 36),
+        Column("Version", 12),
+        Column("Type", 12),
+        Column("Licenses", 30),
+        Column("Effective License", 28),
+        Column("Category", 16),
+        Column("Copyleft", 10),
+        Column("Reason", 30),
+        Column("Key UUID", 30),
+    ),
+    effective_license_rows,
+    root="libraries",
+    item="library",
+)
+# Pairs of the scope's effective licenses known to conflict (``domain.
+# license_compatibility``'s cited table), with the libraries carrying each side.
+LICENSE_COMPATIBILITY = ReportSpec(
+    "LicenseCompatibility",
+    "License Compatibility Report",
+    (
+        Column("License", 24),
+        Column("Libraries", 40),
+        Column("Library Count", 10, "number"),
+        Column("Conflicting License", 24),
+        Column("Conflicting Libraries", 40),
+        Column("Conflicting Library Count", 10, "number"),
+        Column("Direction", 10),
+        Column("Reason", 50),
+        Column("Source", 40),
+    ),
+    license_compatibility_rows,
+    root="incompatibilities",
+    item="incompatibility",
+)
 LIBRARY_SECURITY = ReportSpec(
     "LibrarySecurityAlerts",
     "Library Security Alerts Report",
@@ -320,6 +362,27 @@ PLUGIN_REQUESTS = ReportSpec(
     plugin_request_rows,
     root="requests",
     item="request",
+)
+PLUGIN_VIOLATIONS = ReportSpec(
+    "PluginPolicyViolation",
+    "Plugin Policy Violation Report",
+    (
+        Column("Product", 20),
+        Column("Project", 20),
+        Column("Library", 36),
+        Column("Version", 14),
+        Column("Policy", 24),
+        Column("Policy Level", 12),
+        Column("First Seen", 20),
+        Column("Last Seen", 20),
+        Column("Checks", 10, "number"),
+        Column("Agent", 14),
+        Column("Agent Version", 12),
+        Column("User", 26),
+    ),
+    plugin_violation_rows,
+    root="violations",
+    item="violation",
 )
 MEMBERS = ReportSpec(
     "Members",
@@ -424,9 +487,12 @@ _BY_SUFFIX: dict[str, ReportSpec] = {
     "SourceFileInventoryReport": SOURCE_FILES,
     "InHouseReport": IN_HOUSE,
     "LicensesReport": LICENSES,
+    "EffectiveLicensesReport": EFFECTIVE_LICENSES,
+    "LicenseCompatibilityReport": LICENSE_COMPATIBILITY,
     "LibrarySecurityAlertsReport": LIBRARY_SECURITY,
     "HistoryReport": HISTORY,
     "PluginRequestHistoryReport": PLUGIN_REQUESTS,
+    "PluginPolicyViolationReport": PLUGIN_VIOLATIONS,
     "ChangeLogReport": CHANGE_LOG,
     "MembersReport": MEMBERS,
     "AttributesReport": ATTRIBUTES,

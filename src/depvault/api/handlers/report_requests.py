@@ -288,6 +288,21 @@ REQUEST_TYPES = in_category(
         *_three("SourceFileInventoryReport", catalog.SOURCE_FILES, "SourceFileInventoryReport"),
         *_three("DueDiligenceReport", catalog.LICENSES, "LicensesReport", ("xlsx", "json")),
         *_three("InHouseReport", catalog.IN_HOUSE, "InHouseReport"),
+        # catalog §6.4.1: xlsx (the default); JSON too, the engine makes it free
+        *_three(
+            "EffectiveLicensesReport",
+            catalog.EFFECTIVE_LICENSES,
+            "EffectiveLicensesReport",
+            ("xlsx", "json"),
+            levels=(Level.ORG, Level.PRODUCT),
+        ),
+        *_three(
+            "LicenseCompatibilityReport",
+            catalog.LICENSE_COMPATIBILITY,
+            "LicenseCompatibilityReport",
+            ("xlsx", "json"),
+            levels=(Level.PRODUCT, Level.PROJECT),
+        ),
         *_three("AlertsReport", catalog.ALERTS, "AlertsReport"),
         *_three("IgnoredAlertsReport", catalog.IGNORED, "IgnoreAlertsReport"),
         *_three("ResolvedAlertsReport", catalog.RESOLVED, "ResolvedAlertsReport"),
