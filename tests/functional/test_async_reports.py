@@ -158,7 +158,7 @@ def test_requests_are_refused_precisely(api: Api, site: Bootstrap, portfolio: Po
     request = "generateProjectReportAsync"
     _code, message = api.error(request, **project, reportType="OrgInventoryReport", format="json")
     assert "ProjectInventoryReport" in message  # the project's report types are listed
-    _code, message = api.error(request, **project, reportType="ProjectDiffReport", format="json")
+    _code, message = api.error(request, **project, reportType="ProjectBugsReport", format="json")
     assert "not available yet" in message
     _code, message = api.error(
         request, **project, reportType="ProjectInventoryReport", format="csv"

@@ -10,6 +10,7 @@ as it was.
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from depvault.domain.osv_packages import osv_package
 from depvault.ingest.model import Component, Inventory
 from depvault.store.bulk import bulk_insert, ids_by_key
 from depvault.store.models import (
+    InventoryChange,
     Library,
     LibraryLicense,
     LibraryLocation,
@@ -174,17 +176,43 @@ def write_inventory(
     bulk_insert(db, LibraryLicense, license_rows, skip_existing=True)
 
     library_ids = {ids[k] for k in keys}
+    before = set(
+        db.scalars(select(ProjectLibrary.library_id).where(ProjectLibrary.project_id == project_id))
+    )
     if update_type is UpdateType.REMOVE:
         _remove(db, project_id, library_ids)
         edges = 0
+        after = before - library_ids
     else:
         if update_type is UpdateType.OVERRIDE:
             _clear(db, project_id)
+            after = library_ids
         else:  # APPEND: the new facts replace those of the same libraries
             _remove(db, project_id, library_ids)
+            after = before | library_ids
         edges = _insert_project_rows(db, project_id, inventory, by_key, key_of_ref, ids)
+    _record_changes(db, project_id, before, after, now)
     _touch(db, project_id, now)
     return WriteResult(len(by_key), len(new_rows), edges)
+
+
+def _record_changes(
+    db: Session, project_id: int, before: set[int], after: set[int], now: datetime
+) -> None:
+    """The inventory history: what this write brought in and took out."""
+    write_key = secrets.randbits(62)
+    rows = [
+        {
+            "project_id": project_id,
+            "at": now,
+            "write_key": write_key,
+            "change": change,
+            "library_id": library_id,
+        }
+        for change, changed in (("ADDED", after - before), ("REMOVED", before - after))
+        for library_id in sorted(changed)
+    ]
+    bulk_insert(db, InventoryChange, rows)
 
 
 def _insert_project_rows(

@@ -19,6 +19,7 @@ from depvault.store.models.attributes import CustomAttribute, CustomAttributeVal
 from depvault.store.models.base import TOKEN_LENGTH, Base, BigId
 from depvault.store.models.changes import ChangeLogEntry
 from depvault.store.models.inventory import (
+    InventoryChange,
     Library,
     LibraryLicense,
     LibraryLocation,
@@ -66,6 +67,7 @@ __all__ = [
     "Group",
     "GroupMember",
     "InHouseLibrary",
+    "InventoryChange",
     "Library",
     "LibraryLicense",
     "LibraryLocation",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from depvault.store.models.base import Base, BigId, created_column
@@ -123,3 +123,23 @@ class SourceFileRow(Base):
     sha1: Mapped[str] = mapped_column(String(40), nullable=False)
     name: Mapped[str] = mapped_column(String(1024), nullable=False)
     path: Mapped[str | None] = mapped_column(String(4096))
+
+
+class InventoryChange(Base):
+    """A library entering or leaving a project's inventory, written by the inventory
+    update that did it: the project's inventory history (the Diff reports read it).
+    Only differences are written, so a re-scan that changes nothing writes nothing.
+    ``write_key`` is one random number per write: times are kept to the second, and two
+    updates of a project within one second are still two."""
+
+    __tablename__ = "inventory_changes"
+    __table_args__ = (Index("ix_inventory_changes_project_at", "project_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(), nullable=False)
+    write_key: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    change: Mapped[str] = mapped_column(String(10), nullable=False)  # ADDED or REMOVED
+    library_id: Mapped[int] = mapped_column(BigId, nullable=False)
