@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from depvault.domain.alert_rules import AlertKey, AlertType
-from depvault.domain.osv_records import v13_band
+from depvault.domain.osv_records import headline_score, v13_band
 from depvault.domain.policies import ActionType, LibraryFacts, deciding_policy, violations
 from depvault.store.id_lists import among
 from depvault.store.models import Advisory, LibraryLicense, LibraryVulnerability
@@ -126,9 +126,7 @@ def library_facts(
             .join(Advisory, Advisory.id == LibraryVulnerability.advisory_id)
             .where(among(db, LibraryVulnerability.library_id, chunk))
         ):
-            # the CVSS score a person reads first: v3, else v4, else v2
-            score = v3 if v3 is not None else v4 if v4 is not None else v2
-            vulnerabilities[lib].append((v13_band(band), score))
+            vulnerabilities[lib].append((v13_band(band), headline_score(v3, v4, v2)))
             advisories[lib].append(advisory)
         for lib in chunk:
             c = columns[lib]

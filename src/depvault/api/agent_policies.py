@@ -36,7 +36,7 @@ from depvault.api.agent_policy_tree import Describe, policy_info, project_node, 
 from depvault.config import Config
 from depvault.domain.identity import LibraryIdentity, identify
 from depvault.domain.osv_packages import osv_package
-from depvault.domain.osv_records import v13_band
+from depvault.domain.osv_records import headline_score, v13_band
 from depvault.domain.policies import ActionType, LibraryFacts, PolicyRule, deciding_policy
 from depvault.domain.scope import Ref
 from depvault.domain.timefmt import utcnow
@@ -92,7 +92,11 @@ class _Library:
             library_type=ident.library_type,
             ecosystem=ident.ecosystem,
             licenses=tuple(licenses),
-            vulnerabilities=tuple((v13_band(a.band), _score(a)) for a in self.advisories),
+            vulnerabilities=tuple(
+                (v13_band(a.band), headline_score(a.cvss3_score, a.cvss4_score, a.cvss2_score))
+                for a in self.advisories
+            ),
+            advisory_ids=tuple(a.id for a in self.advisories),
         )
 
 
@@ -294,9 +298,3 @@ def _resource(library: _Library, facts: LibraryFacts, populate: bool) -> dict[st
         description=component.description or (known.description if known else None),
         vulnerabilities=[vulnerability_info(a) for a in library.advisories] if populate else None,
     )
-
-
-def _score(advisory: AdvisoryView) -> float | None:
-    """The CVSS score a person reads first: v3, else v4, else v2 (as policy alerts)."""
-    scores = (advisory.cvss3_score, advisory.cvss4_score, advisory.cvss2_score)
-    return next((s for s in scores if s is not None), None)

@@ -27,6 +27,7 @@ __all__ = [
     "AffectedPackage",
     "Severity",
     "band_of",
+    "headline_score",
     "normalise_name",
     "parse_advisory",
     "v13_band",
@@ -105,6 +106,12 @@ def normalise_name(ecosystem: str, name: str) -> str:
 def v13_band(band: str) -> str:
     """A band as v1.3 clients accept it: they know no "critical", which is "high" there."""
     return "high" if band == "critical" else band
+
+
+def headline_score(cvss3: float | None, cvss4: float | None, cvss2: float | None) -> float | None:
+    """The CVSS score a person reads first: v3, else v4, else v2 (policy filters and
+    the agent's checks judge by it)."""
+    return cvss3 if cvss3 is not None else cvss4 if cvss4 is not None else cvss2
 
 
 def band_of(score: float) -> str:

@@ -98,21 +98,7 @@ def list_policies(db: Session, scope: Scope, *, aggregate: bool = False) -> list
         .outerjoin(User, User.id == Policy.owner_id)
         .where(or_(*(_COLUMN[level] == scope_id for level, scope_id in chain)))
     ).all()
-    views = [
-        PolicyView(
-            p.id,
-            PolicyLevel(p.level),
-            p.name,
-            (uid, email, name) if uid is not None else None,
-            p.priority,
-            p.filter,
-            p.action,
-            p.inclusive,
-            p.enabled,
-            p.created_at,
-        )
-        for p, uid, email, name in rows
-    ]
+    views = [_policy_view(*row) for row in rows]
     return sorted(views, key=lambda v: (v.level.precedence, v.priority, v.id))
 
 
@@ -303,12 +289,16 @@ def _view(db: Session, policy_id: int) -> PolicyView:
         .outerjoin(User, User.id == Policy.owner_id)
         .where(Policy.id == policy_id)
     ).one()
-    p, uid, email, name = row
+    return _policy_view(*row)
+
+
+def _policy_view(p: Policy, uid: int | None, email: str | None, name: str | None) -> PolicyView:
+    owner = (uid, email or "", name or "") if uid is not None else None
     return PolicyView(
         p.id,
         PolicyLevel(p.level),
         p.name,
-        (uid, email, name) if uid is not None else None,
+        owner,
         p.priority,
         p.filter,
         p.action,
