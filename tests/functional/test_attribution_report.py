@@ -1,6 +1,6 @@
 """The Attribution report through HTTP: ``getProjectAttributionReport``,
 ``getProductAttributionReport`` (JSON, TXT, HTML) and the asynchronous
-``ProductAttributionReport`` / ``AttributionReport`` (JSON).
+``ProductAttributionReport`` / ``AttributionReport`` (JSON, TXT, HTML).
 
 The LICENSES JSON is held to what mend-sbom-export-cli reads (``detail`` → lists of
 ``{library, licenses: [{license, licenseText}]}``, joined to the CycloneDX export by
@@ -537,9 +537,43 @@ def test_the_asynchronous_reports_are_the_synchronous_json(legal: Legal, site: B
     }
     request = "generateProductReportAsync"
     scope = {"productToken": legal.product, "reportType": "ProductAttributionReport"}
-    _code, message = legal.api.error(request, **scope, format="xlsx")
-    assert "offered as json" in message
+    for fmt in ("xlsx", "xml", "pdf"):
+        _code, message = legal.api.error(request, **scope, format=fmt)
+        assert message.endswith("ProductAttributionReport is offered as json, txt, html")
     _code, message = legal.api.error(
         request, **scope, format="json", filter={"reportingAggregationMode": "BY_LIBRARY"}
     )
     assert "filter.reportingAggregationMode" in message and "BY_COMPONENT or BY_PROJECT" in message
+
+
+@pytest.mark.parametrize("fmt", ["txt", "html"])
+def test_the_asynchronous_documents_are_the_synchronous_files(
+    legal: Legal, site: Bootstrap, fmt: str
+) -> None:
+    options = {"reportingScope": "SUMMARY, LICENSES, COPYRIGHTS", "reportTitle": "Notices"}
+    for request, scope, report, name in (
+        ("Product", {"productToken": legal.product}, "ProductAttributionReport", "Legal"),
+        ("Project", {"projectToken": legal.projects["tool"]}, "AttributionReport", "tool"),
+    ):
+        status = legal.api.ok(
+            f"generate{request}ReportAsync",
+            **scope,
+            reportType=report,
+            format=fmt.upper(),
+            filter=options,
+        )["asyncProcessStatus"]
+        [(member, data)] = download(legal.api, site, status["uuid"]).items()
+        assert member.startswith(f"{report}-{name}-") and member.endswith(f".{fmt}"), member
+        _type, synchronous = legal.api.raw(
+            f"get{request}AttributionReport", **scope, exportFormat=fmt, **options
+        )
+        assert data == synchronous  # the same writer, the same scope
+        text = data.decode("utf-8")
+        assert "Notices" in text and "Copyright 2021 Example Corp" in text
+        assert ("epsilon" in text) and ("BSD-3-Clause" in text)
+        if report == "ProductAttributionReport":
+            assert "gamma" in text and ACME in text  # project "app"'s libraries too
+        if fmt == "html":
+            assert text.lstrip().lower().startswith("<!doctype html")
+        else:
+            assert "<" not in text.split("\r\n", 1)[0]  # plain text, not markup

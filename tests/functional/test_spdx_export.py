@@ -1,5 +1,6 @@
 """SPDX export: the synchronous ``getProjectSpdxReport`` (JSON and tag-value) and the
-``ProjectSBOMReport``/``ProductSBOMReport`` with ``standard: SPDX``. spdx-tools is the
+``ProjectSBOMReport``/``ProductSBOMReport`` with ``standard: SPDX`` (JSON and tag-value,
+``format: tv``). spdx-tools is the
 oracle (every document is parsed and fully validated), and depvault's own importer reads
 each document back into the inventory it came from."""
 
@@ -184,6 +185,23 @@ def async_sbom(
     return document
 
 
+def async_tag_value(
+    api: Api, site: Bootstrap, scope: dict[str, str], **options: Any
+) -> tuple[str, bytes]:
+    """A ``…SBOMReport`` in SPDX tag-value: (ZIP member name, its bytes)."""
+    level = "Project" if "projectToken" in scope else "Product"
+    status = api.ok(
+        f"generate{level}ReportAsync",
+        **scope,
+        reportType=f"{level}SBOMReport",
+        standard="SPDX",
+        format="TV",
+        **options,
+    )["asyncProcessStatus"]
+    [(member, data)] = download(api, site, status["uuid"]).items()
+    return member, data
+
+
 def model_facts(document: Document) -> tuple[set[tuple[Any, ...]], set[tuple[str, str, str]]]:
     """What a parsed document states, comparable across syntaxes."""
     packages = {
@@ -267,6 +285,48 @@ def test_tag_value_states_what_json_states(api: Api, shop: Shop, tmp_path: Path,
     assert {e.license_id: e.extracted_text for e in tag_value.extracted_licensing_info} == {
         e.license_id: e.extracted_text for e in from_json.extracted_licensing_info
     }
+
+
+def test_the_sbom_reports_in_spdx_tag_value(
+    api: Api, site: Bootstrap, shop: Shop, tmp_path: Path
+) -> None:
+    scope = {"projectToken": shop.app}
+    member, data = async_tag_value(api, site, scope)
+    # a .spdx file, as getProjectSpdxReport names its tag-value file
+    assert member.startswith("ProjectSBOMReport-app-") and member.endswith(".spdx"), member
+    assert data.startswith(b"SPDXVersion: SPDX-2.3\n")
+    lines = data.decode().splitlines()
+    package_names = sorted(line for line in lines if line.startswith("PackageName: "))
+    assert package_names == [
+        f"PackageName: {n}" for n in ("alpha", "app", "beta", "delta", "gamma")
+    ]
+    tag_value = validated(tmp_path, data, "spdx")  # spdx-tools parses and validates it
+    from_json = validated(
+        tmp_path, orjson.dumps(async_sbom(api, site, tmp_path, scope, standard="SPDX"))
+    )
+    assert model_facts(tag_value) == model_facts(from_json)
+    _type, synchronous = api.raw("getProjectSpdxReport", projectToken=shop.app, format="tv")
+    assert model_facts(tag_value) == model_facts(validated(tmp_path, synchronous, "spdx"))
+
+    # the options hold as in JSON: the version, maxDepthLevel, a product's projects
+    _member, older = async_tag_value(api, site, scope, version="2.2", maxDepthLevel=0)
+    assert older.startswith(b"SPDXVersion: SPDX-2.2\n")
+    top = validated(tmp_path, older, "spdx")
+    assert sorted(p.name for p in top.packages) == ["alpha", "app", "delta"]
+    shop.project("tool", TOOL_SBOM)
+    member, data = async_tag_value(api, site, {"productToken": shop.product})
+    assert member.startswith("ProductSBOMReport-Shop-") and member.endswith(".spdx")
+    product = validated(tmp_path, data, "spdx")
+    assert product.creation_info.name == "Shop"
+    assert sorted(p.name for p in product.packages) == [
+        "alpha",
+        "app",
+        "beta",
+        "delta",
+        "epsilon",
+        "gamma",
+        "tool",
+    ]
 
 
 def hierarchy(api: Api, project: str) -> list[Any]:
@@ -423,10 +483,15 @@ def test_formats_and_options_outside_the_offer_are_refused(api: Api, shop: Shop)
         code, message = api.error("getProjectSpdxReport", projectToken=shop.app, format=fmt)
         assert code != 5001 and "'format'" in message and "JSON or TV" in message, message
     request = {"projectToken": shop.app, "reportType": "ProjectSBOMReport"}
-    _code, message = api.error(
-        "generateProjectReportAsync", **request, format="tv", standard="SPDX"
-    )
-    assert "offered as json" in message
+    for fmt in ("xml", "xlsx", "pdf", "rdf"):
+        code, message = api.error(
+            "generateProjectReportAsync", **request, format=fmt, standard="spdx"
+        )
+        assert code != 5001 and "'format'" in message, message
+        assert message.endswith("ProjectSBOMReport with standard SPDX is offered as json, tv")
+    for standard in ({"standard": "CycloneDX"}, {}):  # CycloneDX, the default, has no tv
+        _code, message = api.error("generateProjectReportAsync", **request, format="tv", **standard)
+        assert message.endswith("ProjectSBOMReport with standard CycloneDX is offered as json")
     _code, message = api.error(
         "generateProjectReportAsync", **request, format="json", standard="SPDX", version="1.5"
     )

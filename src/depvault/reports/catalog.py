@@ -11,15 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple, Protocol
 
 from sqlalchemy.orm import Session
 
 from depvault.domain.access import Level
 from depvault.domain.alert_rules import AlertStatus, AlertType
 from depvault.reports.attribute_sources import attribute_rows
-from depvault.reports.attribution import AttributionFilter, write_attribution
-from depvault.reports.cyclonedx_export import SbomFilter, write_cyclonedx
+from depvault.reports.attribution import EXPORT_FORMATS, AttributionFilter, write_attribution
+from depvault.reports.cyclonedx_export import CYCLONEDX_FORMATS, SbomFilter, write_cyclonedx
+from depvault.reports.diff_sources import DiffFilter, diff_rows
 from depvault.reports.filters import NoFilter, StatusFilter
 from depvault.reports.json_rows import inventory_objects, vulnerability_objects
 from depvault.reports.license_sources import effective_license_rows, license_compatibility_rows
@@ -37,13 +38,15 @@ from depvault.reports.more_sources import (
 from depvault.reports.plugin_sources import plugin_violation_rows
 from depvault.reports.risk import write_risk_report
 from depvault.reports.sources import SECURITY_ONLY, alert_rows, inventory_rows, vulnerability_rows
-from depvault.reports.spdx_export import write_spdx
+from depvault.reports.spdx_export import SYNTAXES, write_spdx
 from depvault.reports.xlsx import Column
 from depvault.store.hierarchy import ProjectFilter
 
 __all__ = [
     "FORMATS",
     "REPORT_TYPES",
+    "Document",
+    "Offered",
     "ReportSpec",
     "ReportType",
     "report_type",
@@ -52,7 +55,36 @@ __all__ = [
 FORMATS = ("xlsx", "json", "xml", "pdf")
 _WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 Source = Callable[[Session, ProjectFilter, Any], Iterator[Sequence[object]]]
-Document = Callable[[Session, ProjectFilter, Any, BinaryIO, str], int]
+
+
+class Document(Protocol):
+    """A document writer: the whole file of a report, in ``fmt`` (one of the formats its
+    spec offers), into ``target``; ``title`` names the scope. Returns how many items it
+    holds."""
+
+    def __call__(
+        self,
+        db: Session,
+        which: ProjectFilter,
+        options: Any,
+        target: BinaryIO,
+        title: str,
+        *,
+        fmt: str,
+    ) -> int: ...
+
+
+class Offered(NamedTuple):
+    """The formats a report is offered in, and what in its options decides them
+    (``"standard SPDX"``; empty when they do not depend on options)."""
+
+    formats: tuple[str, ...]
+    given: str = ""
+
+    def refusal(self, report: str) -> str:
+        """Why another format of ``report`` is refused: the formats there are."""
+        given = f" with {self.given}" if self.given else ""
+        return f"{report}{given} is offered as {', '.join(self.formats)}"
 
 
 @dataclass(frozen=True)
@@ -71,8 +103,15 @@ class ReportSpec:
     # converter of the whole row stream, so it may share work between rows.
     json_objects: Callable[[Iterable[Sequence[Any]]], Iterator[dict[str, Any]]] | None = None
     # A report that is one document rather than a table (an SBOM): it writes the whole
-    # file itself and returns how many items it holds.
+    # file itself, in the format requested, and returns how many items it holds.
     document: Document | None = None
+    # When the formats depend on the options (the SBOM's ``standard``): those the
+    # validated options offer, a subset of ``formats`` (which then lists them all).
+    formats_for: Callable[[Any], Offered] | None = None
+
+    def offered(self, options: Any) -> Offered:
+        """The formats this report is offered in with these validated options."""
+        return self.formats_for(options) if self.formats_for is not None else Offered(self.formats)
 
     @property
     def built(self) -> bool:
@@ -363,6 +402,24 @@ PLUGIN_REQUESTS = ReportSpec(
     root="requests",
     item="request",
 )
+# The inventory history (``reports/diff_sources.py``): what each update changed.
+DIFF = ReportSpec(
+    "Diff",
+    "Diff Report",
+    _scope_columns(
+        Column("Date", 20),
+        Column("Change", 10),
+        Column("Library", 36),
+        Column("Type", 12),
+        Column("From Version", 14),
+        Column("To Version", 14),
+        Column("Key UUID", 30),
+    ),
+    diff_rows,
+    root="changes",
+    item="change",
+    filter=DiffFilter,
+)
 PLUGIN_VIOLATIONS = ReportSpec(
     "PluginPolicyViolation",
     "Plugin Policy Violation Report",
@@ -414,34 +471,51 @@ ATTRIBUTES = ReportSpec(
     root="attributes",
     item="attribute",
 )
-# The SBOM writer of each ``standard`` (``SbomFilter`` makes it canonical). JSON only:
-# a document writer is not told the format, so SPDX tag-value is served synchronously
-# (``getProjectSpdxReport``) alone.
-SBOM_WRITERS: dict[str, Document] = {"CycloneDX": write_cyclonedx, "SPDX": write_spdx}
+# The formats of each SBOM ``standard`` (``SbomFilter`` makes it canonical), the first
+# its default: CycloneDX in JSON (``cyclonedx_export`` has no XML emitter), SPDX in JSON
+# or tag-value (``tv``, a ``.spdx`` file as ``getProjectSpdxReport`` names it).
+SBOM_FORMATS: dict[str, tuple[str, ...]] = {
+    "CycloneDX": CYCLONEDX_FORMATS,
+    "SPDX": tuple(SYNTAXES),
+}
+
+
+def _sbom_options(options: Any) -> SbomFilter:
+    return options if isinstance(options, SbomFilter) else SbomFilter()
 
 
 def write_sbom(
-    db: Session, which: ProjectFilter, options: Any, target: BinaryIO, title: str
+    db: Session, which: ProjectFilter, options: Any, target: BinaryIO, title: str, *, fmt: str
 ) -> int:
-    """The SBOM document in the standard its options name (CycloneDX without options)."""
-    opts = options if isinstance(options, SbomFilter) else SbomFilter()
-    return SBOM_WRITERS[opts.standard](db, which, opts, target, title)
+    """The SBOM document in the standard its options name (CycloneDX without options),
+    in ``fmt``: one of that standard's :data:`SBOM_FORMATS`."""
+    opts = _sbom_options(options)
+    if opts.standard == "SPDX":
+        return write_spdx(db, which, opts, target, title, syntax=fmt)
+    return write_cyclonedx(db, which, opts, target, title, fmt=fmt)
+
+
+def sbom_formats(options: Any) -> Offered:
+    """The formats of the standard the SBOM's options name."""
+    standard = _sbom_options(options).standard
+    return Offered(SBOM_FORMATS[standard], f"standard {standard}")
 
 
 SBOM = ReportSpec(
     "SBOM",
     "Software Bill of Materials",
-    formats=("json",),
+    formats=tuple(dict.fromkeys(f for offered in SBOM_FORMATS.values() for f in offered)),
     filter=SbomFilter,
     document=write_sbom,
+    formats_for=sbom_formats,
 )
-# The Attribution report (``reports/attribution.py``) as a document. JSON only here: a
-# document writer is not told the format, so its TXT and HTML are served by the
-# synchronous get{Product,Project}AttributionReport alone.
+# The Attribution report (``reports/attribution.py``) as a document, in each
+# ``exportFormat`` the synchronous get{Product,Project}AttributionReport answer too
+# (JSON, TXT, HTML), by the same writers.
 ATTRIBUTION = ReportSpec(
     "Attribution",
     "Attribution Report",
-    formats=("json",),
+    formats=tuple(EXPORT_FORMATS),
     filter=AttributionFilter,
     document=write_attribution,
 )
@@ -493,6 +567,7 @@ _BY_SUFFIX: dict[str, ReportSpec] = {
     "HistoryReport": HISTORY,
     "PluginRequestHistoryReport": PLUGIN_REQUESTS,
     "PluginPolicyViolationReport": PLUGIN_VIOLATIONS,
+    "DiffReport": DIFF,
     "ChangeLogReport": CHANGE_LOG,
     "MembersReport": MEMBERS,
     "AttributesReport": ATTRIBUTES,

@@ -36,13 +36,15 @@ from depvault.store.models import (
     ProjectLibrary,
 )
 
-__all__ = ["SBOM_VERSIONS", "SbomFilter", "write_cyclonedx"]
+__all__ = ["CYCLONEDX_FORMATS", "SBOM_VERSIONS", "SbomFilter", "write_cyclonedx"]
 
 
 # The versions each standard is offered in, the default first: CycloneDX as Mend's;
 # SPDX 2.3 by default although Mend's default is 2.2 (a 2.2 document differs only in
 # its spdxVersion here, so both are offered).
 SBOM_VERSIONS: dict[str, tuple[str, ...]] = {"CycloneDX": ("1.4", "1.5"), "SPDX": ("2.3", "2.2")}
+# The formats this module writes: JSON only, there is no XML emitter (yet).
+CYCLONEDX_FORMATS: tuple[str, ...] = ("json",)
 
 
 class SbomFilter(NoFilter):
@@ -85,9 +87,18 @@ class SbomFilter(NoFilter):
 
 
 def write_cyclonedx(
-    db: Session, which: ProjectFilter, options: Any, target: BinaryIO, title: str
+    db: Session,
+    which: ProjectFilter,
+    options: Any,
+    target: BinaryIO,
+    title: str,
+    *,
+    fmt: str = "json",
 ) -> int:
-    """Write one CycloneDX JSON document for the scope; returns its component count."""
+    """Write one CycloneDX document for the scope in ``fmt`` (one of
+    :data:`CYCLONEDX_FORMATS`); returns its component count."""
+    if fmt not in CYCLONEDX_FORMATS:
+        raise ValueError(f"CycloneDX is written as {', '.join(CYCLONEDX_FORMATS)}, not {fmt}")
     opts = options if isinstance(options, SbomFilter) else SbomFilter()
     depth = (opts.max_depth_level or 0) + 1
     head = {

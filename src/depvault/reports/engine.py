@@ -26,13 +26,16 @@ from depvault.reports.catalog import ReportSpec
 from depvault.reports.writers import WRITERS, write_json_objects
 from depvault.store.hierarchy import ProjectFilter
 
-__all__ = ["Rendered", "member_name", "render_files", "render_zip"]
+__all__ = ["EXTENSIONS", "Rendered", "member_name", "render_files", "render_zip"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 # reportlab holds every page of a PDF until it saves it (about 60 MB per 100,000 rows,
 # measured): PDF files are split at this size whatever DEPVAULT_REPORT_ROWS_PER_FILE says.
 PDF_ROWS_PER_FILE = 100_000
 _COMPRESSED_ALREADY = frozenset({"xlsx"})
+# Formats whose files take another extension than the format's name: SPDX tag-value is
+# a ``.spdx`` file, as ``getProjectSpdxReport`` names it.
+EXTENSIONS: Mapping[str, str] = {"tv": "spdx"}
 
 
 @dataclass(frozen=True)
@@ -136,9 +139,9 @@ def _render(
 ) -> tuple[tuple[str, ...], int]:
     """The one part loop behind both: rows from the source into numbered parts."""
     if spec.document is not None:
-        name = member_name(*names, fmt)
+        name = member_name(*names, EXTENSIONS.get(fmt, fmt))
         with open_part(name) as target:
-            count = spec.document(db, which, options, target, names[1])
+            count = spec.document(db, which, options, target, names[1], fmt=fmt)
         return (name,), count
     if spec.source is None:
         raise ValueError(f"{spec.key} is not built")

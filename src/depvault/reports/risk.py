@@ -96,11 +96,19 @@ def risk_figures(
 
 
 def write_risk_report(
-    db: Session, which: ProjectFilter, options: Any, target: BinaryIO, title: str
+    db: Session,
+    which: ProjectFilter,
+    options: Any,
+    target: BinaryIO,
+    title: str,
+    *,
+    fmt: str = "pdf",
 ) -> int:
     """The report engine's document writer: the scope's Risk report PDF into
-    ``target`` (``title`` is the scope's name; there are no options). Returns the
-    library instances it summarizes."""
+    ``target`` (``title`` is the scope's name; there are no options; PDF is its one
+    ``fmt``). Returns the library instances it summarizes."""
+    if fmt != "pdf":
+        raise ValueError(f"the Risk report is written as pdf, not {fmt}")
     figures = risk_figures(db, which, title)
     render_risk_pdf(figures, target)
     return figures.headline.instances

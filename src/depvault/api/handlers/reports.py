@@ -67,17 +67,16 @@ def generate_report(call: Call, params: GenerateReport) -> Result:
         raise InvalidParameter("reportType", f"expected one of {', '.join(offered)}")
     if not kind.spec.built:
         raise NotSupported(f"The report type {kind.name} is not available yet")
-    fmt = params.format.strip().lower()
-    if fmt not in kind.spec.formats:
-        raise InvalidParameter(
-            "format", f"{kind.name} is offered as {', '.join(kind.spec.formats)}"
-        )
     try:
-        kind.spec.filter.model_validate(params.options())
+        options = kind.spec.filter.model_validate(params.options())
     except ValidationError as exc:
         problem = exc.errors()[0]
         where = ".".join(str(p) for p in problem["loc"])
         raise InvalidParameter(f"filter.{where}", problem["msg"]) from None
+    fmt = params.format.strip().lower()
+    formats = kind.spec.offered(options)  # an SBOM's depend on its standard
+    if fmt not in formats.formats:
+        raise InvalidParameter("format", formats.refusal(kind.name))
     row = enqueue_report(
         call.db,
         org_id=call.org.id,
