@@ -531,6 +531,17 @@ SAMPLES: dict[str, Sample] = {
         "externalIssues": [{"identifier": "WI-1", "url": "https://t.example/1", "status": "New"}],
     },
     "getProjectLibraryDependencies": _project_library,
+    "getProductsComparisonReport": lambda w: {
+        **_org(w),
+        "sourceProductToken": w.product_a,
+        "targetProductToken": w.product_b,
+        "format": "json",
+    },
+    "getProjectsComparisonReport": lambda w: {
+        **_org(w),
+        "sourceProjectToken": w.project_a,
+        "targetProjectToken": w.project_a,
+    },
 }
 
 

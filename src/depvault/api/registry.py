@@ -12,6 +12,7 @@ from typing import Any
 
 from depvault.api.handlers import (
     alerts,
+    comparison_reports,
     introspection,
     inventory,
     issue_tracking,
@@ -43,6 +44,7 @@ CATEGORY_MODULES = (
     issue_tracking,
     reports,
     report_requests,
+    comparison_reports,
 )
 
 
