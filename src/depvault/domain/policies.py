@@ -111,6 +111,14 @@ class LibraryFacts:
     licenses: tuple[tuple[str, str], ...] = ()  # (SPDX id or LicenseRef, name)
     vulnerabilities: tuple[tuple[str, float | None], ...] = ()  # (v1.3 band, score)
     advisory_ids: tuple[int, ...] = ()  # the advisory of each vulnerability, when known
+    # the licenses case-folded once: every LICENSE filter compares them
+    folded_licenses: tuple[tuple[str, str], ...] = dataclass_field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        folded = tuple((lid.casefold(), name.casefold()) for lid, name in self.licenses)
+        object.__setattr__(self, "folded_licenses", folded)
 
 
 @dataclass(frozen=True)
@@ -220,9 +228,9 @@ def _license_matcher(listed: Iterable[Mapping[str, Any]], inclusive: bool) -> Ma
     )
 
     def matches(facts: LibraryFacts) -> bool:
-        if not facts.licenses:
+        if not facts.folded_licenses:
             return False
-        hits = (lid.casefold() in names or name.casefold() in names for lid, name in facts.licenses)
+        hits = (lid in names or name in names for lid, name in facts.folded_licenses)
         return all(hits) if inclusive else any(hits)
 
     return matches

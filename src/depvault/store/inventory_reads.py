@@ -78,13 +78,33 @@ def libraries_by_id(db: Session, ids: Collection[int]) -> dict[int, LibraryRow]:
             .order_by(LibraryLicense.license_id)
         ):
             licenses[library_id].append((license_id, name))
-        for lib in db.scalars(select(Library).where(Library.id.in_(chunk))):
+        # columns, not ORM entities: building 10,000 mapped objects took half a second
+        for lib in db.execute(select(*_LIBRARY_COLUMNS).where(Library.id.in_(chunk))):
             found[lib.id] = _library_row(lib, licenses.get(lib.id, ()), False, 0, None)
     return found
 
 
+_LIBRARY_COLUMNS = (
+    Library.id,
+    Library.key_uuid,
+    Library.name,
+    Library.group_id,
+    Library.version,
+    Library.classifier,
+    Library.packaging,
+    Library.purl,
+    Library.ecosystem,
+    Library.library_type,
+    Library.filename,
+    Library.sha1,
+    Library.description,
+    Library.license_expression,
+    Library.references,
+)
+
+
 def _library_row(
-    lib: Library,
+    lib: Any,  # a Library, or a row of its columns (the same attribute names)
     licenses: Iterable[tuple[str, str]],
     direct: bool,
     depth: int,

@@ -50,9 +50,9 @@ def record_plugin_violations(
     """Count one more sighting of each violation (a new one starts at one), in one
     upsert."""
     rows = {
-        v.violation_key: {
+        key: {
             "org_id": org_id,
-            "violation_key": v.violation_key,
+            "violation_key": key,
             "product_name": v.product_name[:255],
             "project_name": v.project_name[:255],
             "library": v.library[:1024],
@@ -67,7 +67,7 @@ def record_plugin_violations(
             "agent_version": by.agent_version[:64],
             "user_email": by.user_email[:320],
         }
-        for v in seen
+        for v, key in ((v, v.violation_key) for v in seen)
     }
     if not rows:
         return
