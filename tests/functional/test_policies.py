@@ -361,3 +361,40 @@ def test_the_license_and_compliance_alert_report_lists_the_policy_alerts(
         assert [(a["alertType"], a["library"], a["description"]) for a in alerts] == [
             (REJECTED, "gpl-lib-1.0.0", "Rejected by policy 'no GPL'")
         ], alerts
+
+
+def test_the_organization_s_policies_change_owner_together(
+    world: World, api: Api, site: Bootstrap
+) -> None:
+    project = world.scan("app", component("left-pad", "1.0.0", "MIT"))
+    api.ok("createUser", addedUser={"name": "Bea", "email": "bea@example.com"}, **world.org)
+    api.ok("addOrganizationPolicy", policy=gpl_rejected("org"), **world.org)
+    api.ok("addProductPolicy", policy=gpl_rejected("product"), **world.product)
+    api.ok("addProjectPolicy", policy=gpl_rejected("project"), **project)
+    glob = {"globalOrgToken": site.global_org_token}
+    api.ok("addGlobalOrganizationPolicy", policy=gpl_rejected("global"), **glob)
+
+    def owners() -> dict[str, str]:
+        found = api.ok("getProjectPolicies", aggregatePolicies=True, **project)["policies"]
+        return {p["name"]: p["owner"]["email"] for p in found}
+
+    answer = api.ok("changePolicyOwner", newOwner={"email": "bea@example.com"}, **world.org)
+    assert answer == {"message": "Successfully changed the owner of 3 policies"}
+    assert owners() == {
+        "org": "bea@example.com",
+        "product": "bea@example.com",
+        "project": "bea@example.com",
+        "global": "admin@depvault.local",  # not the organization's
+    }
+    back = api.ok(
+        "changePolicyOwner",
+        newOwner={"email": "admin@depvault.local"},
+        currentOwner={"email": "bea@example.com"},
+        **world.org,
+    )
+    assert back == {"message": "Successfully changed the owner of 3 policies"}
+    assert set(owners().values()) == {"admin@depvault.local"}
+    _, message = api.error("changePolicyOwner", newOwner={"email": "nobody@x.io"}, **world.org)
+    assert "names no user" in message
+    _, message = api.error("changePolicyOwner", newOwner={}, **world.org)
+    assert "newOwner" in message

@@ -524,6 +524,7 @@ SAMPLES: dict[str, Sample] = {
     "getAsyncProcessStatus": lambda w: {**_org(w), "uuid": _process_in_a(w)},
     "downloadAsyncReport": lambda w: {**_org(w), "reportStatusUUID": _process_in_a(w)},
     "getLibrarySourceFiles": _project_library,
+    "changePolicyOwner": lambda w: {**_org(w), "newOwner": {"email": "admin@depvault.local"}},
     "fetchProjectPolicyIssues": lambda w: {**_project(w), "policyActionType": "CREATE_ISSUE"},
     "updateExternalIntegrationIssues": lambda w: {
         **_project(w),

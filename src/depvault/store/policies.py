@@ -27,6 +27,7 @@ from depvault.store.models import (
     Organization,
     OrgMember,
     Policy,
+    Product,
     Project,
     User,
 )
@@ -34,6 +35,7 @@ from depvault.store.models import (
 __all__ = [
     "PolicyView",
     "add_policy",
+    "change_owner",
     "list_policies",
     "remove_policies",
     "reorder_policies",
@@ -197,6 +199,35 @@ def reorder_policies(
     _renumber(db, list(policy_ids))
     _changed(db, scope, caller, now, Change("POLICY", "MOVED", after=list(policy_ids)))
     return list_policies(db, scope)
+
+
+def change_owner(
+    db: Session,
+    scope: Scope,
+    new_owner: dict[str, Any],
+    current_owner: dict[str, Any] | None,
+    caller: Caller,
+    now: datetime,
+) -> int:
+    """Give every policy of the organization (its own, its products' and its
+    projects'), or only those ``current_owner`` owns, to ``new_owner``; returns how
+    many changed hands."""
+    org_id = scope.require(Level.ORG).id
+    new_id = _owner(db, scope, new_owner, caller)
+    in_org = or_(
+        Policy.org_id == org_id,
+        Policy.product_id.in_(select(Product.id).where(Product.org_id == org_id)),
+        Policy.project_id.in_(select(Project.id).where(Project.org_id == org_id)),
+    )
+    query = update(Policy).where(in_org, Policy.owner_id.is_distinct_from(new_id))
+    if current_owner is not None:
+        query = query.where(Policy.owner_id == _owner(db, scope, current_owner, caller))
+    changed = int(
+        getattr(db.execute(query.values(owner_id=new_id, modified_at=now)), "rowcount", 0)
+    )
+    if changed:
+        record_change(db, now, caller, scope, Change("POLICY", "OWNER_CHANGED", after=changed))
+    return changed
 
 
 # --- rules for evaluation ------------------------------------------------------------

@@ -5,6 +5,9 @@ A policy read from one scope can be added to another as it is (ws-copy-policy do
 exactly that): the fields the server assigns are ignored on the way in. Writes need an
 administrator of the scope (or above); every write makes the projects under the scope
 derive their alerts again, so REJECTED_BY_POLICY_RESOURCE alerts follow the policies.
+``changePolicyOwner`` (an organization request; the catalog's unverified spelling, with
+``newOwner`` and an optional ``currentOwner``) hands an organization's policies over,
+e.g. when their owner leaves.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from depvault.errors import InvalidParameter
 from depvault.store.policies import (
     PolicyView,
     add_policy,
+    change_owner,
     list_policies,
     remove_policies,
     reorder_policies,
@@ -125,6 +129,28 @@ def reorder(call: Call, params: PolicyOrder) -> Result:
     return {"policies": [policy_json(v) for v in views]}
 
 
+class ChangeOwner(Params):
+    new_owner: dict[str, Any]
+    current_owner: dict[str, Any] | None = None
+
+
+def change_policy_owner(call: Call, params: ChangeOwner) -> Result:
+    """Hand the organization's policies (all, or those ``currentOwner`` owns) to
+    ``newOwner``: each is a user reference ``{id|email|name}`` of the organization."""
+    new_owner = _owner_reference(params.new_owner, "newOwner")
+    current = params.current_owner
+    current_owner = _owner_reference(current, "currentOwner") if current is not None else None
+    changed = change_owner(call.db, call.scope, new_owner, current_owner, call.caller, call.now)
+    return {"message": f"Successfully changed the owner of {changed} policies"}
+
+
+def _owner_reference(value: dict[str, Any], parameter: str) -> dict[str, Any]:
+    try:
+        return normalize_policy({"owner": value}, partial=True)["owner"]  # type: ignore[no-any-return]
+    except PolicyError as exc:
+        raise InvalidParameter(parameter, str(exc).replace("'owner'", "the owner")) from None
+
+
 _SCOPES = (
     ("GlobalOrganization", Level.GLOBAL_ORG),
     ("Organization", Level.ORG),
@@ -156,4 +182,7 @@ REQUEST_TYPES = in_category(
             for noun, level in _SCOPES
         ),
     ],
+) + in_category(
+    Category.ORGANIZATION,
+    [admin_request("changePolicyOwner", Level.ORG, ChangeOwner, change_policy_owner, writes=True)],
 )
