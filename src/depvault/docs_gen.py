@@ -258,34 +258,32 @@ def _category_sections(catalog: Sequence[CatalogEntry], registry: Registry) -> l
 
 
 def _extensions_section(registry: Registry) -> str:
-    extensions = [rt for rt in registry if rt.extension]
-    intro = (
+    return _request_list_section(
         "## depvault extensions\n\n"
-        "Request types of depvault's own, not in Mend's API. They are not counted above.\n\n"
+        "Request types of depvault's own, not in Mend's API. They are not counted above.\n\n",
+        [rt for rt in registry if rt.extension],
     )
-    if not extensions:
-        return intro + "None."
-    table = _table(
-        ["request type", "scope", "access needed", "summary"],
-        ["---", "---", "---", "---"],
-        ([f"`{rt.name}`", rt.level.value, rt.access.name.lower(), rt.summary] for rt in extensions),
-    )
-    return intro + table
 
 
 def _v14_section(registry: Registry) -> str:
-    newer = [rt for rt in registry if not rt.extension and ApiVersion.V1_3 not in rt.versions]
-    intro = (
+    return _request_list_section(
         "## Served at v1.4 only\n\n"
         "Mend request types of API v1.4 that clients send to `/api/v1.4` (the catalog is "
-        "v1.3's). They are not counted above.\n\n"
+        "v1.3's). They are not counted above.\n\n",
+        [rt for rt in registry if not rt.extension and ApiVersion.V1_3 not in rt.versions],
     )
-    if not newer:
+
+
+def _request_list_section(intro: str, request_types: Sequence[RequestType[Any]]) -> str:
+    if not request_types:
         return intro + "None."
     table = _table(
         ["request type", "scope", "access needed", "summary"],
         ["---", "---", "---", "---"],
-        ([f"`{rt.name}`", rt.level.value, rt.access.name.lower(), rt.summary] for rt in newer),
+        (
+            [f"`{rt.name}`", rt.level.value, rt.access.name.lower(), rt.summary]
+            for rt in request_types
+        ),
     )
     return intro + table
 
