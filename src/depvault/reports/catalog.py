@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, BinaryIO, NamedTuple, Protocol
 
 from sqlalchemy.orm import Session
@@ -37,7 +37,14 @@ from depvault.reports.more_sources import (
 )
 from depvault.reports.plugin_sources import plugin_violation_rows
 from depvault.reports.risk import write_risk_report
-from depvault.reports.sources import SECURITY_ONLY, alert_rows, inventory_rows, vulnerability_rows
+from depvault.reports.sources import (
+    EARLY_WARNING_TYPES,
+    SECURITY_ONLY,
+    alert_rows,
+    early_warning_rows,
+    inventory_rows,
+    vulnerability_rows,
+)
 from depvault.reports.spdx_export import SYNTAXES, write_spdx
 from depvault.reports.xlsx import Column
 from depvault.store.hierarchy import ProjectFilter
@@ -209,12 +216,14 @@ _ALERT_COLUMNS = (
 )
 
 
-def _alerts(key: str, title: str, statuses: list[str] | None, types: Any = None) -> ReportSpec:
+def _alerts(
+    key: str, title: str, statuses: list[str] | None, types: Any = None, advisories: Any = None
+) -> ReportSpec:
     return ReportSpec(
         key,
         title,
         _ALERT_COLUMNS,
-        alert_rows(statuses, types),
+        alert_rows(statuses, types, advisories),
         root="alerts",
         item="alert",
         filter=StatusFilter,
@@ -225,6 +234,14 @@ ALERTS = _alerts("Alerts", "Alerts Report", [AlertStatus.ACTIVE.value])
 IGNORED = _alerts("IgnoredAlerts", "Ignored Alerts Report", [AlertStatus.IGNORED.value])
 RESOLVED = _alerts("ResolvedAlerts", "Resolved Alerts Report", [AlertStatus.RESOLVED.value])
 SECURITY = _alerts("SecurityAlerts", "Security Alerts Report", None, SECURITY_ONLY)
+# Early warnings: vulnerabilities known before a CVE is assigned (``sources.
+# EARLY_WARNING_TYPES``), as the vulnerability rows and as security alerts.
+EARLY_WARNINGS = replace(
+    VULNERABILITY, key="EarlyWarnings", title="Early Warnings Report", source=early_warning_rows
+)
+EARLY_WARNING_ALERTS = _alerts(
+    "EarlyWarningsAlert", "Early Warnings Alert Report", None, SECURITY_ONLY, EARLY_WARNING_TYPES
+)
 # License and compliance alerts: those policies raise (every status; ``status`` narrows).
 COMPLIANCE = _alerts(
     "LicenseAndComplianceAlert",
@@ -568,6 +585,8 @@ _BY_SUFFIX: dict[str, ReportSpec] = {
     "PluginRequestHistoryReport": PLUGIN_REQUESTS,
     "PluginPolicyViolationReport": PLUGIN_VIOLATIONS,
     "DiffReport": DIFF,
+    "EarlyWarningsReport": EARLY_WARNINGS,
+    "EarlyWarningsAlertReport": EARLY_WARNING_ALERTS,
     "ChangeLogReport": CHANGE_LOG,
     "MembersReport": MEMBERS,
     "AttributesReport": ATTRIBUTES,

@@ -186,6 +186,30 @@ def _inventory_library_columns(db: Session, ids: set[int]) -> dict[int, tuple[Co
 def vulnerability_rows(
     db: Session, which: ProjectFilter, options: Any = None
 ) -> Iterator[Sequence[object]]:
+    """Every vulnerability of the scope (see :func:`_vulnerability_rows`)."""
+    return _vulnerability_rows(db, which, options)
+
+
+def early_warning_rows(
+    db: Session, which: ProjectFilter, options: Any = None
+) -> Iterator[Sequence[object]]:
+    """The early warnings: the scope's vulnerabilities that have no CVE yet (advisory
+    type WS; see :data:`EARLY_WARNING_TYPES`)."""
+    return _vulnerability_rows(db, which, options, advisory_types=EARLY_WARNING_TYPES)
+
+
+# Advisories known before a CVE is assigned: Mend's "early warnings" are its research's
+# vulnerabilities without a CVE; depvault's are the OSV advisories with no CVE alias.
+EARLY_WARNING_TYPES = ("WS",)
+
+
+def _vulnerability_rows(
+    db: Session,
+    which: ProjectFilter,
+    options: Any = None,
+    *,
+    advisory_types: Sequence[str] | None = None,
+) -> Iterator[Sequence[object]]:
     """One row per (project, library, vulnerability), the knowledge base's current view;
     a ``status`` filter keeps those whose security alert has that status. As for the
     inventory, the query reads links (project, library, advisory) and the columns of each
@@ -203,6 +227,10 @@ def vulnerability_rows(
         .join(LibraryVulnerability, LibraryVulnerability.library_id == ProjectLibrary.library_id),
         which,
     )  # no ORDER BY, as for the inventory
+    if advisory_types is not None:
+        statement = statement.join(Advisory, Advisory.id == LibraryVulnerability.advisory_id).where(
+            Advisory.type.in_(advisory_types)
+        )
     status = getattr(options, "status", None)
     if status:  # only the vulnerabilities whose alert has this status
         statement = statement.join(
@@ -258,10 +286,12 @@ def _cvss3_band(score: float | None, band: str) -> str:
 
 
 def alert_rows(
-    statuses: Sequence[str] | None, types: Sequence[str] | None = None
+    statuses: Sequence[str] | None,
+    types: Sequence[str] | None = None,
+    advisory_types: Sequence[str] | None = None,
 ) -> Callable[[Session, ProjectFilter, Any], Iterator[Sequence[object]]]:
     """A source of one row per alert of these statuses (the report's ``status`` filter
-    narrows further) and types."""
+    narrows further) and types, and (security alerts) advisory types."""
 
     def rows(db: Session, which: ProjectFilter, options: Any = None) -> Iterator[Sequence[object]]:
         wanted = statuses
@@ -297,6 +327,8 @@ def alert_rows(
             statement = statement.where(Alert.status.in_(wanted))
         if types is not None:
             statement = statement.where(Alert.type.in_(types))
+        if advisory_types is not None:
+            statement = statement.where(Advisory.type.in_(advisory_types))
         for chunk in stream_chunks(db, statement):
             for (kind, level, status, description, filename, version, library_type, advisory,
                  band, cvss3, product, project, comments, created, modified,
