@@ -205,7 +205,7 @@ def test_removal_is_all_or_nothing_and_stays_in_its_scope(world: World, api: Api
                 "filter": {"type": "GAV_REGEX", "artifactId": "(["},
                 "action": {"type": "REJECT"},
             },
-            "'artifactId' is not a valid regular expression",
+            "'artifactId' is not a valid RE2 regular expression: missing ]",
         ),
         (
             {

@@ -118,3 +118,14 @@ def test_normalising_keeps_what_clients_compare_and_drops_server_fields() -> Non
         normalize_policy({"name": "x", "action": {"type": "REJECT"}})
     with pytest.raises(PolicyError, match="'maxScore' is below 'minScore'"):
         flt("VULNERABILITY_SCORE", minScore=7, maxScore=3)
+
+
+def test_patterns_are_re2_expressions() -> None:
+    """GAV patterns run in linear time (RE2): a nested quantifier is fine and still
+    matches as written; what only a backtracking engine can do is refused."""
+    nested = flt("GAV_REGEX", artifactId="(d+j?a*)+ngo")
+    assert filter_matches(nested, False, DJANGO)
+    with pytest.raises(PolicyError, match="not a valid RE2 regular expression"):
+        flt("GAV_REGEX", artifactId=r"(dj)\1")
+    with pytest.raises(PolicyError, match="not a valid RE2 regular expression"):
+        flt("GAV_REGEX", version=r"(?=3)3.*")

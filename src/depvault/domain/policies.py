@@ -15,16 +15,24 @@ patterns), ``LIBRARY_TYPE`` and ``RESOURCE`` (named libraries).
 Everything here is pure: the store loads policies and library facts, these functions
 judge them, and :func:`normalize_policy` turns a client's policy object into the stored
 form or says precisely what is wrong with it.
+
+``GAV_REGEX`` patterns run on every library of every analysis, in the background
+workers, so they are RE2 expressions (google-re2: matching in linear time). With
+Python's backtracking ``re`` a pattern such as ``(a+)+$`` took 0.8 s on a 25-character
+name and doubles with each character more: one careless policy could stall every
+analysis. RE2 has no backreferences or lookaround; a pattern using them is refused.
 """
 
 from __future__ import annotations
 
-import re
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from enum import StrEnum
 from typing import Any
+
+import re2  # type: ignore[import-untyped]
 
 __all__ = [
     "AGENT_ACTIONS",
@@ -35,6 +43,7 @@ __all__ = [
     "PolicyLevel",
     "PolicyRule",
     "compile_filter",
+    "compile_pattern",
     "deciding_policy",
     "filter_matches",
     "normalize_policy",
@@ -46,6 +55,18 @@ MAX_NAME = 255
 BANDS = ("low", "medium", "high")
 
 Matcher = Callable[["LibraryFacts"], bool]
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a refused pattern is the client's error, not a log line
+
+
+def compile_pattern(pattern: str) -> Any:
+    """An RE2 expression (see the module docstring); raises :class:`PolicyError`."""
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
+        raise PolicyError(f"not a valid RE2 regular expression: {reason}") from None
 
 
 class PolicyError(ValueError):
@@ -191,8 +212,8 @@ def compile_filter(flt: Mapping[str, Any], inclusive: bool = False) -> Matcher:
             s is not None and low <= s <= high for _, s in facts.vulnerabilities
         )
     if kind is FilterType.GAV_REGEX:
-        patterns = [
-            (attribute, re.compile(flt[field]))
+        tests = [
+            (attribute, _pattern_test(flt[field]))
             for field, attribute in (
                 ("groupId", "group_id"),
                 ("artifactId", "artifact_id"),
@@ -200,13 +221,10 @@ def compile_filter(flt: Mapping[str, Any], inclusive: bool = False) -> Matcher:
             )
             if field in flt
         ]
-        if len(patterns) == 1:  # the common case, without a generator per library
-            [(attribute, pattern)] = patterns
-            return lambda facts: pattern.fullmatch(getattr(facts, attribute) or "") is not None
-        return lambda facts: all(
-            pattern.fullmatch(getattr(facts, attribute) or "") is not None
-            for attribute, pattern in patterns
-        )
+        if len(tests) == 1:  # the common case, without a generator per library
+            [(attribute, test)] = tests
+            return lambda facts: test(getattr(facts, attribute) or "")
+        return lambda facts: all(test(getattr(facts, attribute) or "") for attribute, test in tests)
     if kind is FilterType.LIBRARY_TYPE:
         wanted = frozenset(t.casefold() for t in flt["libraryTypes"])
         return lambda facts: (
@@ -217,6 +235,19 @@ def compile_filter(flt: Mapping[str, Any], inclusive: bool = False) -> Matcher:
     return lambda facts: (
         facts.key_uuid in keys or (facts.sha1 is not None and facts.sha1.lower() in sha1s)
     )
+
+
+def _pattern_test(pattern: str) -> Callable[[str], bool]:
+    """A full match of the pattern, remembered per value: an RE2 call costs ~5 µs
+    through its binding (10x Python's ``re`` on a simple pattern), and a derivation
+    batch asks about the same few thousand libraries for every project."""
+    compiled = compile_pattern(pattern)
+
+    @functools.lru_cache(maxsize=65_536)
+    def test(value: str) -> bool:
+        return compiled.fullmatch(value) is not None
+
+    return test
 
 
 def _license_matcher(listed: Iterable[Mapping[str, Any]], inclusive: bool) -> Matcher:
@@ -351,9 +382,9 @@ def _gav_filter(value: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(pattern, str) or len(pattern) > MAX_PATTERN:
             raise PolicyError(f"'{field}' must be a pattern of at most {MAX_PATTERN} characters")
         try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise PolicyError(f"'{field}' is not a valid regular expression: {exc}") from None
+            compile_pattern(pattern)
+        except PolicyError as exc:
+            raise PolicyError(f"'{field}' is {exc}") from None
         patterns[field] = pattern
     if not patterns:
         raise PolicyError("a GAV_REGEX filter needs a 'groupId', 'artifactId' or 'version'")
