@@ -259,6 +259,23 @@ def _issue_in_a(w: World) -> str:
     return str(issues[0]["policyViolations"][0]["issueUuid"])
 
 
+def _task_in_a(w: World) -> str:
+    """The uuid of an open approval task of project a1: a REASSIGN policy (to the
+    group "devs") is put first each time, so every call finds a task still open."""
+    _library_in_a(w)
+    groups = w.api.ok("getAllGroups", **_org(w))["groups"]
+    devs = next(g["id"] for g in groups if g["name"] == "devs")
+    policy = {
+        "name": w.unique("approve first"),
+        "filter": {"type": "GAV_REGEX", "artifactId": ".*"},
+        "action": {"type": "REASSIGN", "group": {"id": devs}},
+        "priority": 1,
+    }
+    w.api.ok("addProjectPolicy", **_project(w), policy=policy)
+    tasks = w.api.ok("getDomainPendingTasks", **_org(w))["pendingTaskInfos"]
+    return str(tasks[-1]["uuid"])
+
+
 def _alert_status(w: World) -> dict[str, Any]:
     return {**_org(w), "alertUuids": [_alert_in_a(w)], "status": "Ignored", "comments": "c"}
 
@@ -524,6 +541,8 @@ SAMPLES: dict[str, Sample] = {
     "getAsyncProcessStatus": lambda w: {**_org(w), "uuid": _process_in_a(w)},
     "downloadAsyncReport": lambda w: {**_org(w), "reportStatusUUID": _process_in_a(w)},
     "getLibrarySourceFiles": _project_library,
+    "getDomainPendingTasks": _org,
+    "closePendingTask": lambda w: {**_org(w), "taskUUID": _task_in_a(w)},
     "changePolicyOwner": lambda w: {**_org(w), "newOwner": {"email": "admin@depvault.local"}},
     "fetchProjectPolicyIssues": lambda w: {**_project(w), "policyActionType": "CREATE_ISSUE"},
     "updateExternalIntegrationIssues": lambda w: {

@@ -21,6 +21,7 @@ from sqlalchemy import Row, literal, select, update
 from sqlalchemy.orm import Session
 
 from depvault.analysis.newest import NewestReleases, newest_releases
+from depvault.analysis.pending_tasks import reconcile_tasks
 from depvault.analysis.policy_alerts import LibraryColumns, policy_outcome
 from depvault.analysis.policy_issues import reconcile_issues
 from depvault.domain.alert_rules import (
@@ -135,6 +136,7 @@ def _derive(
     in_inventory = {(h.project_id, h.library_id) for h in held}
     _reconcile(db, orgs, wanted, in_inventory, now, changes)
     reconcile_issues(db, orgs, policies.issues, now)
+    reconcile_tasks(db, orgs, policies.tasks, now)
 
 
 def _inventory(db: Session, project_ids: list[int]) -> list[_Held]:

@@ -1,5 +1,6 @@
 """What policies decide for a derivation batch: REJECTED_BY_POLICY_RESOURCE alerts, and
-the violations CREATE_ISSUE policies find (``analysis.policy_issues`` keeps those).
+the violations CREATE_ISSUE policies find (``analysis.policy_issues`` keeps those), and
+the approvals REASSIGN policies ask for (``analysis.pending_tasks``).
 
 For each project of a derivation batch the store gives the enabled policies in deciding
 order (``store.policies.rules_for_projects``); each library the project holds is judged
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,9 +29,11 @@ from depvault.store.models import Advisory, LibraryLicense, LibraryVulnerability
 from depvault.store.policies import rules_for_projects
 
 __all__ = [
+    "Assignment",
     "IssueKey",
     "LibraryColumns",
     "PolicyOutcome",
+    "TaskKey",
     "Violation",
     "library_facts",
     "policy_outcome",
@@ -61,6 +64,9 @@ class LibraryColumns(NamedTuple):
 # (project, library, policy, advisory or 0) → (policy name, violation type)
 IssueKey = tuple[int, int, int, int]
 Violation = tuple[str, str]
+# (project, library, policy) → (policy name, assignee: the action's group or user)
+TaskKey = tuple[int, int, int]
+Assignment = tuple[str, dict[str, Any]]
 
 
 @dataclass
@@ -69,6 +75,7 @@ class PolicyOutcome:
 
     rejections: dict[AlertKey, str] = field(default_factory=dict)
     issues: dict[IssueKey, Violation] = field(default_factory=dict)
+    tasks: dict[TaskKey, Assignment] = field(default_factory=dict)
 
 
 def policy_outcome(
@@ -93,6 +100,9 @@ def policy_outcome(
                 for kind, advisory in violations(rule, facts[library]):
                     issue = (project, library, rule.id, advisory or 0)
                     outcome.issues[issue] = (rule.name, kind)
+            elif rule.action_type is ActionType.REASSIGN:
+                assignee = {k: dict(v) for k, v in rule.action.items() if k in ("group", "user")}
+                outcome.tasks[(project, library, rule.id)] = (rule.name, assignee)
     return outcome
 
 

@@ -1,6 +1,8 @@
-"""The issue-tracker integration requests of API v1.4: ``fetchProjectPolicyIssues``
-(what CREATE_ISSUE policies found in a project) and ``updateExternalIntegrationIssues``
-(the tracker's tickets, reported back).
+"""The integration requests of API v1.4: ``fetchProjectPolicyIssues`` (what CREATE_ISSUE
+policies found in a project), ``updateExternalIntegrationIssues`` (the tracker's
+tickets, reported back), and the approval tasks REASSIGN policies open:
+``getDomainPendingTasks`` (the organization's open ones, ``pendingTaskInfos[].uuid``)
+and ``closePendingTask`` (``taskUUID``; ``uuid`` is accepted too).
 
 Served at ``/api/v1.4`` only, as Mend serves them; the work-item sync tools call them
 with an organization administrator's or a service user's key. An issue group is one
@@ -24,6 +26,7 @@ from depvault.api.handlers.vulnerability_shapes import vulnerability_json
 from depvault.api.request_types import (
     ApiVersion,
     Category,
+    NoParams,
     Params,
     RequestType,
     Result,
@@ -32,8 +35,9 @@ from depvault.api.request_types import (
 from depvault.domain.access import Access, Level
 from depvault.domain.policies import ActionType
 from depvault.domain.timefmt import format_timestamp, parse_timestamp
-from depvault.errors import InvalidParameter, NotFound
+from depvault.errors import InvalidParameter, MissingParameter, NotFound
 from depvault.store.inventory_reads import libraries_by_id
+from depvault.store.pending_tasks import close_task, open_tasks
 from depvault.store.policy_issues import (
     IssueView,
     PolicyState,
@@ -155,6 +159,44 @@ def update_external_integration_issues(call: Call, params: ExternalIssues) -> Re
     return {"message": f"Successfully updated {len(reported)} external issue(s)"}
 
 
+def get_domain_pending_tasks(call: Call, params: NoParams) -> Result:
+    """The organization's open approval tasks, oldest first."""
+    tasks = open_tasks(call.db, call.org.id, call.visible_product_ids)
+    libraries = libraries_by_id(call.db, {t.library_id for t in tasks})
+    return {
+        "pendingTaskInfos": [
+            {
+                "uuid": task.uuid,
+                "taskType": "LIBRARY_APPROVAL",
+                "status": "OPEN",
+                "creationDate": format_timestamp(task.created_at),
+                "lastModified": format_timestamp(task.modified_at),
+                "assignee": task.assignee,
+                "policy": {"name": task.policy_name},
+                "library": library_json(libraries[task.library_id]),
+                "product": {"productName": task.product_name, "productToken": task.product_token},
+                "project": {"projectName": task.project_name, "projectToken": task.project_token},
+            }
+            for task in tasks
+        ]
+    }
+
+
+class CloseTask(Params):
+    task_uuid: str | None = Field(default=None, alias="taskUUID", max_length=36)
+    uuid: str | None = Field(default=None, max_length=36)
+
+
+def close_pending_task(call: Call, params: CloseTask) -> Result:
+    """Close an open approval task: it stays closed while its cause lasts."""
+    uuid = params.task_uuid or params.uuid
+    if not uuid:
+        raise MissingParameter("taskUUID")
+    if not close_task(call.db, call.org.id, uuid, call.caller.email, call.now):
+        raise NotFound(f"The organization has no open pending task {uuid!r}")
+    return {"message": "Successfully closed the pending task"}
+
+
 REQUEST_TYPES = in_category(
     Category.PRODUCT_AND_PROJECT,
     [
@@ -175,6 +217,26 @@ REQUEST_TYPES = in_category(
             writes=True,
             versions=V1_4,
             summary="Record an issue tracker's tickets on a policy issue",
+        ),
+    ],
+) + in_category(
+    Category.ORGANIZATION,
+    [
+        RequestType(
+            "getDomainPendingTasks",
+            Level.ORG,
+            NoParams,
+            get_domain_pending_tasks,
+            summary="The organization's open approval tasks (REASSIGN policies)",
+        ),
+        RequestType(
+            "closePendingTask",
+            Level.ORG,
+            CloseTask,
+            close_pending_task,
+            access=Access.ADMIN,
+            writes=True,
+            summary="Close an approval task",
         ),
     ],
 )

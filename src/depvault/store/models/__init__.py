@@ -47,7 +47,7 @@ from depvault.store.models.organizations import (
 from depvault.store.models.people import Group, GroupMember, OrgMember, RoleAssignment, User
 from depvault.store.models.plugin_checks import PluginPolicyViolation
 from depvault.store.models.policies import Policy
-from depvault.store.models.policy_issues import PolicyIssue
+from depvault.store.models.policy_issues import PendingTask, PolicyIssue
 from depvault.store.models.reports import AsyncProcess
 from depvault.store.models.updates import UpdateItem, UpdateRequest
 
@@ -78,6 +78,7 @@ __all__ = [
     "OrgMember",
     "Organization",
     "PendingRematch",
+    "PendingTask",
     "PluginPolicyViolation",
     "Policy",
     "PolicyIssue",
