@@ -354,6 +354,14 @@ def _json_root(spec: ReportSpec) -> str:
     return "(one document)" if spec.document is not None else f"`{spec.root}`"
 
 
+def _report_status(spec: Any) -> str:
+    if spec.built:
+        return "✅ " + ", ".join(spec.formats)
+    if spec.unavailable:
+        return f"⛔ not offered: {spec.unavailable}"
+    return "⏳ not yet (precise error)"
+
+
 def _report_types_section() -> str:
     """Every ``reportType`` of the asynchronous document, by scope, built or not."""
     rows = [
@@ -362,7 +370,7 @@ def _report_types_section() -> str:
             {Level.ORG: "organization", Level.PRODUCT: "product", Level.PROJECT: "project"}[
                 rt.level
             ],
-            "✅ " + ", ".join(rt.spec.formats) if rt.spec.built else "⏳ not yet (precise error)",
+            _report_status(rt.spec),
             _json_root(rt.spec),
         ]
         for rt in sorted(REPORT_TYPES.values(), key=lambda r: (r.level, r.name))

@@ -159,7 +159,7 @@ def test_requests_are_refused_precisely(api: Api, site: Bootstrap, portfolio: Po
     _code, message = api.error(request, **project, reportType="OrgInventoryReport", format="json")
     assert "ProjectInventoryReport" in message  # the project's report types are listed
     _code, message = api.error(request, **project, reportType="ProjectBugsReport", format="json")
-    assert "not available yet" in message
+    assert "not available: depvault holds no data on libraries' known bugs" in message
     _code, message = api.error(
         request, **project, reportType="ProjectInventoryReport", format="csv"
     )

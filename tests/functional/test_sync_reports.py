@@ -92,3 +92,29 @@ def test_a_large_synchronous_report_points_to_the_asynchronous_one(
             "getProjectInventoryReport", projectToken=portfolio.projects["app"], format="json"
         )
         assert len(project["libraries"]) == 3  # at the limit: answered
+
+
+def test_requests_about_data_depvault_does_not_hold_say_so(api: Api, site: Bootstrap) -> None:
+    """Registered only to refuse with the reason, not "unknown requestType"."""
+    org = {"orgToken": site.org_token}
+    product = {"productToken": api.ok("createProduct", productName="P", **org)["productToken"]}
+    project = {"projectToken": api.ok("createProject", projectName="p", **product)["projectToken"]}
+    for request, scope, reason in (
+        ("getOrganizationContainerVulnerabilityReportRequest", org, "container images"),
+        ("getClusterVulnerabilityReportRequest", product, "container images"),
+        ("getOrganizationEffectiveUsageAnalysis", org, "reachability"),
+        ("getOrganizationBugsReport", org, "known bugs"),
+        ("getProductBugsReport", product, "known bugs"),
+        ("getProjectBugsReport", project, "known bugs"),
+        ("getOrganizationIntegrationActivationToken", org, "repository-integration"),
+        ("setProjectSetupNotificationConfig", project, "notifications"),
+    ):
+        _code, message = api.error(request, **scope)
+        assert message.startswith(f"{request} is not available: ") and reason in message
+    _code, message = api.error(
+        "generateOrganizationReportAsync",
+        reportType="OrgContainerVulnerabilityReport",
+        format="json",
+        **org,
+    )
+    assert "does not scan container images" in message

@@ -24,6 +24,7 @@ from depvault.api.handlers import (
     products_projects,
     report_requests,
     reports,
+    unavailable,
     users,
 )
 from depvault.api.request_types import RequestType
@@ -45,6 +46,7 @@ CATEGORY_MODULES = (
     reports,
     report_requests,
     comparison_reports,
+    unavailable,
 )
 
 

@@ -115,6 +115,9 @@ class ReportSpec:
     # When the formats depend on the options (the SBOM's ``standard``): those the
     # validated options offer, a subset of ``formats`` (which then lists them all).
     formats_for: Callable[[Any], Offered] | None = None
+    # Why a report is not offered at all (depvault holds no data for it); empty for a
+    # report that is built, or planned.
+    unavailable: str = ""
 
     def offered(self, options: Any) -> Offered:
         """The formats this report is offered in with these validated options."""
@@ -561,7 +564,24 @@ CHANGE_LOG = ReportSpec(
 
 
 def _planned(key: str) -> ReportSpec:
-    return ReportSpec(key, key)
+    return ReportSpec(key, key, unavailable=NO_DATA.get(key, ""))
+
+
+# Reports of data depvault does not hold: answered with the reason, not "not yet".
+NO_DATA = {
+    "BugsReport": "depvault holds no data on libraries' known bugs (Mend's bug database)",
+    "ClusterInventoryReport": (
+        "depvault does not scan Kubernetes clusters; import an image's SBOM into a project instead"
+    ),
+    "ContainerVulnerabilityReport": (
+        "depvault does not scan container images; import an image's SBOM (syft, trivy) "
+        "into a project and use the Vulnerability report"
+    ),
+    "EffectiveUsageAnalysisReport": (
+        "effective usage analysis needs Mend's code reachability analysis, which depvault "
+        "does not have"
+    ),
+}
 
 
 # reportType suffix (after the scope prefix) → report; one entry per name in the

@@ -66,7 +66,12 @@ def generate_report(call: Call, params: GenerateReport) -> Result:
         offered = sorted(name for (lvl, name) in REPORT_TYPES if lvl is level)
         raise InvalidParameter("reportType", f"expected one of {', '.join(offered)}")
     if not kind.spec.built:
-        raise NotSupported(f"The report type {kind.name} is not available yet")
+        reason = kind.spec.unavailable
+        raise NotSupported(
+            f"The report type {kind.name} is not available: {reason}"
+            if reason
+            else f"The report type {kind.name} is not available yet"
+        )
     try:
         options = kind.spec.filter.model_validate(params.options())
     except ValidationError as exc:
