@@ -94,6 +94,13 @@ class Config:
         "and a download answers that the report expired.",
         72,
     )
+    history_retention_days: int = _setting(
+        "DEPVAULT_HISTORY_RETENTION_DAYS",
+        "How long the inventory history (the Diff reports) and the counted rejections of "
+        "agents' policy checks (the Plugin Policy Violation report, by when last seen) are "
+        "kept, in days; older entries are deleted by the workers. 0 keeps them forever.",
+        365,
+    )
     report_rows_per_file: int = _setting(
         "DEPVAULT_REPORT_ROWS_PER_FILE",
         "Rows per file of an asynchronous report: a larger report is split into numbered "

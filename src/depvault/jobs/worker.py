@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import exists, or_, select
 
 from depvault.analysis.refresh import refresh_step
+from depvault.domain.timefmt import utcnow
 from depvault.domain.updates import ItemState
 from depvault.jobs.liveness import Lease
 from depvault.jobs.reports import ProcessStatus, ReportWorker, expire_reports, recover_reports
 from depvault.jobs.updates import UpdateWorker, recover
 from depvault.store.db import Database
+from depvault.store.history import prune_history
 from depvault.store.models import AsyncProcess, PendingRematch, Project, UpdateItem
 
 __all__ = ["EXPIRY_INTERVAL_SECONDS", "Worker"]
@@ -64,6 +66,9 @@ class Worker:
         if time.monotonic() >= self._next_expiry:
             self._next_expiry = time.monotonic() + EXPIRY_INTERVAL_SECONDS
             expire_reports(self.reports.database, self.reports.folder)
+            prune_history(
+                self.updates.database, self.reports.config.history_retention_days, utcnow()
+            )
             if self._lease is not None:  # a process that died meanwhile
                 self.recover()
         return False

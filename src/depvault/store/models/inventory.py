@@ -133,7 +133,10 @@ class InventoryChange(Base):
     updates of a project within one second are still two."""
 
     __tablename__ = "inventory_changes"
-    __table_args__ = (Index("ix_inventory_changes_project_at", "project_id", "at"),)
+    __table_args__ = (
+        Index("ix_inventory_changes_project_at", "project_id", "at"),
+        Index("ix_inventory_changes_at", "at"),  # retention deletes by age
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     project_id: Mapped[int] = mapped_column(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from depvault.store.models.base import Base, BigId
@@ -25,6 +25,7 @@ class PluginPolicyViolation(Base):
     __tablename__ = "plugin_policy_violations"
     __table_args__ = (
         UniqueConstraint("org_id", "violation_key", name="uq_plugin_policy_violations_key"),
+        Index("ix_plugin_policy_violations_last_seen", "last_seen"),  # retention by age
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -44,7 +44,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plugin_policy_violations")),
         sa.UniqueConstraint("org_id", "violation_key", name="uq_plugin_policy_violations_key"),
     )
+    op.create_index(
+        "ix_plugin_policy_violations_last_seen", "plugin_policy_violations", ["last_seen"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_plugin_policy_violations_last_seen", table_name="plugin_policy_violations")
     op.drop_table("plugin_policy_violations")

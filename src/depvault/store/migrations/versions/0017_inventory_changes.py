@@ -37,8 +37,10 @@ def upgrade() -> None:
     op.create_index(
         "ix_inventory_changes_project_at", "inventory_changes", ["project_id", "at"], unique=False
     )
+    op.create_index("ix_inventory_changes_at", "inventory_changes", ["at"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_inventory_changes_at", table_name="inventory_changes")
     op.drop_index("ix_inventory_changes_project_at", table_name="inventory_changes")
     op.drop_table("inventory_changes")
