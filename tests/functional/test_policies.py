@@ -222,8 +222,18 @@ def test_removal_is_all_or_nothing_and_stays_in_its_scope(world: World, api: Api
             "'action.group' names no group of this organization",
         ),
         ({**gpl_rejected(), "owner": {"email": "nobody@example.com"}}, "'owner' names no user"),
-        ({**gpl_rejected(), "priority": 0}, "'priority' must be a positive integer"),
+        ({**gpl_rejected(), "priority": 0}, "'priority' must be from 1 to 1,000,000"),
+        ({**gpl_rejected(), "priority": "1"}, "'priority' must be a positive integer"),
         ({**gpl_rejected(), "enabled": "yes"}, "'enabled' must be true or false"),
+        ({**gpl_rejected(), "owner": {"id": 2**40}}, "'owner.id' must be an integer id"),
+        (
+            {**gpl_rejected(), "action": {"type": "REASSIGN", "group": {"id": 2**40}}},
+            "'action.group.id' must be an integer id",
+        ),
+        (
+            {**gpl_rejected(), "action": {"type": "REASSIGN", "user": {"email": "no@x.io"}}},
+            "'action.user' names no user of this organization",
+        ),
     ],
 )
 def test_wrong_policies_are_refused_with_the_field_named(
@@ -238,6 +248,9 @@ def test_wrong_policies_are_refused_with_the_field_named(
 def test_update_needs_an_id(world: World, api: Api) -> None:
     _, message = api.error("updateOrganizationPolicy", policy={"name": "x"}, **world.org)
     assert "'id' is required" in message
+    for wrong in (True, "7", 2**40):
+        _, message = api.error("updateOrganizationPolicy", policy={"id": wrong}, **world.org)
+        assert "'id' must be the integer id of a policy" in message
 
 
 def test_a_rejecting_policy_alerts_existing_inventories_and_the_alerts_follow_it(

@@ -51,6 +51,7 @@ __all__ = [
 ]
 
 MAX_PATTERN = 512
+MAX_PRIORITY = 1_000_000
 MAX_NAME = 255
 BANDS = ("low", "medium", "high")
 
@@ -298,8 +299,10 @@ def normalize_policy(policy: Any, *, partial: bool = False) -> dict[str, Any]:
             fields[flag] = policy[flag]
     if policy.get("priority") is not None:
         priority = policy["priority"]
-        if not isinstance(priority, int) or isinstance(priority, bool) or priority < 1:
+        if not isinstance(priority, int) or isinstance(priority, bool):
             raise PolicyError("'priority' must be a positive integer")
+        if not 1 <= priority <= MAX_PRIORITY:
+            raise PolicyError(f"'priority' must be from 1 to {MAX_PRIORITY:,}")
         fields["priority"] = priority
     return fields
 
@@ -312,9 +315,20 @@ def _name(value: Any) -> str:
     return value.strip()
 
 
+MAX_ID = 2**31 - 1  # users, groups and policies have 32-bit ids
+
+
+def _id(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        raise PolicyError(f"'{field}' must be an integer id")
+    return value
+
+
 def _owner(value: Any) -> dict[str, Any]:
     if isinstance(value, Mapping):
         owner = {k: value[k] for k in ("id", "email", "name") if value.get(k) not in (None, "")}
+        if "id" in owner:
+            _id(owner["id"], "owner.id")
         if owner:
             return owner
     raise PolicyError("'owner' must be an object with the user's id, email or name")
@@ -441,6 +455,8 @@ def _action(value: Any) -> dict[str, Any]:
         for field in ("group", "user"):
             target = value.get(field)
             if isinstance(target, Mapping) and (target.get("id") or target.get("email")):
+                if "id" in target:
+                    _id(target["id"], f"action.{field}.id")
                 action[field] = {k: target[k] for k in ("id", "name", "email") if k in target}
         if len(action) == 1:
             raise PolicyError("a REASSIGN action needs a 'group' or 'user' with an id")

@@ -111,7 +111,7 @@ def add_policy(
     a priority it goes last; with one it is inserted there and the others move down."""
     level, scope_id = _chain(scope, False)[0]
     owner_id = _owner(db, scope, fields.get("owner"), caller)
-    _check_action(db, scope, fields["action"])
+    _check_action(db, scope, fields["action"], caller)
     count = _count(db, level, scope_id)
     priority = min(fields.get("priority", count + 1), count + 1)
     _shift(db, level, scope_id, priority)
@@ -148,7 +148,7 @@ def update_policy(
     if "owner" in fields:
         policy.owner_id = _owner(db, scope, fields["owner"], caller)
     if "action" in fields:
-        _check_action(db, scope, fields["action"])
+        _check_action(db, scope, fields["action"], caller)
     for name in ("name", "filter", "action", "inclusive", "enabled"):
         if name in fields:
             setattr(policy, name, fields[name])
@@ -378,9 +378,7 @@ def _owner(db: Session, scope: Scope, owner: dict[str, Any] | None, caller: Call
     if owner is None:
         return caller.id
     query = select(User.id)
-    if "id" in owner:
-        if not isinstance(owner["id"], int) or isinstance(owner["id"], bool):
-            raise InvalidParameter("policy", "'owner.id' must be an integer")
+    if "id" in owner:  # checked an integer id by normalize_policy
         query = query.where(User.id == owner["id"])
     elif "email" in owner:
         query = query.where(func.lower(User.email) == str(owner["email"]).lower())
@@ -397,9 +395,19 @@ def _owner(db: Session, scope: Scope, owner: dict[str, Any] | None, caller: Call
     return found[0]
 
 
-def _check_action(db: Session, scope: Scope, action: dict[str, Any]) -> None:
-    """A REASSIGN action's group must be a group of the scope's organization."""
-    if action["type"] != ActionType.REASSIGN or "group" not in action:
+def _check_action(db: Session, scope: Scope, action: dict[str, Any], caller: Caller) -> None:
+    """A REASSIGN action's group must be a group of the scope's organization, and its
+    user a member of it."""
+    if action["type"] != ActionType.REASSIGN:
+        return
+    if "user" in action:
+        try:
+            _owner(db, scope, action["user"], caller)
+        except InvalidParameter:
+            raise InvalidParameter(
+                "policy", "'action.user' names no user of this organization"
+            ) from None
+    if "group" not in action:
         return
     group_id = action["group"].get("id")
     query = select(Group.id).where(Group.id == group_id)

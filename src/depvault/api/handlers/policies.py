@@ -99,8 +99,10 @@ def add(call: Call, params: PolicyBody) -> Result:
 def update(call: Call, params: PolicyBody) -> Result:
     """Change the fields the policy object carries besides its ``id``."""
     policy_id = params.policy.get("id")
-    if not isinstance(policy_id, int) or isinstance(policy_id, bool):
+    if policy_id is None:
         raise InvalidParameter("policy", "'id' is required: the id of the policy to update")
+    if not isinstance(policy_id, int) or isinstance(policy_id, bool) or not 0 < policy_id < 2**31:
+        raise InvalidParameter("policy", "'id' must be the integer id of a policy")
     fields = _fields(params.policy, partial=True)
     view = update_policy(call.db, call.scope, policy_id, fields, call.caller, call.now)
     _rederive(call)
