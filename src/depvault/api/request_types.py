@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from depvault.domain.access import Access, Level
@@ -29,6 +29,8 @@ __all__ = [
     "BinaryResult",
     "Category",
     "Handler",
+    "Id32",
+    "Id64",
     "NoParams",
     "Params",
     "RequestType",
@@ -66,6 +68,12 @@ SCOPE_TOKEN_FIELDS: dict[Level, str] = {
     Level.PRODUCT: "productToken",
     Level.PROJECT: "projectToken",
 }
+
+
+# Ids as parameters: within the columns' integer range, so a huge number is a precise
+# refusal rather than a database overflow (PostgreSQL's integer is 32-bit, bigint 64).
+Id32 = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Id64 = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class Params(BaseModel):

@@ -21,6 +21,7 @@ from depvault.api.handlers.shapes import library_json
 from depvault.api.handlers.vulnerability_shapes import add_vulnerabilities
 from depvault.api.request_types import (
     Category,
+    Id64,
     NoParams,
     Params,
     RequestType,
@@ -280,7 +281,7 @@ class BasicLibraryInfo(Params):
 
 class LibraryInfo(BasicLibraryInfo):
     library_group: str | None = Field(default=None, max_length=512)
-    key_id: int | None = None
+    key_id: Id64 | None = None
     architecture: str | None = None
     language_version: str | None = None
     include_request_token: bool = False

@@ -19,6 +19,7 @@ from pydantic import Field
 from depvault.api.call import Call
 from depvault.api.request_types import (
     Category,
+    Id32,
     Params,
     RequestType,
     Result,
@@ -110,7 +111,7 @@ def update(call: Call, params: PolicyBody) -> Result:
 
 
 class PolicyIds(Params):
-    policy_ids: list[int] = Field(min_length=1, max_length=MAX_POLICY_IDS)
+    policy_ids: list[Id32] = Field(min_length=1, max_length=MAX_POLICY_IDS)
 
 
 def remove(call: Call, params: PolicyIds) -> Result:
@@ -121,7 +122,7 @@ def remove(call: Call, params: PolicyIds) -> Result:
 
 
 class PolicyOrder(Params):
-    policy_ids: list[int] = Field(max_length=MAX_POLICY_IDS)
+    policy_ids: list[Id32] = Field(max_length=MAX_POLICY_IDS)
 
 
 def reorder(call: Call, params: PolicyOrder) -> Result:
