@@ -10,6 +10,7 @@ import orjson
 import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
+from cyclonedx.validation.xml import XmlValidator
 from starlette.testclient import TestClient
 
 from depvault.admin import Bootstrap
@@ -67,6 +68,41 @@ def test_a_project_sbom_is_valid_and_reads_back(
     assert quiet["specVersion"] == "1.5" and "vulnerabilities" not in quiet
 
 
+def test_the_cyclonedx_xml_document_is_valid_and_says_what_the_json_says(
+    api: Api, site: Bootstrap, database: Database, tmp_path: Path
+) -> None:
+    portfolio: Portfolio = build_portfolio(api, site, database, tmp_path)
+    token = portfolio.projects["app"]
+    for version, schema in (("1.4", SchemaVersion.V1_4), ("1.5", SchemaVersion.V1_5)):
+        status = api.ok(
+            "generateProjectReportAsync",
+            projectToken=token,
+            reportType="ProjectSBOMReport",
+            format="xml",
+            standard="CycloneDX",
+            version=version,
+        )["asyncProcessStatus"]
+        [(name, data)] = download(api, site, status["uuid"]).items()
+        assert name.endswith(".xml")
+        problem = XmlValidator(schema).validate_str(data.decode())
+        assert problem is None, problem
+        assert f"http://cyclonedx.org/schema/bom/{version}".encode() in data
+    # the same content as the JSON document, read back through the XML importer
+    inventory = read_sbom(data, 10_000_000)
+    as_json = sbom(api, site, token, standard="CycloneDX", version="1.5")
+    assert sorted(c.purl or "" for c in inventory.components) == sorted(
+        c["purl"] for c in as_json["components"]
+    )
+    assert {c.licenses for c in inventory.components} == {
+        tuple(
+            entry["license"].get("id") or entry["license"].get("name")
+            for entry in c.get("licenses", [])
+        )
+        for c in as_json["components"]
+    }
+    assert DJANGO_CVE.encode() in data and IOTDB_CVE.encode() in data
+
+
 def test_max_depth_level_and_the_dependency_graph(
     app_client: TestClient, api: Api, site: Bootstrap
 ) -> None:
@@ -110,12 +146,11 @@ def test_sbom_requests_are_refused_precisely(
         "generateProjectReportAsync", **request, format="json", standard="SWID"
     )
     assert "expected CycloneDX or SPDX" in message  # SPDX: tests/functional/test_spdx_export.py
-    # cyclonedx_export has no XML emitter: CycloneDX is offered in JSON alone
-    for fmt in ("xml", "tv", "xlsx"):
+    for fmt in ("tv", "xlsx"):
         _code, message = api.error(
             "generateProjectReportAsync", **request, format=fmt, standard="cyclonedx"
         )
-        assert message.endswith("ProjectSBOMReport with standard CycloneDX is offered as json")
+        assert message.endswith("ProjectSBOMReport with standard CycloneDX is offered as json, xml")
     _code, message = api.error(
         "generateProjectReportAsync", **request, format="json", standard="CycloneDX", version="9.9"
     )

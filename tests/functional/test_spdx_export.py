@@ -491,7 +491,7 @@ def test_formats_and_options_outside_the_offer_are_refused(api: Api, shop: Shop)
         assert message.endswith("ProjectSBOMReport with standard SPDX is offered as json, tv")
     for standard in ({"standard": "CycloneDX"}, {}):  # CycloneDX, the default, has no tv
         _code, message = api.error("generateProjectReportAsync", **request, format="tv", **standard)
-        assert message.endswith("ProjectSBOMReport with standard CycloneDX is offered as json")
+        assert message.endswith("ProjectSBOMReport with standard CycloneDX is offered as json, xml")
     _code, message = api.error(
         "generateProjectReportAsync", **request, format="json", standard="SPDX", version="1.5"
     )

@@ -1,5 +1,6 @@
-"""CycloneDX JSON export of a project or product inventory (``ProjectSBOMReport``,
-``ProductSBOMReport`` with ``standard: CycloneDX``), streamed.
+"""CycloneDX export of a project or product inventory (``ProjectSBOMReport``,
+``ProductSBOMReport`` with ``standard: CycloneDX``), streamed, in JSON or XML
+(``cyclonedx_xml`` writes the same parts in the XML schema's order).
 
 DESIGN.md records why this is our own emitter: cyclonedx-python-lib's object model is
 quadratic (10,000 components ≈ 58 s to build and 56 s to serialise). Components are
@@ -23,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from depvault.domain.timefmt import utcnow
+from depvault.reports.cyclonedx_xml import CycloneDxXmlWriter
 from depvault.reports.filters import NoFilter
 from depvault.reports.sources import in_scope, stream_chunks
 from depvault.store.hierarchy import ProjectFilter
@@ -43,8 +45,8 @@ __all__ = ["CYCLONEDX_FORMATS", "SBOM_VERSIONS", "SbomFilter", "write_cyclonedx"
 # SPDX 2.3 by default although Mend's default is 2.2 (a 2.2 document differs only in
 # its spdxVersion here, so both are offered).
 SBOM_VERSIONS: dict[str, tuple[str, ...]] = {"CycloneDX": ("1.4", "1.5"), "SPDX": ("2.3", "2.2")}
-# The formats this module writes: JSON only, there is no XML emitter (yet).
-CYCLONEDX_FORMATS: tuple[str, ...] = ("json",)
+# The formats this module writes (XML through ``cyclonedx_xml``).
+CYCLONEDX_FORMATS: tuple[str, ...] = ("json", "xml")
 
 
 class SbomFilter(NoFilter):
@@ -112,6 +114,8 @@ def write_cyclonedx(
             "component": {"type": "application", "name": title, "bom-ref": "root"},
         },
     }
+    if fmt == "xml":
+        return _write_xml(db, which, opts, depth, head, target)
     target.write(orjson.dumps(head)[:-1] + b',"components":[')
     written: list[int] = []
     for chunk in stream_chunks(db, _components(which, depth)):
@@ -127,6 +131,29 @@ def write_cyclonedx(
         target.write(b',"vulnerabilities":')
         target.write(orjson.dumps(_vulnerabilities(db, written)))
     target.write(b"}")
+    return len(written)
+
+
+def _write_xml(
+    db: Session,
+    which: ProjectFilter,
+    opts: SbomFilter,
+    depth: int,
+    head: dict[str, Any],
+    target: BinaryIO,
+) -> int:
+    """The same document as XML, one component element at a time."""
+    written: list[int] = []
+    with CycloneDxXmlWriter(target, str(opts.version), head) as xml:
+        with xml.components():
+            for chunk in stream_chunks(db, _components(which, depth)):
+                licenses = _licenses(db, {row[0] for row in chunk})
+                for row in chunk:
+                    xml.component(_component(row, licenses.get(row[0], ())))
+                    written.append(row[0])
+        xml.dependencies(_dependencies(db, which, set(written)))
+        if opts.include_vulnerabilities:
+            xml.vulnerabilities(_vulnerabilities(db, written))
     return len(written)
 
 
