@@ -31,8 +31,7 @@ from depvault.domain.alert_rules import (
     level_of,
     newer_version,
 )
-from depvault.domain.secrets import new_uuids
-from depvault.store.bulk import bulk_insert, insert_rows
+from depvault.store.bulk import bulk_insert, insert_with_uuids
 from depvault.store.id_lists import among
 from depvault.store.models import (
     Advisory,
@@ -275,15 +274,13 @@ def _reconcile(
     if updates:
         db.execute(update(Alert), updates)
     bulk_insert(db, AlertEvent, events)
-    uuids = new_uuids(len(wanted))
     active = AlertStatus.ACTIVE.value
-    insert_rows(
+    insert_with_uuids(
         db,
         Alert,
         _NEW_ALERT_COLUMNS,
         [
             (
-                uuid,
                 orgs[key.project_id],
                 key.project_id,
                 key.type.value,
@@ -296,14 +293,13 @@ def _reconcile(
                 now,
                 now,
             )
-            for (key, description), uuid in zip(wanted.items(), uuids, strict=True)
+            for key, description in wanted.items()
         ],
     )
     changes.opened += len(wanted)
 
 
 _NEW_ALERT_COLUMNS = (
-    "uuid",
     "org_id",
     "project_id",
     "type",

@@ -17,9 +17,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from depvault.analysis.policy_alerts import Assignment, TaskKey
-from depvault.analysis.policy_issues import IssueStatus
-from depvault.domain.secrets import new_uuids
-from depvault.store.bulk import insert_rows
+from depvault.domain.policies import IssueStatus
+from depvault.store.bulk import insert_with_uuids
 from depvault.store.models import PendingTask
 
 __all__ = ["reconcile_tasks"]
@@ -50,12 +49,10 @@ def reconcile_tasks(
         if found is None:
             if row.status == IssueStatus.OPEN:
                 closed.append({"id": row.id, "status": IssueStatus.CLOSED, "modified_at": now})
-            continue
-        closed_by_person = row.status == IssueStatus.CLOSED and row.closed_by is not None
-        name, assignee = found
-        if closed_by_person:
-            continue
-        if row.status == IssueStatus.CLOSED or (row.policy_name, row.assignee) != found:
+        elif row.closed_by is not None and row.status == IssueStatus.CLOSED:
+            pass  # a person closed it: it stays closed while its cause lasts
+        elif row.status == IssueStatus.CLOSED or (row.policy_name, row.assignee) != found:
+            name, assignee = found
             changed.append(
                 {
                     "id": row.id,
@@ -69,21 +66,18 @@ def reconcile_tasks(
         if changes:
             db.execute(update(PendingTask), changes)
     open_ = IssueStatus.OPEN.value
-    insert_rows(
+    insert_with_uuids(
         db,
         PendingTask,
         _COLUMNS,
         [
-            (uuid, orgs[key[0]], key[0], key[1], key[2], name, assignee, open_, now, now)
-            for (key, (name, assignee)), uuid in zip(
-                missing.items(), new_uuids(len(missing)), strict=True
-            )
+            (orgs[project], project, library, policy, name, assignee, open_, now, now)
+            for (project, library, policy), (name, assignee) in missing.items()
         ],
     )
 
 
 _COLUMNS = (
-    "uuid",
     "org_id",
     "project_id",
     "library_id",

@@ -12,25 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from depvault.analysis.policy_alerts import IssueKey, Violation
-from depvault.domain.secrets import new_uuids
-from depvault.store.bulk import insert_rows
+from depvault.domain.policies import IssueStatus
+from depvault.store.bulk import insert_with_uuids
 from depvault.store.models import PolicyIssue
 
-__all__ = ["IssueStatus", "reconcile_issues"]
-
-
-class IssueStatus(StrEnum):
-    """A policy issue is open while its violation lasts."""
-
-    OPEN = "OPEN"
-    CLOSED = "CLOSED"
+__all__ = ["reconcile_issues"]
 
 
 def reconcile_issues(
@@ -71,34 +63,30 @@ def reconcile_issues(
         if changes:
             db.execute(update(PolicyIssue), changes)
     open_ = IssueStatus.OPEN.value
-    insert_rows(
+    insert_with_uuids(
         db,
         PolicyIssue,
         _COLUMNS,
         [
             (
-                uuid,
-                orgs[key[0]],
-                key[0],
-                key[1],
-                key[2],
+                orgs[project],
+                project,
+                library,
+                policy,
                 name,
-                key[3] or None,
+                advisory or None,
                 kind,
                 open_,
                 [],
                 now,
                 now,
             )
-            for (key, (name, kind)), uuid in zip(
-                missing.items(), new_uuids(len(missing)), strict=True
-            )
+            for (project, library, policy, advisory), (name, kind) in missing.items()
         ],
     )
 
 
 _COLUMNS = (
-    "uuid",
     "org_id",
     "project_id",
     "library_id",

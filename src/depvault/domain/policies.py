@@ -38,6 +38,7 @@ __all__ = [
     "AGENT_ACTIONS",
     "ActionType",
     "FilterType",
+    "IssueStatus",
     "LibraryFacts",
     "PolicyError",
     "PolicyLevel",
@@ -86,6 +87,13 @@ class PolicyLevel(StrEnum):
     def precedence(self) -> int:
         """0 for the level that decides first."""
         return list(PolicyLevel).index(self)
+
+
+class IssueStatus(StrEnum):
+    """A policy issue or approval task is open while its cause lasts."""
+
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
 
 
 class FilterType(StrEnum):

@@ -19,9 +19,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from depvault.domain.secrets import new_uuids
 from depvault.store.models import Base
 
-__all__ = ["bulk_insert", "ids_by_key", "insert_rows"]
+__all__ = ["bulk_insert", "ids_by_key", "insert_rows", "insert_with_uuids"]
 
 # Up to this many rows, PostgreSQL inserts that skip existing rows go as arrays in one
 # statement; more go through COPY into a staging table (arrays are built in memory).
@@ -38,6 +39,20 @@ def bulk_insert(
     columns = list(rows[0])
     insert_rows(
         db, model, columns, [[row[c] for c in columns] for row in rows], skip_existing=skip_existing
+    )
+
+
+def insert_with_uuids(
+    db: Session, model: type[Base], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """:func:`insert_rows` for tables whose rows carry a fresh random ``uuid`` (alerts,
+    policy issues, approval tasks): each row gets one, made in bulk, before its other
+    values in ``columns`` order."""
+    insert_rows(
+        db,
+        model,
+        ("uuid", *columns),
+        [(uuid, *row) for row, uuid in zip(rows, new_uuids(len(rows)), strict=True)],
     )
 
 

@@ -9,11 +9,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from depvault.domain.policies import IssueStatus
 from depvault.store.models import PendingTask, Product, Project
 
 __all__ = ["TaskView", "close_task", "open_tasks"]
-
-OPEN, CLOSED = "OPEN", "CLOSED"
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ def open_tasks(
         )
         .join(Project, Project.id == PendingTask.project_id)
         .join(Product, Product.id == Project.product_id)
-        .where(PendingTask.org_id == org_id, PendingTask.status == OPEN)
+        .where(PendingTask.org_id == org_id, PendingTask.status == IssueStatus.OPEN)
         .order_by(PendingTask.id)
     )
     if only_products is not None:
@@ -65,7 +64,11 @@ def close_task(db: Session, org_id: int, uuid: str, closed_by: str, now: datetim
     open."""
     result = db.execute(
         update(PendingTask)
-        .where(PendingTask.org_id == org_id, PendingTask.uuid == uuid, PendingTask.status == OPEN)
-        .values(status=CLOSED, closed_by=closed_by, modified_at=now)
+        .where(
+            PendingTask.org_id == org_id,
+            PendingTask.uuid == uuid,
+            PendingTask.status == IssueStatus.OPEN,
+        )
+        .values(status=IssueStatus.CLOSED, closed_by=closed_by, modified_at=now)
     )
     return bool(getattr(result, "rowcount", 0))
