@@ -25,24 +25,19 @@ import base64
 import gzip
 import json
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from bench_matching import BENCH_POLICIES, add_policies, osv_paths
-from bench_sbom_import import build_sbom
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from bench_sbom_import import backend_stores, build_sbom, import_project
 from starlette.testclient import TestClient
 
 from depvault.admin import bootstrap
 from depvault.api.app import create_app
 from depvault.config import Config
 from depvault.ingest.osv import import_osv, read_osv_documents
-from depvault.store.db import Database, create_database
-from depvault.store.migrate import upgrade
+from depvault.store.db import Database
 
 
 def agent_diff(sbom: dict[str, Any], project: str) -> str:
@@ -71,26 +66,7 @@ def run(database: Database, config: Config, sbom: dict[str, Any], label: str, ru
     figures: dict[str, list[float]] = {"existing": [], "new": []}
     rejected = 0
     with TestClient(app) as client:
-        api = {"userKey": site.user_key}
-        product = client.post(
-            "/api/v1.3",
-            json={
-                **api,
-                "requestType": "createProduct",
-                "orgToken": site.org_token,
-                "productName": "bench",
-            },
-        ).json()["productToken"]
-        client.post(
-            "/api/v1.3",
-            json={
-                **api,
-                "requestType": "importProjectSbom",
-                "productToken": product,
-                "projectName": "app",
-                "sbom": sbom,
-            },
-        )
+        product = import_project(client, site.user_key, site.org_token, sbom, "app")
         for case, project in (("existing", "app"), ("new", "new-service")):
             form = urlencode(
                 {
@@ -143,27 +119,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     sbom = build_sbom(args.components)
-    rows = []
-    with tempfile.TemporaryDirectory() as folder:
-        config = Config(data_dir=Path(folder))
-        database = create_database(config)
-        upgrade(database)
-        rows.append(run(database, config, sbom, "SQLite", args.runs))
-        database.dispose()
-    admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-    name = f"depvault_bench_check_{int(time.time())}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
-        config = Config(database_url=url, data_dir=Path(tempfile.gettempdir()))
-        database = create_database(config)
-        upgrade(database)
-        rows.append(run(database, config, sbom, "PostgreSQL", args.runs))
-        database.dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    rows = [
+        run(database, config, sbom, label, args.runs)
+        for label, database, config in backend_stores(args.postgres, "depvault_bench_check")
+    ]
     print(f"\n{len(BENCH_POLICIES)} organization policies, {args.components:,} dependencies:\n")
     print("| backend | existing project (median) | new project (median) | rejected |")
     print("|---|---|---|---|")

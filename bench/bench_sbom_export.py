@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_sbom_import import build_sbom
+from bench_sbom_import import build_sbom, import_project
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -43,26 +43,7 @@ def main() -> None:
         upgrade(database)
         site = bootstrap(database)
         with TestClient(create_app(config, database, migrate=False, inline_jobs=True)) as client:
-            key = {"userKey": site.user_key}
-            product = client.post(
-                "/api/v1.3",
-                json={
-                    **key,
-                    "requestType": "createProduct",
-                    "orgToken": site.org_token,
-                    "productName": "bench",
-                },
-            ).json()["productToken"]
-            client.post(
-                "/api/v1.3",
-                json={
-                    **key,
-                    "requestType": "importProjectSbom",
-                    "productToken": product,
-                    "projectName": "big",
-                    "sbom": sbom,
-                },
-            )
+            import_project(client, site.user_key, site.org_token, sbom, "big")
         with database.transaction(write=False) as db:
             project = ProjectFilter(project_id=db.scalar(select(Project.id)))
         times: dict[str, list[float]] = {"json": [], "xml": []}

@@ -22,6 +22,7 @@ import json
 import random
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -167,6 +168,46 @@ def run(database: Database, config: Config, sbom: dict[str, Any], label: str) ->
             )
 
 
+def backend_stores(postgres: str, prefix: str) -> Iterator[tuple[str, Database, Config]]:
+    """A migrated empty store per backend, in turn: SQLite in a temporary folder, then a
+    PostgreSQL database created on the ``postgres`` server and dropped after."""
+    with tempfile.TemporaryDirectory() as folder:
+        config = Config(data_dir=Path(folder))
+        database = create_database(config)
+        upgrade(database)
+        yield "SQLite", database, config
+        database.dispose()
+    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{int(time.time())}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(postgres).set(database=name).render_as_string(hide_password=False)
+        config = Config(database_url=url, data_dir=Path(tempfile.gettempdir()))
+        database = create_database(config)
+        upgrade(database)
+        yield "PostgreSQL", database, config
+        database.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def import_project(
+    client: TestClient, user_key: str, org_token: str, sbom: dict[str, Any], project: str
+) -> str:
+    """Create a product and import ``sbom`` into its project ``project`` through
+    ``importProjectSbom`` (jobs inline); returns the product token."""
+    api = {"userKey": user_key}
+    product = client.post(
+        "/api/v1.3",
+        json={**api, "requestType": "createProduct", "orgToken": org_token, "productName": "bench"},
+    ).json()["productToken"]
+    body = {"productToken": product, "projectName": project, "sbom": sbom}
+    client.post("/api/v1.3", json={**api, "requestType": "importProjectSbom", **body})
+    return str(product)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--components", type=int, default=10_000)
@@ -180,26 +221,8 @@ def main() -> None:
         f"{sum(len(d['dependsOn']) for d in sbom['dependencies'])} edges, "
         f"{len(json.dumps(sbom)) / 1e6:.1f} MB JSON"
     )
-    with tempfile.TemporaryDirectory() as folder:
-        config = Config(data_dir=Path(folder))
-        database = create_database(config)
-        upgrade(database)
-        run(database, config, sbom, "SQLite")
-        database.dispose()
-    admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-    name = f"depvault_bench_{int(time.time())}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
-        config = Config(database_url=url, data_dir=Path(tempfile.gettempdir()))
-        database = create_database(config)
-        upgrade(database)
-        run(database, config, sbom, "PostgreSQL")
-        database.dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    for label, database, config in backend_stores(args.postgres, "depvault_bench"):
+        run(database, config, sbom, label)
 
 
 if __name__ == "__main__":
