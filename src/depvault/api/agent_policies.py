@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from depvault.analysis.matching import affected_by
 from depvault.api.agent_check import vulnerability_info
-from depvault.api.agent_form import authenticated_projects, check_scope
+from depvault.api.agent_form import CheckScope, authenticated_projects, check_scope
 from depvault.api.agent_policy_tree import Describe, policy_info, project_node, resource_info
 from depvault.config import Config
 from depvault.domain.identity import LibraryIdentity, identify
@@ -48,7 +48,6 @@ from depvault.ingest.model import Component, Inventory
 from depvault.store import hierarchy
 from depvault.store.bulk import ids_by_key
 from depvault.store.db import Database
-from depvault.store.identity import caller_by_key
 from depvault.store.inventory_reads import LibraryRow, libraries_by_id
 from depvault.store.library_reads import scope_library_ids
 from depvault.store.models import Library
@@ -137,7 +136,7 @@ def _check(
             refs[-1][component.ref] = identity.key
             libraries.setdefault(identity.key, _Library(identity, component))
     with database.transaction(write=False) as db:
-        org, product_name, targets = _targets(db, fields, projects, refs)
+        where, targets = _targets(db, fields, projects, refs)
         _load(db, libraries)
         held = _held(db, targets) if new_resources else {}
     facts = {key: library.facts() for key, library in libraries.items()}
@@ -146,13 +145,17 @@ def _check(
         {key: deciding_policy(target.rules, facts[key]) for key in set(target.key_of_ref.values())}
         for target in targets
     ]
-    _record_rejections(database, fields, org, product_name, targets, decisions, libraries)
+    _record_rejections(database, fields, where, targets, decisions, libraries)
     resources = {key: _resource(lib, facts[key], populate) for key, lib in libraries.items()}
-    data: dict[str, Any] = {"organization": org.name, "existingProjects": {}, "newProjects": {}}
+    data: dict[str, Any] = {
+        "organization": where.org.name,
+        "existingProjects": {},
+        "newProjects": {},
+    }
     for target, decided in zip(targets, decisions, strict=True):
-        where = "newProjects" if target.project_id is None else "existingProjects"
+        side = "newProjects" if target.project_id is None else "existingProjects"
         describe = _describer(decided, resources)
-        data[where][target.name] = project_node(
+        data[side][target.name] = project_node(
             target.name, target.inventory, target.key_of_ref, describe
         )
     if new_resources:
@@ -186,8 +189,7 @@ def _describer(
 def _record_rejections(
     database: Database,
     fields: dict[str, str],
-    org: Ref,
-    product_name: str,
+    where: CheckScope,
     targets: list[_Target],
     decisions: list[dict[str, PolicyRule | None]],
     libraries: dict[str, _Library],
@@ -203,7 +205,7 @@ def _record_rejections(
             identity = libraries[key].identity
             seen.append(
                 SeenViolation(
-                    product_name,
+                    where.product_name,
                     target.name,
                     key,
                     identity.filename,
@@ -215,23 +217,19 @@ def _record_rejections(
             )
     if not seen:
         return
+    by = CheckedBy(fields.get("agent", ""), fields.get("agentVersion", ""), where.caller.email)
     with database.transaction() as db:
-        caller = caller_by_key(db, fields["userKey"].strip())
-        by = CheckedBy(
-            fields.get("agent", ""),
-            fields.get("agentVersion", ""),
-            caller.email if caller else fields.get("requesterEmail", ""),
-        )
-        record_plugin_violations(db, org.id, seen, by, utcnow())
+        record_plugin_violations(db, where.org.id, seen, by, utcnow())
 
 
 def _targets(
     db: Session, fields: dict[str, str], projects: list[AgentProject], refs: list[dict[str, str]]
-) -> tuple[Ref, str, list[_Target]]:
-    """The organization and each sent project with its deciding policies, found as
-    UPDATE finds them, after the caller's read access is checked."""
+) -> tuple[CheckScope, list[_Target]]:
+    """Where the check looks (caller, organization, product), and each sent project
+    with its deciding policies, found as UPDATE finds them, after the caller's read
+    access is checked."""
     where = check_scope(db, fields, projects, "a policy check")
-    org, product, product_name, scope = where.org, where.product, where.product_name, where.scope
+    product, product_name, scope = where.product, where.product_name, where.scope
     found: list[Ref | None] = []
     for project in projects:
         ref = None
@@ -245,8 +243,7 @@ def _targets(
     existing = rules_for_projects(db, [ref.id for ref in found if ref is not None])
     inherited = rules_for_scope(db, scope) if None in found else []
     return (
-        org,
-        product_name,
+        where,
         [
             _Target(
                 ref.name if ref else project.name,
