@@ -112,7 +112,7 @@ def add_policy(
     level, scope_id = _chain(scope, False)[0]
     owner_id = _owner(db, scope, fields.get("owner"), caller)
     _check_action(db, scope, fields["action"], caller)
-    count = _count(db, level, scope_id)
+    count = len(_ids_in_order(db, level, scope_id))  # locks them: adds queue up
     priority = min(fields.get("priority", count + 1), count + 1)
     _shift(db, level, scope_id, priority)
     policy = Policy(
@@ -179,7 +179,8 @@ def remove_policies(
     db.execute(delete(Policy).where(Policy.id.in_(removed)))
     _renumber(db, [p for p in ordered if p not in removed])
     for name in names:
-        _changed(db, scope, caller, now, Change("POLICY", "DELETED", before=name))
+        record_change(db, now, caller, scope, Change("POLICY", "DELETED", before=name))
+    _mark_due(db, scope)
     return len(removed)
 
 
@@ -337,10 +338,6 @@ def _policy_view(p: Policy, uid: int | None, email: str | None, name: str | None
         p.enabled,
         p.created_at,
     )
-
-
-def _count(db: Session, level: PolicyLevel, scope_id: int) -> int:
-    return int(db.scalar(select(func.count(Policy.id)).where(_COLUMN[level] == scope_id)) or 0)
 
 
 def _ids_in_order(db: Session, level: PolicyLevel, scope_id: int) -> list[int]:
