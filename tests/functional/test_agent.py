@@ -21,6 +21,7 @@ from depvault.store import inventory as inventory_store
 from depvault.store.db import Database
 from depvault.store.models import UpdateItem
 from tests.conftest import Api
+from tests.data_files import DATA
 
 
 def dep(
@@ -295,7 +296,7 @@ def test_nothing_is_expanded_before_the_caller_is_known(app_client: TestClient, 
 def test_check_vulnerabilities_answers_from_the_knowledge_base_and_stores_nothing(
     app_client: TestClient, api: Api, site: Bootstrap, database: Database, tmp_path: Path
 ) -> None:
-    advisories = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "osv"
+    advisories = DATA / "osv"
     if not (advisories / "PyPI-all.zip").exists():
         pytest.skip("OSV data not found")
     folder = tmp_path / "osv"

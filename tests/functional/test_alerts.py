@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -18,12 +17,9 @@ from depvault.admin import Bootstrap
 from depvault.ingest.osv import import_osv, read_osv_documents
 from depvault.store.db import Database
 from tests.conftest import Api
+from tests.data_files import DATA
 
-DATA = Path(
-    os.environ.get(
-        "DEPVAULT_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    )
-)
+DATA = DATA
 OSV = DATA / "osv"
 PYPI = OSV / "PyPI-all.zip"
 pytestmark = pytest.mark.skipif(not PYPI.exists(), reason=f"OSV data not found at {PYPI}")

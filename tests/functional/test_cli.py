@@ -24,6 +24,7 @@ from depvault.domain.timefmt import utcnow
 from depvault.store.db import create_database
 from depvault.store.hierarchy import create_product, create_project
 from depvault.store.scopes import find_organization
+from tests.data_files import DATA
 
 runner = CliRunner()
 
@@ -208,7 +209,7 @@ def test_serve_bootstraps_and_answers_over_https(env: dict[str, str], tmp_path: 
 
 
 def test_import_sbom_against_a_running_server(env: dict[str, str], tmp_path: Path) -> None:
-    shared = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "sbom"
+    shared = DATA / "sbom"
     sbom = shared / "laravel-7.12.0.cdx-1.4.json"
     if not sbom.exists():
         pytest.skip(f"real SBOMs not found at {shared}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import zipfile
 from pathlib import Path
 
@@ -13,12 +12,9 @@ from sqlalchemy import func, select
 from depvault.ingest.osv import import_osv, read_osv_documents
 from depvault.store.db import Database
 from depvault.store.models import Advisory, AdvisoryPackage
+from tests.data_files import DATA
 
-DATA = Path(
-    os.environ.get(
-        "DEPVAULT_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    )
-)
+DATA = DATA
 CRATES = DATA / "osv" / "crates.io-all.zip"
 pytestmark = pytest.mark.skipif(not CRATES.exists(), reason=f"OSV data not found at {CRATES}")
 

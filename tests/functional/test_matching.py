@@ -4,7 +4,6 @@ after a knowledge-base change."""
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 import zipfile
@@ -32,12 +31,9 @@ from depvault.store.models import (
     Project,
 )
 from tests.conftest import Api
+from tests.data_files import DATA
 
-DATA = Path(
-    os.environ.get(
-        "DEPVAULT_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    )
-)
+DATA = DATA
 PYPI = DATA / "osv" / "PyPI-all.zip"
 SECURITY = "SECURITY_VULNERABILITY"
 pytestmark = pytest.mark.skipif(not PYPI.exists(), reason=f"OSV data not found at {PYPI}")

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import sqlite3
 from collections import defaultdict, deque
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,15 +17,9 @@ from depvault.admin import Bootstrap
 from depvault.store.db import Database
 from depvault.store.models import UpdateItem
 from tests.conftest import Api
+from tests.data_files import DATA
 
-SBOMS = (
-    Path(
-        os.environ.get(
-            "DEPVAULT_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"
-        )
-    )
-    / "sbom"
-)
+SBOMS = DATA / "sbom"
 pytestmark = pytest.mark.skipif(not SBOMS.is_dir(), reason=f"real SBOMs not found at {SBOMS}")
 
 

@@ -34,10 +34,9 @@ from depvault.ingest.errors import (
     UnsupportedSbom,
 )
 from depvault.ingest.model import Component, Inventory
+from tests.data_files import DATA
 
-SHARED_DATA_ENV = "DEPVAULT_SHARED_DATA"  # the shared/data folder (it holds sbom/)
-_DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-SBOM_DIR = Path(os.environ.get(SHARED_DATA_ENV) or _DEFAULT_DATA) / "sbom"
+SBOM_DIR = DATA / "sbom"
 
 KEYCLOAK = "keycloak-10.0.2.cdx.json"
 JUICE_SHOP = "juice-shop-npm.cdx-1.4.json"
@@ -49,7 +48,7 @@ NS12 = "{http://cyclonedx.org/schema/bom/1.2}"
 def sbom(name: str) -> bytes:
     path = SBOM_DIR / name
     if not path.is_file():
-        pytest.skip(f"{path} is absent: set {SHARED_DATA_ENV} to the shared/data folder")
+        pytest.skip(f"{path} is absent: DEPVAULT_SHARED_DATA names another data folder")
     return path.read_bytes()
 
 
@@ -690,6 +689,7 @@ def test_validation_survives_a_thread_with_a_small_stack() -> None:
     script = """
 import threading
 from depvault.ingest.cyclonedx import read_cyclonedx_json
+from tests.data_files import DATA
 data = (b'{"bomFormat":"CycloneDX","specVersion":"1.6","components":['
         + b'{"type":"library","name":"a","components":[' * 510 + b']}' * 510 + b']}')
 threading.stack_size(256 * 1024)

@@ -4,7 +4,6 @@ the real SBOMs of ``shared/data/sbom``, expression profiles, and property tests.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +20,8 @@ from depvault.domain.licenses import (
     license_info,
     normalize_license,
 )
+from tests.data_files import DATA
 
-SHARED_DATA_ENV = "DEPVAULT_SHARED_DATA"  # the shared/data folder (it holds sbom/, osv/)
 CYCLONEDX_FILES = (
     "keycloak-10.0.2.cdx.json",
     "juice-shop-npm.cdx-1.4.json",
@@ -217,13 +216,7 @@ def test_with_an_exception_relaxes_the_license() -> None:
 
 
 def _sbom_folder() -> Path:
-    override = os.environ.get(SHARED_DATA_ENV)
-    shared_data = (
-        Path(override)
-        if override
-        else Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    )
-    return shared_data / "sbom"
+    return DATA / "sbom"
 
 
 def _stated_licenses(node: Any) -> Iterator[str]:
@@ -250,8 +243,7 @@ def stated_licenses() -> list[str]:
     folder = _sbom_folder()
     if not folder.is_dir():
         pytest.skip(
-            f"real SBOMs not found at {folder}: clone shared/ beside the repository or set "
-            f"{SHARED_DATA_ENV} to its data folder"
+            f"real SBOMs not found at {folder} (DEPVAULT_SHARED_DATA names another data folder)"
         )
     values: set[str] = set()
     for name in (*CYCLONEDX_FILES, *SPDX_FILES):

@@ -10,19 +10,14 @@ the events name), and must agree with the list. The agreement is printed; the go
 from __future__ import annotations
 
 import json
-import os
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from depvault.domain.osv_ranges import affected_each, is_affected, parse_range
+from tests.data_files import DATA
 
-DATA = Path(
-    os.environ.get(
-        "DEPVAULT_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    )
-)
+DATA = DATA
 PYPI = DATA / "osv" / "PyPI-all.zip"
 # (advisory id, version) → why the ranges and the list disagree there.
 _MERGED = (

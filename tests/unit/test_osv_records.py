@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import zipfile
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from depvault.domain.osv_records import band_of, normalise_name, parse_advisory
+from tests.data_files import DATA
 
-DATA = Path(
-    os.environ.get(
-        "DEPVAULT_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    )
-)
+DATA = DATA
 ZIPS = {"PyPI": 2661, "Go": 4291, "crates.io": 1206}
 pytestmark = pytest.mark.skipif(
     not (DATA / "osv").is_dir(), reason=f"OSV data not found at {DATA / 'osv'}"

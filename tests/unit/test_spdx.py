@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
-import os
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -22,15 +21,9 @@ from lxml import etree  # type: ignore[import-untyped]
 from depvault.ingest.errors import SbomError, SbomSyntaxError, UnsafeXml, UnsupportedSbom
 from depvault.ingest.model import Component, Inventory
 from depvault.ingest.spdx import read_spdx, sniff_spdx
+from tests.data_files import DATA
 
-SBOMS = (
-    Path(
-        os.environ.get(
-            "DEPVAULT_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"
-        )
-    )
-    / "sbom"
-)
+SBOMS = DATA / "sbom"
 MAVEN = "examplemaven-0.0.1.spdx-2.3.json"
 GO_MODULES = "example7-go-modules.spdx-2.2.json"
 GO_LIB = "example6-lib.spdx-2.2.tv"
