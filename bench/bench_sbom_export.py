@@ -24,7 +24,7 @@ from starlette.testclient import TestClient
 from depvault.admin import bootstrap
 from depvault.api.app import create_app
 from depvault.config import Config
-from depvault.reports.cyclonedx_export import SbomFilter, write_cyclonedx
+from depvault.reports.sbom.cyclonedx_json import SbomFilter, write_cyclonedx
 from depvault.store.db import create_database
 from depvault.store.hierarchy import ProjectFilter
 from depvault.store.migrate import upgrade

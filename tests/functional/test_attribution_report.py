@@ -22,7 +22,7 @@ from depvault.api.app import create_app
 from depvault.config import Config
 from depvault.domain.license_texts import license_text
 from depvault.domain.licenses import normalize_license
-from depvault.reports.attribution import GENERIC, GENERIC_TEXT
+from depvault.reports.attribution.report import GENERIC, GENERIC_TEXT
 from depvault.store.db import Database
 from tests.conftest import Api
 from tests.functional.test_async_reports import download

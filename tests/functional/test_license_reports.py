@@ -18,7 +18,7 @@ import orjson
 import pytest
 
 from depvault.admin import Bootstrap
-from depvault.reports.license_sources import LIBRARIES_LISTED, _Carriers
+from depvault.reports.sources.licenses import LIBRARIES_LISTED, _Carriers
 from tests.conftest import Api
 from tests.functional.test_async_reports import download, rows_of
 

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from depvault.reports.background import BackgroundWriter
+from depvault.reports.formats.background import BackgroundWriter
 
 
 class Sink(io.BytesIO):

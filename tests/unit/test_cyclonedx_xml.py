@@ -9,7 +9,7 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.xml import XmlValidator
 from lxml import etree  # type: ignore[import-untyped]
 
-from depvault.reports.cyclonedx_xml import CycloneDxXmlWriter
+from depvault.reports.sbom.cyclonedx_xml import CycloneDxXmlWriter
 
 HEAD = {
     "serialNumber": "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79",

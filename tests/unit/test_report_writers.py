@@ -13,7 +13,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from depvault.reports.writers import (
+from depvault.reports.formats.writers import (
     MEDIA_TYPES,
     WRITERS,
     ReportWriter,
@@ -22,7 +22,7 @@ from depvault.reports.writers import (
     write_pdf,
     write_xml,
 )
-from depvault.reports.xlsx import Column
+from depvault.reports.formats.xlsx import Column
 
 COLUMNS = [
     Column("Library Name", width=30),

@@ -16,7 +16,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from openpyxl import Workbook as ReadWorkbook
 from openpyxl import load_workbook
 
-from depvault.reports.xlsx import (
+from depvault.reports.formats.xlsx import (
     ELLIPSIS,
     EXCEL_MAX_CELL_CHARS,
     Column,

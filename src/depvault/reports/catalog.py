@@ -17,27 +17,15 @@ from sqlalchemy.orm import Session
 
 from depvault.domain.access import Level
 from depvault.domain.alert_rules import AlertStatus, AlertType
-from depvault.reports.attribute_sources import attribute_rows
-from depvault.reports.attribution import EXPORT_FORMATS, AttributionFilter, write_attribution
-from depvault.reports.cyclonedx_export import CYCLONEDX_FORMATS, SbomFilter, write_cyclonedx
-from depvault.reports.diff_sources import DiffFilter, diff_rows
+from depvault.reports.attribution.report import EXPORT_FORMATS, AttributionFilter, write_attribution
 from depvault.reports.filters import NoFilter, StatusFilter
-from depvault.reports.json_rows import inventory_objects, vulnerability_objects
-from depvault.reports.license_sources import effective_license_rows, license_compatibility_rows
-from depvault.reports.member_sources import member_rows
-from depvault.reports.more_sources import (
-    change_log_rows,
-    history_rows,
-    in_house_rows,
-    library_location_rows,
-    library_security_alert_rows,
-    license_rows,
-    plugin_request_rows,
-    source_file_rows,
-)
-from depvault.reports.plugin_sources import plugin_violation_rows
-from depvault.reports.risk import write_risk_report
-from depvault.reports.sources import (
+from depvault.reports.formats.xlsx import Column
+from depvault.reports.risk.report import write_risk_report
+from depvault.reports.sbom.cyclonedx_json import CYCLONEDX_FORMATS, SbomFilter, write_cyclonedx
+from depvault.reports.sbom.spdx import SYNTAXES, write_spdx
+from depvault.reports.sources.activity import change_log_rows, history_rows, plugin_request_rows
+from depvault.reports.sources.attributes import attribute_rows
+from depvault.reports.sources.core import (
     EARLY_WARNING_TYPES,
     SECURITY_ONLY,
     alert_rows,
@@ -45,8 +33,18 @@ from depvault.reports.sources import (
     inventory_rows,
     vulnerability_rows,
 )
-from depvault.reports.spdx_export import SYNTAXES, write_spdx
-from depvault.reports.xlsx import Column
+from depvault.reports.sources.diff import DiffFilter, diff_rows
+from depvault.reports.sources.inventory_details import (
+    in_house_rows,
+    library_location_rows,
+    library_security_alert_rows,
+    license_rows,
+    source_file_rows,
+)
+from depvault.reports.sources.json_rows import inventory_objects, vulnerability_objects
+from depvault.reports.sources.licenses import effective_license_rows, license_compatibility_rows
+from depvault.reports.sources.members import member_rows
+from depvault.reports.sources.plugin_violations import plugin_violation_rows
 from depvault.store.hierarchy import ProjectFilter
 
 __all__ = [
@@ -422,7 +420,7 @@ PLUGIN_REQUESTS = ReportSpec(
     root="requests",
     item="request",
 )
-# The inventory history (``reports/diff_sources.py``): what each update changed.
+# The inventory history (``reports/sources/diff.py``): what each update changed.
 DIFF = ReportSpec(
     "Diff",
     "Diff Report",
@@ -529,7 +527,7 @@ SBOM = ReportSpec(
     document=write_sbom,
     formats_for=sbom_formats,
 )
-# The Attribution report (``reports/attribution.py``) as a document, in each
+# The Attribution report (``reports/attribution/report.py``) as a document, in each
 # ``exportFormat`` the synchronous get{Product,Project}AttributionReport answer too
 # (JSON, TXT, HTML), by the same writers.
 ATTRIBUTION = ReportSpec(
@@ -539,7 +537,7 @@ ATTRIBUTION = ReportSpec(
     filter=AttributionFilter,
     document=write_attribution,
 )
-# The Risk report (``reports/risk.py``): one PDF summarizing the scope's risk, figures
+# The Risk report (``reports/risk/report.py``): one PDF summarizing the scope's risk, figures
 # aggregated in the database, lists cut to their top entries. It takes no options.
 RISK = ReportSpec("Risk", "Risk Report", formats=("pdf",), document=write_risk_report)
 CHANGE_LOG = ReportSpec(

@@ -21,9 +21,9 @@ from typing import Any, BinaryIO, cast
 
 from sqlalchemy.orm import Session
 
-from depvault.reports.background import BackgroundWriter
 from depvault.reports.catalog import ReportSpec
-from depvault.reports.writers import WRITERS, write_json_objects
+from depvault.reports.formats.background import BackgroundWriter
+from depvault.reports.formats.writers import WRITERS, write_json_objects
 from depvault.store.hierarchy import ProjectFilter
 
 __all__ = ["EXTENSIONS", "Rendered", "member_name", "render_files", "render_zip"]

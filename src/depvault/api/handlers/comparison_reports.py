@@ -46,8 +46,8 @@ from depvault.errors import (
     UnknownToken,
 )
 from depvault.reports.engine import member_name
-from depvault.reports.writers import MEDIA_TYPES
-from depvault.reports.xlsx import Column, xlsx_bytes
+from depvault.reports.formats.writers import MEDIA_TYPES
+from depvault.reports.formats.xlsx import Column, xlsx_bytes
 from depvault.store.comparison_reads import package_holdings
 from depvault.store.hierarchy import ProjectFilter
 from depvault.store.scopes import resolve_token

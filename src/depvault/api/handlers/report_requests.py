@@ -31,14 +31,15 @@ from depvault.api.request_types import (
 from depvault.domain.access import Level
 from depvault.domain.timefmt import format_timestamp, parse_timestamp
 from depvault.errors import InvalidParameter, ReportTooLarge
-from depvault.reports import attribution, catalog
-from depvault.reports.attribution import AttributionFilter, write_attribution
+from depvault.reports import catalog
+from depvault.reports.attribution import report as attribution
+from depvault.reports.attribution.report import AttributionFilter, write_attribution
 from depvault.reports.catalog import ReportSpec
-from depvault.reports.cyclonedx_export import SbomFilter
 from depvault.reports.engine import member_name, render_files
-from depvault.reports.risk import write_risk_report
-from depvault.reports.spdx_export import write_spdx
-from depvault.reports.writers import MEDIA_TYPES
+from depvault.reports.formats.writers import MEDIA_TYPES
+from depvault.reports.risk.report import write_risk_report
+from depvault.reports.sbom.cyclonedx_json import SbomFilter
+from depvault.reports.sbom.spdx import write_spdx
 from depvault.store.changelog import changes_since
 
 __all__ = ["REQUEST_TYPES"]
@@ -236,7 +237,7 @@ ATTRIBUTION_SUMMARY = (
 
 
 def get_attribution_report(call: Call, params: AttributionReport) -> Result:
-    """The product's or project's Attribution report (shapes: ``reports/attribution.py``):
+    """The product's or project's Attribution report (shapes: ``reports/attribution/report.py``):
     JSON as the answer, TXT and HTML as files. A report over
     ``DEPVAULT_SYNC_REPORT_MAX_ROWS`` rows is refused, naming the asynchronous report
     (JSON) that makes it."""

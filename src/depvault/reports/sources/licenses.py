@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from depvault.domain.effective_licenses import effective_license
 from depvault.domain.license_compatibility import conflicts
-from depvault.reports.sources import (
+from depvault.reports.sources.core import (
     Memo,
     in_scope,
     scope_project_names,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from depvault.domain.timefmt import format_timestamp
-from depvault.reports.sources import stream_chunks
+from depvault.reports.sources.core import stream_chunks
 from depvault.store.hierarchy import ProjectFilter
 from depvault.store.models import PluginPolicyViolation
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from depvault.domain.timefmt import format_timestamp, parse_timestamp
 from depvault.reports.filters import NoFilter
-from depvault.reports.sources import in_scope, stream_chunks
+from depvault.reports.sources.core import in_scope, stream_chunks
 from depvault.store.hierarchy import ProjectFilter
 from depvault.store.models import InventoryChange, Library, Product, Project
 

@@ -41,10 +41,10 @@ from typing import Any, BinaryIO, Final, TypeVar
 from pydantic import Field, field_validator
 from sqlalchemy.orm import Session
 
-from depvault.reports import attribution_reads as reads
-from depvault.reports.attribution_documents import HtmlSyntax, TextSyntax
-from depvault.reports.attribution_json import JsonSyntax
-from depvault.reports.attribution_model import (
+from depvault.reports.attribution import reads
+from depvault.reports.attribution.documents import HtmlSyntax, TextSyntax
+from depvault.reports.attribution.json_document import JsonSyntax
+from depvault.reports.attribution.model import (
     Entry,
     Head,
     Layout,

@@ -37,8 +37,8 @@ from depvault import __version__
 from depvault.domain.license_texts import license_text
 from depvault.domain.licenses import license_info
 from depvault.domain.timefmt import utcnow
-from depvault.reports.cyclonedx_export import SbomFilter
-from depvault.reports.sources import in_scope, stream_chunks
+from depvault.reports.sbom.cyclonedx_json import SbomFilter
+from depvault.reports.sources.core import in_scope, stream_chunks
 from depvault.store.hierarchy import ProjectFilter
 from depvault.store.models import (
     Library,

@@ -26,9 +26,9 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
 )
 
 from depvault.domain.timefmt import format_timestamp
-from depvault.reports.risk_libraries import VulnerableLibrary
-from depvault.reports.risk_model import Counted, RiskFigures
-from depvault.reports.risk_scopes import ScopeRisk
+from depvault.reports.risk.libraries import VulnerableLibrary
+from depvault.reports.risk.model import Counted, RiskFigures
+from depvault.reports.risk.scopes import ScopeRisk
 
 __all__ = ["render_risk_pdf"]
 

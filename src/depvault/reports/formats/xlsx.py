@@ -34,7 +34,7 @@ from decimal import Decimal
 from typing import IO, BinaryIO, Literal, get_args
 from xml.sax.saxutils import escape, quoteattr
 
-from depvault.reports.background import BackgroundWriter
+from depvault.reports.formats.background import BackgroundWriter
 
 __all__ = [
     "ELLIPSIS",

@@ -24,9 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from depvault.domain.timefmt import utcnow
-from depvault.reports.cyclonedx_xml import CycloneDxXmlWriter
 from depvault.reports.filters import NoFilter
-from depvault.reports.sources import in_scope, stream_chunks
+from depvault.reports.sbom.cyclonedx_xml import CycloneDxXmlWriter
+from depvault.reports.sources.core import in_scope, stream_chunks
 from depvault.store.hierarchy import ProjectFilter
 from depvault.store.models import (
     Advisory,

@@ -1,4 +1,4 @@
-"""The Attribution report as JSON (the keys of each scope: ``reports/attribution.py``),
+"""The Attribution report as JSON (the keys of each scope: ``reports/attribution/report.py``),
 written as it is fed: arrays a thousand entries per ``orjson.dumps``, like the other
 JSON reports (``writers.write_json_objects``)."""
 
@@ -11,7 +11,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from depvault.domain.license_texts import license_text
-from depvault.reports.attribution_model import (
+from depvault.reports.attribution.model import (
     Entry,
     Head,
     Layout,

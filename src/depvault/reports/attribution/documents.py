@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import BinaryIO
 
-from depvault.reports.attribution_model import (
+from depvault.reports.attribution.model import (
     Entry,
     Head,
     Layout,

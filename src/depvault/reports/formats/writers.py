@@ -32,7 +32,7 @@ from reportlab.lib.pagesizes import A3, A4, landscape  # type: ignore[import-unt
 from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
-from depvault.reports.xlsx import ELLIPSIS, Column, write_xlsx
+from depvault.reports.formats.xlsx import ELLIPSIS, Column, write_xlsx
 
 Rows = Iterable[Sequence[object]]
 

@@ -24,11 +24,12 @@ from depvault.domain.license_profiles import Category, Copyleft
 from depvault.domain.licenses import expression_profile, license_info
 from depvault.domain.osv_records import v13_band
 from depvault.domain.timefmt import utcnow
-from depvault.reports import risk_libraries, risk_scopes
-from depvault.reports import risk_reads as reads
-from depvault.reports.risk_model import Counted, LicenseConcern, RiskFigures
-from depvault.reports.risk_pdf import render_risk_pdf
-from depvault.reports.risk_reads import BandCount, ExpressionUse, LicenseUse
+from depvault.reports.risk import libraries as risk_libraries
+from depvault.reports.risk import reads
+from depvault.reports.risk import scopes as risk_scopes
+from depvault.reports.risk.model import Counted, LicenseConcern, RiskFigures
+from depvault.reports.risk.pdf import render_risk_pdf
+from depvault.reports.risk.reads import BandCount, ExpressionUse, LicenseUse
 from depvault.store.hierarchy import ProjectFilter
 
 __all__ = [

@@ -14,7 +14,7 @@ from depvault.domain.alert_rules import top_fix
 from depvault.domain.osv_packages import osv_package
 from depvault.domain.osv_ranges import comparable, ordering_for, parse_version
 from depvault.domain.osv_records import v13_band
-from depvault.reports.risk_reads import SECURITY, open_alerts
+from depvault.reports.risk.reads import SECURITY, open_alerts
 from depvault.store.hierarchy import ProjectFilter
 from depvault.store.inventory_reads import LibraryRow, libraries_by_id
 from depvault.store.models import Advisory, Alert, Project

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from depvault.reports.risk_libraries import VulnerableLibrary
-from depvault.reports.risk_reads import Headline
-from depvault.reports.risk_scopes import ScopeRisk
+from depvault.reports.risk.libraries import VulnerableLibrary
+from depvault.reports.risk.reads import Headline
+from depvault.reports.risk.scopes import ScopeRisk
 
 __all__ = ["Counted", "LicenseConcern", "RiskFigures"]
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from depvault.reports.risk_reads import (
+from depvault.reports.risk.reads import (
     OUTDATED,
     SECURITY,
     count_if,

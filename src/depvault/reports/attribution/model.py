@@ -1,6 +1,6 @@
 """The values the Attribution report is made of, and the one interface its formats share.
 
-``reports/attribution.py`` reads them (``reports/attribution_reads.py``) and feeds them,
+``reports/attribution/report.py`` reads them (``reports/attribution/reads.py``) and feeds them,
 in document order, to the :class:`Syntax` of the requested format (JSON, TXT, HTML): a
 syntax writes as it is fed, so no report is ever held whole in memory.
 """
