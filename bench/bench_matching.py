@@ -75,10 +75,10 @@ from depvault.domain.timefmt import utcnow
 from depvault.ingest.licensing import license_facts
 from depvault.ingest.model import Component, Inventory
 from depvault.ingest.osv import ImportStats, import_osv, read_osv_documents
-from depvault.store.db import Database, create_database
-from depvault.store.hierarchy import create_product, create_project
-from depvault.store.inventory import UpdateType
-from depvault.store.migrate import upgrade
+from depvault.store.engine.db import Database, create_database
+from depvault.store.engine.migrate import upgrade
+from depvault.store.inventories.hierarchy import create_product, create_project
+from depvault.store.inventories.writes import UpdateType
 from depvault.store.models import (
     Advisory,
     AdvisoryPackage,
@@ -91,8 +91,8 @@ from depvault.store.models import (
     UpdateItem,
     User,
 )
-from depvault.store.policies import add_policy
-from depvault.store.scopes import resolve_token
+from depvault.store.organizations.scopes import resolve_token
+from depvault.store.policies.rules import add_policy
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -37,7 +37,7 @@ from depvault.admin import bootstrap
 from depvault.api.app import create_app
 from depvault.config import Config
 from depvault.ingest.osv import import_osv, read_osv_documents
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 
 
 def agent_diff(sbom: dict[str, Any], project: str) -> str:

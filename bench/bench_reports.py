@@ -46,8 +46,8 @@ from depvault.domain.timefmt import utcnow
 from depvault.ingest.osv import import_osv, read_osv_documents
 from depvault.jobs.reports import ProcessStatus, ReportWorker, enqueue_report
 from depvault.reports.catalog import report_type
-from depvault.store.db import create_database
-from depvault.store.migrate import upgrade
+from depvault.store.engine.db import create_database
+from depvault.store.engine.migrate import upgrade
 from depvault.store.models import (
     Alert,
     AsyncProcess,

@@ -25,9 +25,9 @@ from depvault.admin import bootstrap
 from depvault.api.app import create_app
 from depvault.config import Config
 from depvault.reports.sbom.cyclonedx_json import SbomFilter, write_cyclonedx
-from depvault.store.db import create_database
-from depvault.store.hierarchy import ProjectFilter
-from depvault.store.migrate import upgrade
+from depvault.store.engine.db import create_database
+from depvault.store.engine.migrate import upgrade
+from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.models import Project
 
 

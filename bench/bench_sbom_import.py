@@ -36,8 +36,8 @@ from depvault.admin import bootstrap
 from depvault.api.app import create_app
 from depvault.config import Config
 from depvault.domain.identity import _identify
-from depvault.store.db import Database, create_database
-from depvault.store.migrate import upgrade
+from depvault.store.engine.db import Database, create_database
+from depvault.store.engine.migrate import upgrade
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "sbom"
 

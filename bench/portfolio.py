@@ -66,11 +66,11 @@ from depvault.ingest.cyclonedx_build import REFERENCE_KINDS
 from depvault.ingest.licensing import license_facts
 from depvault.ingest.model import Component, Inventory
 from depvault.ingest.sbom import read_sbom
-from depvault.store.db import Database, create_database
-from depvault.store.hierarchy import create_product, create_project
-from depvault.store.inventory import UpdateType, write_inventory
-from depvault.store.migrate import upgrade
-from depvault.store.scopes import resolve_token
+from depvault.store.engine.db import Database, create_database
+from depvault.store.engine.migrate import upgrade
+from depvault.store.inventories.hierarchy import create_product, create_project
+from depvault.store.inventories.writes import UpdateType, write_inventory
+from depvault.store.organizations.scopes import resolve_token
 
 __all__ = ["Identity", "LoadedPortfolio", "SharedDataMissing", "generate", "load"]
 

@@ -24,8 +24,8 @@ from starlette.testclient import TestClient
 from depvault.admin import Bootstrap, bootstrap
 from depvault.api.app import create_app
 from depvault.config import Config
-from depvault.store.db import Database, create_database
-from depvault.store.migrate import upgrade
+from depvault.store.engine.db import Database, create_database
+from depvault.store.engine.migrate import upgrade
 from depvault.store.models import Base
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -16,12 +16,13 @@ from depvault.domain.access import Level
 from depvault.domain.scope import Ref, Scope
 from depvault.domain.timefmt import utcnow
 from depvault.errors import DepvaultError, UserNotFound
-from depvault.store import organizations, people
-from depvault.store.changelog import Change, record_change
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 from depvault.store.models import GlobalOrganization, Organization
-from depvault.store.people import RoleScope
-from depvault.store.scopes import resolve_token
+from depvault.store.organizations import orgs as organizations
+from depvault.store.organizations import people
+from depvault.store.organizations.changelog import Change, record_change
+from depvault.store.organizations.people import RoleScope
+from depvault.store.organizations.scopes import resolve_token
 
 __all__ = [
     "AlreadyBootstrapped",

@@ -19,12 +19,12 @@ from depvault.domain.access import Level
 from depvault.domain.scope import Scope
 from depvault.domain.timefmt import utcnow
 from depvault.errors import InvalidParameter, NotFound, RequestError
-from depvault.store import attributes
-from depvault.store.attributes import AttributeView
-from depvault.store.changelog import Change, record_change
-from depvault.store.db import Database
-from depvault.store.hierarchy import find_product, find_project
-from depvault.store.scopes import find_organization
+from depvault.store.engine.db import Database
+from depvault.store.inventories.hierarchy import find_product, find_project
+from depvault.store.organizations import attributes
+from depvault.store.organizations.attributes import AttributeView
+from depvault.store.organizations.changelog import Change, record_change
+from depvault.store.organizations.scopes import find_organization
 
 __all__ = [
     "LEVEL_NAMES",

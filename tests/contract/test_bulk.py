@@ -9,9 +9,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-import depvault.store.bulk as bulk
-from depvault.store.bulk import bulk_insert, insert_rows
-from depvault.store.db import Database
+import depvault.store.engine.bulk as bulk
+from depvault.store.engine.bulk import bulk_insert, insert_rows
+from depvault.store.engine.db import Database
 from depvault.store.models import NewestRelease
 
 

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from depvault.admin import Bootstrap
 from depvault.domain.access import Level
 from depvault.domain.timefmt import utcnow
-from depvault.store.db import Database
-from depvault.store.hierarchy import create_product, create_project
-from depvault.store.history import prune_history
+from depvault.store.engine.db import Database
+from depvault.store.inventories.hierarchy import create_product, create_project
+from depvault.store.inventories.history import prune_history
 from depvault.store.models import InventoryChange, PluginPolicyViolation
-from depvault.store.scopes import resolve_token
+from depvault.store.organizations.scopes import resolve_token
 
 
 def test_old_history_goes_and_recent_history_stays(database: Database, site: Bootstrap) -> None:

@@ -15,10 +15,10 @@ from sqlalchemy.engine import make_url
 from depvault.admin import bootstrap
 from depvault.config import Config
 from depvault.domain.timefmt import utcnow
-from depvault.store import hierarchy
-from depvault.store.bulk import bulk_insert
-from depvault.store.db import Database, create_database
-from depvault.store.migrate import current_revision, head_revision, upgrade
+from depvault.store.engine.bulk import bulk_insert
+from depvault.store.engine.db import Database, create_database
+from depvault.store.engine.migrate import current_revision, head_revision, upgrade
+from depvault.store.inventories import hierarchy
 from depvault.store.models import Alert, AlertEvent, Base, Library, Organization
 
 

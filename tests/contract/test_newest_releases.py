@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from depvault.store.db import Database
-from depvault.store.newest_releases import read_newest_releases, save_newest_releases
+from depvault.store.engine.db import Database
+from depvault.store.knowledge.newest_releases import read_newest_releases, save_newest_releases
 
 EARLY, LATE, LATER = datetime(2026, 1, 1), datetime(2026, 1, 2), datetime(2026, 1, 3)
 

@@ -17,7 +17,7 @@ from depvault.admin import Bootstrap
 from depvault.api.agent_policies import check_policy_compliance
 from depvault.api.agent_policy_tree import MAX_NODE_DEPTH
 from depvault.config import Config
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 from depvault.store.models import Product, Project, UpdateItem
 from tests.conftest import Api
 from tests.functional.test_agent import dep, diff, post_agent, project

@@ -23,7 +23,7 @@ from depvault.admin import Bootstrap
 from depvault.api.app import create_app
 from depvault.config import Config
 from depvault.jobs.reports import MAX_ATTEMPTS, ReportWorker, _claim, recover_reports
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 from tests.conftest import Api
 from tests.functional.test_alerts import (
     DJANGO_ADVISORY,

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from depvault import admin, attribute_admin
 from depvault.admin import Bootstrap
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 from tests.conftest import Api
 from tests.functional.test_async_reports import download, rows_of
 

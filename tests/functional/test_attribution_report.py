@@ -23,7 +23,7 @@ from depvault.config import Config
 from depvault.domain.license_texts import license_text
 from depvault.domain.licenses import normalize_license
 from depvault.reports.attribution.report import GENERIC, GENERIC_TEXT
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 from tests.conftest import Api
 from tests.functional.test_async_reports import download
 

@@ -21,9 +21,9 @@ from typer.testing import CliRunner
 from depvault.cli.main import app
 from depvault.config import Config
 from depvault.domain.timefmt import utcnow
-from depvault.store.db import create_database
-from depvault.store.hierarchy import create_product, create_project
-from depvault.store.scopes import find_organization
+from depvault.store.engine.db import create_database
+from depvault.store.inventories.hierarchy import create_product, create_project
+from depvault.store.organizations.scopes import find_organization
 from tests.data_files import DATA
 
 runner = CliRunner()

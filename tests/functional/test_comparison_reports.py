@@ -14,7 +14,7 @@ import pytest
 
 from depvault import admin
 from depvault.admin import Bootstrap
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 from tests.conftest import Api
 from tests.functional.test_alerts import (
     DJANGO_ADVISORY,

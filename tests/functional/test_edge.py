@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from depvault.admin import Bootstrap
 from depvault.api.app import create_app
 from depvault.config import Config
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 from tests.conftest import Api
 
 

@@ -20,8 +20,8 @@ from starlette.testclient import TestClient
 
 from depvault import admin
 from depvault.admin import Bootstrap
-from depvault.store.db import Database
-from depvault.store.library_marks import in_house_library_ids
+from depvault.store.engine.db import Database
+from depvault.store.inventories.library_marks import in_house_library_ids
 from depvault.store.models import Library, Project, SourceFileRow
 from tests.conftest import Api
 from tests.functional.test_agent import TREE, diff, post_agent, project

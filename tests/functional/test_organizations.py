@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from depvault import admin
 from depvault.admin import Bootstrap
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 from depvault.store.models import ChangeLogEntry, Project, RoleAssignment
 from tests.conftest import Api
 

@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from depvault import admin
 from depvault.admin import Bootstrap
 from depvault.reports.risk import report as risk
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 from tests.conftest import Api
 from tests.functional.test_alerts import (
     DJANGO_ADVISORY,

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from depvault.admin import Bootstrap
 from depvault.ingest.sbom import read_sbom
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 from tests.conftest import Api
 from tests.functional.test_agent import TREE, diff, post_agent, project
 from tests.functional.test_alerts import DJANGO_CVE, IOTDB_CVE, PYPI, Portfolio

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 
 import depvault.api.handlers.inventory as inventory_handlers
 from depvault.admin import Bootstrap
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 from depvault.store.models import UpdateItem
 from tests.conftest import Api
 from tests.data_files import DATA

@@ -22,7 +22,7 @@ from depvault.api.handlers import report_requests
 from depvault.api.registry import build_registry
 from depvault.api.request_types import ApiVersion
 from depvault.domain.access import Access, Level
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 from tests.conftest import Api
 
 REGISTRY = build_registry()

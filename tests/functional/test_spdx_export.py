@@ -25,7 +25,7 @@ from depvault import __version__, admin
 from depvault.admin import Bootstrap
 from depvault.api.app import create_app
 from depvault.config import Config
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 from tests.conftest import Api
 from tests.functional.test_async_reports import download
 

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from depvault.admin import Bootstrap
 from depvault.api.app import create_app
 from depvault.config import Config
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 from tests.conftest import Api
 from tests.functional.test_alerts import DJANGO_CVE, IOTDB_CVE, PYPI, Portfolio
 from tests.functional.test_async_reports import build_portfolio

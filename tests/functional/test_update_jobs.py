@@ -20,9 +20,9 @@ from depvault.jobs.reports import ReportWorker, _claim, recover_reports
 from depvault.jobs.runner import LocalWorkerPool
 from depvault.jobs.updates import ProjectUpdate, UpdateWorker, claim_next, enqueue, recover
 from depvault.jobs.worker import Worker
-from depvault.store import hierarchy
-from depvault.store.db import Database
-from depvault.store.inventory import UpdateType
+from depvault.store.engine.db import Database
+from depvault.store.inventories import hierarchy
+from depvault.store.inventories.writes import UpdateType
 from depvault.store.models import AsyncProcess, ProjectLibrary, UpdateItem
 
 

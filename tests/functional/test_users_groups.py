@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from depvault.admin import Bootstrap, create_organization, issue_user_key
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 from depvault.store.models import ChangeLogEntry, User
 from tests.conftest import Api
 

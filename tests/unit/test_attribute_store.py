@@ -1,5 +1,6 @@
-"""Custom attributes in the store (``store/attributes.py``) and the operator's operations
-on them (``attribute_admin``): values at each level, one per target, the change log."""
+"""Custom attributes in the store (``store/organizations/attributes.py``) and the
+operator's operations on them (``attribute_admin``): values at each level, one per
+target, the change log."""
 
 from __future__ import annotations
 
@@ -16,9 +17,8 @@ from depvault.domain.access import Level
 from depvault.domain.scope import Ref, Scope
 from depvault.domain.timefmt import utcnow
 from depvault.errors import NameInUse, NotFound, RequestError
-from depvault.store import attributes
-from depvault.store.db import Database
-from depvault.store.hierarchy import create_product, create_project
+from depvault.store.engine.db import Database
+from depvault.store.inventories.hierarchy import create_product, create_project
 from depvault.store.models import (
     ChangeLogEntry,
     CustomAttribute,
@@ -26,7 +26,8 @@ from depvault.store.models import (
     Organization,
     Product,
 )
-from depvault.store.scopes import find_organization, resolve_token
+from depvault.store.organizations import attributes
+from depvault.store.organizations.scopes import find_organization, resolve_token
 
 
 @dataclass(frozen=True)

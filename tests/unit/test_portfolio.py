@@ -24,7 +24,7 @@ from starlette.testclient import TestClient
 from depvault.domain.identity import identify
 from depvault.ingest.model import Inventory
 from depvault.ingest.sbom import read_sbom
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 from tests.conftest import Api
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "portfolio.py"

@@ -31,8 +31,8 @@ from depvault.domain.alert_rules import (
     level_of,
     newer_version,
 )
-from depvault.store.bulk import bulk_insert, insert_with_uuids
-from depvault.store.id_lists import among
+from depvault.store.engine.bulk import bulk_insert, insert_with_uuids
+from depvault.store.engine.id_lists import among
 from depvault.store.models import (
     Advisory,
     Alert,

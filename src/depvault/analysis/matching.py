@@ -24,9 +24,10 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from depvault.domain.osv_ranges import Event, Range, affected_each
-from depvault.store.bulk import insert_rows
-from depvault.store.id_lists import among
-from depvault.store.knowledge_lock import hold_knowledge_shared
+from depvault.store.engine.bulk import insert_rows
+from depvault.store.engine.id_lists import among
+from depvault.store.engine.packages import package_clause
+from depvault.store.knowledge.lock import hold_knowledge_shared
 from depvault.store.models import (
     Advisory,
     AdvisoryPackage,
@@ -35,7 +36,6 @@ from depvault.store.models import (
     MatchedLibrary,
     ProjectLibrary,
 )
-from depvault.store.packages import package_clause
 
 __all__ = [
     "MATCHER",

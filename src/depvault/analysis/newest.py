@@ -23,9 +23,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from depvault.domain.alert_rules import newest_release
+from depvault.store.engine.packages import package_clause
+from depvault.store.knowledge.newest_releases import read_newest_releases, save_newest_releases
 from depvault.store.models import AdvisoryPackage, Library, NewestRelease
-from depvault.store.newest_releases import read_newest_releases, save_newest_releases
-from depvault.store.packages import package_clause
 
 __all__ = [
     "NEWEST_RELEASE_TTL",

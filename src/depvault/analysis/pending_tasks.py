@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from depvault.analysis.policy_alerts import Assignment, TaskKey
 from depvault.domain.policies import IssueStatus
-from depvault.store.bulk import insert_with_uuids
+from depvault.store.engine.bulk import insert_with_uuids
 from depvault.store.models import PendingTask
 
 __all__ = ["reconcile_tasks"]

@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 from depvault.domain.alert_rules import AlertKey, AlertType
 from depvault.domain.osv_records import headline_score, v13_band
 from depvault.domain.policies import ActionType, LibraryFacts, deciding_policy, violations
-from depvault.store.id_lists import among
+from depvault.store.engine.id_lists import among
 from depvault.store.models import Advisory, LibraryLicense, LibraryVulnerability
-from depvault.store.policies import rules_for_projects
+from depvault.store.policies.rules import rules_for_projects
 
 __all__ = [
     "Assignment",

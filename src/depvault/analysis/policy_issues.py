@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from depvault.analysis.policy_alerts import IssueKey, Violation
 from depvault.domain.policies import IssueStatus
-from depvault.store.bulk import insert_with_uuids
+from depvault.store.engine.bulk import insert_with_uuids
 from depvault.store.models import PolicyIssue
 
 __all__ = ["reconcile_issues"]

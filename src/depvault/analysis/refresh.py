@@ -24,11 +24,11 @@ from depvault.analysis.matching import match_libraries, package_libraries
 from depvault.analysis.newest import NewestReleases, compute_newest_releases
 from depvault.domain.timefmt import utcnow
 from depvault.gc_pause import paused_collection
-from depvault.store.db import Database
-from depvault.store.id_lists import among
+from depvault.store.engine.db import Database
+from depvault.store.engine.id_lists import among
+from depvault.store.engine.packages import package_clause
+from depvault.store.knowledge.newest_releases import read_newest_releases, save_newest_releases
 from depvault.store.models import Library, PendingRematch, Project, ProjectLibrary
-from depvault.store.newest_releases import read_newest_releases, save_newest_releases
-from depvault.store.packages import package_clause
 
 __all__ = ["RefreshStats", "refresh", "refresh_step", "schedule_full_rematch"]
 

@@ -42,11 +42,11 @@ from depvault.errors import (
 )
 from depvault.ingest.agent import AgentProject
 from depvault.jobs.updates import ProjectUpdate, enqueue
-from depvault.store.hierarchy import add_tag, set_scan_comment
-from depvault.store.identity import caller_by_key
-from depvault.store.inventory import UpdateType
+from depvault.store.inventories.hierarchy import add_tag, set_scan_comment
+from depvault.store.inventories.writes import UpdateType
 from depvault.store.models import ProjectTag
-from depvault.store.scopes import resolve_token
+from depvault.store.organizations.identity import caller_by_key
+from depvault.store.organizations.scopes import resolve_token
 
 if TYPE_CHECKING:
     from depvault.api.dispatch import Dispatcher

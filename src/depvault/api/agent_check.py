@@ -20,8 +20,8 @@ from depvault.domain.identity import LibraryIdentity, identify
 from depvault.domain.osv_packages import osv_package
 from depvault.domain.osv_records import v13_band
 from depvault.ingest.model import Component
-from depvault.store.db import Database
-from depvault.store.vulnerability_reads import AdvisoryView, advisories_by_id
+from depvault.store.engine.db import Database
+from depvault.store.knowledge.vulnerability_reads import AdvisoryView, advisories_by_id
 
 __all__ = ["check_vulnerabilities", "vulnerability_info"]
 

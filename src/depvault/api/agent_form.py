@@ -21,10 +21,10 @@ from depvault.errors import (
     UnknownToken,
 )
 from depvault.ingest.agent import AgentProject, decode_diff, read_agent_projects
-from depvault.store import hierarchy
-from depvault.store.db import Database
-from depvault.store.identity import caller_by_key
-from depvault.store.scopes import resolve_token
+from depvault.store.engine.db import Database
+from depvault.store.inventories import hierarchy
+from depvault.store.organizations.identity import caller_by_key
+from depvault.store.organizations.scopes import resolve_token
 
 __all__ = [
     "FIELDS",

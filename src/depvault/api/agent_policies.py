@@ -45,15 +45,15 @@ from depvault.gc_pause import paused_collection
 from depvault.ingest.agent import AgentProject
 from depvault.ingest.licensing import license_facts
 from depvault.ingest.model import Component, Inventory
-from depvault.store import hierarchy
-from depvault.store.bulk import ids_by_key
-from depvault.store.db import Database
-from depvault.store.inventory_reads import LibraryRow, libraries_by_id
-from depvault.store.library_reads import scope_library_ids
+from depvault.store.engine.bulk import ids_by_key
+from depvault.store.engine.db import Database
+from depvault.store.inventories import hierarchy
+from depvault.store.inventories.library_reads import scope_library_ids
+from depvault.store.inventories.reads import LibraryRow, libraries_by_id
+from depvault.store.knowledge.vulnerability_reads import AdvisoryView, advisories_by_id
 from depvault.store.models import Library
-from depvault.store.plugin_checks import CheckedBy, SeenViolation, record_plugin_violations
-from depvault.store.policies import rules_for_projects, rules_for_scope
-from depvault.store.vulnerability_reads import AdvisoryView, advisories_by_id
+from depvault.store.policies.plugin_checks import CheckedBy, SeenViolation, record_plugin_violations
+from depvault.store.policies.rules import rules_for_projects, rules_for_scope
 
 __all__ = ["POLICY_CHECKS", "check_policies", "check_policy_compliance"]
 

@@ -38,8 +38,8 @@ from depvault.jobs.reports import ReportWorker
 from depvault.jobs.runner import InlineRunner, LocalWorkerPool, Runner
 from depvault.jobs.updates import UpdateWorker
 from depvault.jobs.worker import Worker
-from depvault.store.db import Database, create_database
-from depvault.store.migrate import upgrade
+from depvault.store.engine.db import Database, create_database
+from depvault.store.engine.migrate import upgrade
 
 __all__ = ["create_app", "error_response", "json_response"]
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from depvault.domain.access import Access, Decision, Level, decide
 from depvault.domain.scope import Caller, Scope
 from depvault.errors import NotAllowed
-from depvault.store.identity import grants_for
+from depvault.store.organizations.identity import grants_for
 
 __all__ = ["judge", "noun", "require_access"]
 

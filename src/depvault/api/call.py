@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from depvault.api.request_types import ApiVersion
 from depvault.domain.access import Level
 from depvault.domain.scope import Caller, Ref, Scope
-from depvault.store.hierarchy import ProjectFilter
+from depvault.store.inventories.hierarchy import ProjectFilter
 
 if TYPE_CHECKING:
     from depvault.api.registry import Registry

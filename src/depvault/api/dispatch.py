@@ -39,9 +39,9 @@ from depvault.errors import (
     UnknownToken,
 )
 from depvault.jobs.runner import Runner
-from depvault.store.db import Database
-from depvault.store.identity import caller_by_key
-from depvault.store.scopes import resolve_token
+from depvault.store.engine.db import Database
+from depvault.store.organizations.identity import caller_by_key
+from depvault.store.organizations.scopes import resolve_token
 
 __all__ = ["Dispatcher"]
 

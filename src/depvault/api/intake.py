@@ -17,8 +17,8 @@ from depvault.api.authorize import require_access
 from depvault.domain.access import Access, Level
 from depvault.domain.scope import Caller, Ref, Scope
 from depvault.errors import NotFound
-from depvault.store import hierarchy
-from depvault.store.changelog import Change, record_change
+from depvault.store.inventories import hierarchy
+from depvault.store.organizations.changelog import Change, record_change
 
 __all__ = ["Target", "product_by_name_or_token", "project_in_product"]
 

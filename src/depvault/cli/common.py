@@ -12,8 +12,8 @@ import typer
 
 from depvault.config import Config, ConfigError
 from depvault.errors import DepvaultError
-from depvault.store.db import Database, create_database
-from depvault.store.migrate import upgrade
+from depvault.store.engine.db import Database, create_database
+from depvault.store.engine.migrate import upgrade
 
 __all__ = ["fail", "load_config", "open_database", "operator_database", "print_json"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from depvault.cli.common import load_config, open_database, print_json
-from depvault.store.migrate import current_revision, head_revision
+from depvault.store.engine.migrate import current_revision, head_revision
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
 

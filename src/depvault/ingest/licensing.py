@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from depvault.domain.licenses import license_info, normalize_license
-from depvault.store.inventory import LicenseFacts
+from depvault.store.inventories.writes import LicenseFacts
 
 __all__ = ["license_facts"]
 

@@ -21,9 +21,9 @@ from sqlalchemy import delete, select, update
 
 from depvault.analysis.refresh import RefreshStats, refresh
 from depvault.domain.osv_records import Advisory, parse_advisory
-from depvault.store.bulk import bulk_insert, ids_by_key
-from depvault.store.db import Database
-from depvault.store.knowledge_lock import hold_knowledge_exclusive
+from depvault.store.engine.bulk import bulk_insert, ids_by_key
+from depvault.store.engine.db import Database
+from depvault.store.knowledge.lock import hold_knowledge_exclusive
 from depvault.store.models import Advisory as AdvisoryRow
 from depvault.store.models import AdvisoryPackage, PendingRematch
 

@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, Connection, false, or_, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 
 __all__ = ["Lease", "claimed_by", "gone"]
 

@@ -34,8 +34,8 @@ from depvault.errors import DepvaultError
 from depvault.jobs.liveness import claimed_by, gone
 from depvault.reports.catalog import ReportType, report_type
 from depvault.reports.engine import render_zip
-from depvault.store.db import Database
-from depvault.store.hierarchy import ProjectFilter
+from depvault.store.engine.db import Database
+from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.models import AsyncProcess
 
 __all__ = [

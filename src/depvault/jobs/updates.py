@@ -30,8 +30,8 @@ from depvault.gc_pause import paused_collection
 from depvault.ingest.model import Inventory
 from depvault.jobs.liveness import claimed_by, gone
 from depvault.jobs.payload import decode_inventory, encode_inventory
-from depvault.store.db import Database
-from depvault.store.inventory import LicenseNormalizer, UpdateType, write_inventory
+from depvault.store.engine.db import Database
+from depvault.store.inventories.writes import LicenseNormalizer, UpdateType, write_inventory
 from depvault.store.models import Project, UpdateItem, UpdateRequest
 
 __all__ = [

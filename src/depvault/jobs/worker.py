@@ -20,8 +20,8 @@ from depvault.domain.updates import ItemState
 from depvault.jobs.liveness import Lease
 from depvault.jobs.reports import ProcessStatus, ReportWorker, expire_reports, recover_reports
 from depvault.jobs.updates import UpdateWorker, recover
-from depvault.store.db import Database
-from depvault.store.history import prune_history
+from depvault.store.engine.db import Database
+from depvault.store.inventories.history import prune_history
 from depvault.store.models import AsyncProcess, PendingRematch, Project, UpdateItem
 
 __all__ = ["EXPIRY_INTERVAL_SECONDS", "Worker"]

@@ -45,7 +45,7 @@ from depvault.reports.sources.json_rows import inventory_objects, vulnerability_
 from depvault.reports.sources.licenses import effective_license_rows, license_compatibility_rows
 from depvault.reports.sources.members import member_rows
 from depvault.reports.sources.plugin_violations import plugin_violation_rows
-from depvault.store.hierarchy import ProjectFilter
+from depvault.store.inventories.hierarchy import ProjectFilter
 
 __all__ = [
     "FORMATS",

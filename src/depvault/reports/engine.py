@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from depvault.reports.catalog import ReportSpec
 from depvault.reports.formats.background import BackgroundWriter
 from depvault.reports.formats.writers import WRITERS, write_json_objects
-from depvault.store.hierarchy import ProjectFilter
+from depvault.store.inventories.hierarchy import ProjectFilter
 
 __all__ = ["EXTENSIONS", "Rendered", "member_name", "render_files", "render_zip"]
 

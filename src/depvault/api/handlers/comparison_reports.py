@@ -1,7 +1,7 @@
 """The Product and Project Comparison reports (catalog §6.4.1): how two products' (or
 two projects') current inventories differ, one row per package, the question "what
 does release B change compared to release A". The rule is
-``domain/inventory_comparison.py``; each side is read by ``store/comparison_reads.py``.
+``domain/inventory_comparison.py``; each side is read by ``store/inventories/comparison_reads.py``.
 
 Names and parameters are the request catalog's best reconstruction, not a verified
 spelling: Mend's documentation lists "Product Comparison report" and "Project
@@ -48,9 +48,9 @@ from depvault.errors import (
 from depvault.reports.engine import member_name
 from depvault.reports.formats.writers import MEDIA_TYPES
 from depvault.reports.formats.xlsx import Column, xlsx_bytes
-from depvault.store.comparison_reads import package_holdings
-from depvault.store.hierarchy import ProjectFilter
-from depvault.store.scopes import resolve_token
+from depvault.store.inventories.comparison_reads import package_holdings
+from depvault.store.inventories.hierarchy import ProjectFilter
+from depvault.store.organizations.scopes import resolve_token
 
 __all__ = ["REQUEST_TYPES"]
 

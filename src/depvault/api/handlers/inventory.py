@@ -32,9 +32,10 @@ from depvault.errors import InvalidParameter, MissingParameter
 from depvault.ingest.model import Inventory
 from depvault.ingest.sbom import read_sbom
 from depvault.jobs.updates import ProjectUpdate, enqueue, item_states, project_updates
-from depvault.store import hierarchy, inventory_reads, library_marks
-from depvault.store.hierarchy import ProjectFilter
-from depvault.store.inventory import UpdateType
+from depvault.store.inventories import hierarchy, library_marks
+from depvault.store.inventories import reads as inventory_reads
+from depvault.store.inventories.hierarchy import ProjectFilter
+from depvault.store.inventories.writes import UpdateType
 
 __all__ = ["HIERARCHY_NODE_BUDGET", "REQUEST_TYPES"]
 

@@ -36,16 +36,16 @@ from depvault.domain.access import Access, Level
 from depvault.domain.policies import ActionType
 from depvault.domain.timefmt import format_timestamp, parse_timestamp
 from depvault.errors import InvalidParameter, MissingParameter, NotFound
-from depvault.store.inventory_reads import libraries_by_id
-from depvault.store.pending_tasks import close_task, open_tasks
-from depvault.store.policy_issues import (
+from depvault.store.inventories.reads import libraries_by_id
+from depvault.store.knowledge.vulnerability_reads import advisories_by_id
+from depvault.store.policies.issues import (
     IssueView,
     PolicyState,
     policy_states,
     project_issues,
     record_external_issues,
 )
-from depvault.store.vulnerability_reads import advisories_by_id
+from depvault.store.policies.pending_tasks import close_task, open_tasks
 
 __all__ = ["REQUEST_TYPES"]
 

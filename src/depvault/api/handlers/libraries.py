@@ -32,10 +32,11 @@ from depvault.domain.access import Level
 from depvault.domain.identity import AGENT_ECOSYSTEMS, LIBRARY_TYPES
 from depvault.domain.licenses import license_info
 from depvault.errors import InvalidLibrary, InvalidParameter
-from depvault.store import inventory_reads, library_reads
-from depvault.store.hierarchy import ProjectFilter
-from depvault.store.inventory_reads import LibraryRow
-from depvault.store.library_reads import LibraryRef
+from depvault.store.inventories import library_reads
+from depvault.store.inventories import reads as inventory_reads
+from depvault.store.inventories.hierarchy import ProjectFilter
+from depvault.store.inventories.library_reads import LibraryRef
+from depvault.store.inventories.reads import LibraryRow
 
 __all__ = [
     "LOOKUP_LIMIT",

@@ -26,10 +26,10 @@ from depvault.api.request_types import (
 )
 from depvault.domain.access import Access, Level
 from depvault.errors import InvalidLibrary, InvalidParameter
-from depvault.store import library_marks as marks
-from depvault.store import library_reads
-from depvault.store.changelog import Change, record_change
-from depvault.store.hierarchy import ProjectFilter
+from depvault.store.inventories import library_marks as marks
+from depvault.store.inventories import library_reads
+from depvault.store.inventories.hierarchy import ProjectFilter
+from depvault.store.organizations.changelog import Change, record_change
 
 __all__ = ["REQUEST_TYPES"]
 

@@ -31,11 +31,11 @@ from depvault.domain.access import Access, Level
 from depvault.domain.license_texts import license_text
 from depvault.domain.licenses import license_info
 from depvault.errors import InvalidLibrary
-from depvault.store import library_marks as marks
-from depvault.store import library_reads
-from depvault.store.changelog import Change, record_change
-from depvault.store.hierarchy import ProjectFilter
-from depvault.store.library_reads import LicensedLibrary
+from depvault.store.inventories import library_marks as marks
+from depvault.store.inventories import library_reads
+from depvault.store.inventories.hierarchy import ProjectFilter
+from depvault.store.inventories.library_reads import LicensedLibrary
+from depvault.store.organizations.changelog import Change, record_change
 
 __all__ = ["NO_TEXTS", "REQUEST_TYPES", "SEPARATOR", "TEXT_PLAIN", "ZIP"]
 

@@ -27,11 +27,13 @@ from depvault.domain.access import Access, Level
 from depvault.domain.scope import Ref, Scope
 from depvault.domain.timefmt import format_date, format_timestamp, parse_timestamp
 from depvault.errors import InvalidParameter, NotFound, UnknownToken, UserNotFound
-from depvault.store import hierarchy, organizations, people
-from depvault.store.changelog import Change, record_change
-from depvault.store.hierarchy import ProjectFilter
-from depvault.store.people import RoleScope
-from depvault.store.scopes import resolve_token
+from depvault.store.inventories import hierarchy
+from depvault.store.inventories.hierarchy import ProjectFilter
+from depvault.store.organizations import orgs as organizations
+from depvault.store.organizations import people
+from depvault.store.organizations.changelog import Change, record_change
+from depvault.store.organizations.people import RoleScope
+from depvault.store.organizations.scopes import resolve_token
 
 __all__ = ["REQUEST_TYPES"]
 

@@ -29,7 +29,7 @@ from depvault.api.request_types import (
 from depvault.domain.access import Level
 from depvault.domain.policies import PolicyError, PolicyLevel, normalize_policy
 from depvault.errors import InvalidParameter
-from depvault.store.policies import (
+from depvault.store.policies.rules import (
     PolicyView,
     add_policy,
     change_owner,

@@ -19,10 +19,10 @@ from depvault.api.request_types import (
 from depvault.domain.access import Level
 from depvault.domain.scope import Scope
 from depvault.errors import NotFound
-from depvault.store import hierarchy
-from depvault.store.changelog import Change, record_change
-from depvault.store.hierarchy import ProjectFilter
+from depvault.store.inventories import hierarchy
+from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.models import ProductTag, ProjectTag
+from depvault.store.organizations.changelog import Change, record_change
 
 __all__ = ["REQUEST_TYPES"]
 

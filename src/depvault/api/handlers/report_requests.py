@@ -40,7 +40,7 @@ from depvault.reports.formats.writers import MEDIA_TYPES
 from depvault.reports.risk.report import write_risk_report
 from depvault.reports.sbom.cyclonedx_json import SbomFilter
 from depvault.reports.sbom.spdx import write_spdx
-from depvault.store.changelog import changes_since
+from depvault.store.organizations.changelog import changes_since
 
 __all__ = ["REQUEST_TYPES"]
 

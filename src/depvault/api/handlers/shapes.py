@@ -6,9 +6,9 @@ from typing import Any
 
 from depvault.domain.licenses import license_info
 from depvault.domain.timefmt import format_vitals_time
-from depvault.store.hierarchy import ProductVitals, ProjectVitals, TagSet
-from depvault.store.inventory_reads import LibraryRow
-from depvault.store.people import GroupView, UserView
+from depvault.store.inventories.hierarchy import ProductVitals, ProjectVitals, TagSet
+from depvault.store.inventories.reads import LibraryRow
+from depvault.store.organizations.people import GroupView, UserView
 
 __all__ = [
     "group_json",

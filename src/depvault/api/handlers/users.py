@@ -36,9 +36,9 @@ from depvault.errors import (
     UserNotFound,
     UserNotInOrganization,
 )
-from depvault.store import people
-from depvault.store.changelog import Change, record_change
-from depvault.store.people import GroupView, RoleScope, UserView
+from depvault.store.organizations import people
+from depvault.store.organizations.changelog import Change, record_change
+from depvault.store.organizations.people import GroupView, RoleScope, UserView
 
 __all__ = ["REQUEST_TYPES"]
 

@@ -23,7 +23,7 @@ from depvault.domain.license_texts import license_text
 from depvault.domain.licenses import license_info
 from depvault.reports.attribution.model import Entry, LicenseUse, Notice
 from depvault.reports.sources.core import Memo, in_scope, stream_chunks
-from depvault.store.hierarchy import ProjectFilter
+from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.models import (
     CustomAttribute,
     CustomAttributeValue,

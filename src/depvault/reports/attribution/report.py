@@ -54,7 +54,7 @@ from depvault.reports.attribution.model import (
     Syntax,
 )
 from depvault.reports.filters import NoFilter
-from depvault.store.hierarchy import ProjectFilter
+from depvault.store.inventories.hierarchy import ProjectFilter
 
 __all__ = ["EXPORT_FORMATS", "MEDIA_TYPES", "AttributionFilter", "write_attribution"]
 

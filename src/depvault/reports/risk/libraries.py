@@ -15,10 +15,10 @@ from depvault.domain.osv_packages import osv_package
 from depvault.domain.osv_ranges import comparable, ordering_for, parse_version
 from depvault.domain.osv_records import v13_band
 from depvault.reports.risk.reads import SECURITY, open_alerts
-from depvault.store.hierarchy import ProjectFilter
-from depvault.store.inventory_reads import LibraryRow, libraries_by_id
+from depvault.store.inventories.hierarchy import ProjectFilter
+from depvault.store.inventories.reads import LibraryRow, libraries_by_id
+from depvault.store.knowledge.vulnerability_reads import advisories_by_id
 from depvault.store.models import Advisory, Alert, Project
-from depvault.store.vulnerability_reads import advisories_by_id
 
 __all__ = ["VulnerableLibrary", "top_vulnerable_libraries"]
 

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Subquery, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from depvault.domain.alert_rules import AlertStatus, AlertType
-from depvault.store.hierarchy import ProjectFilter
+from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.models import (
     Advisory,
     Alert,

@@ -30,7 +30,7 @@ from depvault.reports.risk import scopes as risk_scopes
 from depvault.reports.risk.model import Counted, LicenseConcern, RiskFigures
 from depvault.reports.risk.pdf import render_risk_pdf
 from depvault.reports.risk.reads import BandCount, ExpressionUse, LicenseUse
-from depvault.store.hierarchy import ProjectFilter
+from depvault.store.inventories.hierarchy import ProjectFilter
 
 __all__ = [
     "TOP_LIBRARIES",

@@ -23,7 +23,7 @@ from depvault.reports.risk.reads import (
     open_alerts,
     product_clauses,
 )
-from depvault.store.hierarchy import ProjectFilter
+from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.models import Advisory, Alert, Product, Project, ProjectLibrary
 
 __all__ = ["ScopeRisk", "ranked_products", "ranked_projects"]

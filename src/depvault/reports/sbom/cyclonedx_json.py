@@ -27,7 +27,7 @@ from depvault.domain.timefmt import utcnow
 from depvault.reports.filters import NoFilter
 from depvault.reports.sbom.cyclonedx_xml import CycloneDxXmlWriter
 from depvault.reports.sources.core import in_scope, stream_chunks
-from depvault.store.hierarchy import ProjectFilter
+from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.models import (
     Advisory,
     Library,

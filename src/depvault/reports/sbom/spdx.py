@@ -39,7 +39,7 @@ from depvault.domain.licenses import license_info
 from depvault.domain.timefmt import utcnow
 from depvault.reports.sbom.cyclonedx_json import SbomFilter
 from depvault.reports.sources.core import in_scope, stream_chunks
-from depvault.store.hierarchy import ProjectFilter
+from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.models import (
     Library,
     Organization,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from depvault.domain.timefmt import format_timestamp
 from depvault.reports.sources.core import in_scope, stream_chunks
-from depvault.store.hierarchy import ProjectFilter
+from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.models import (
     ChangeLogEntry,
     Product,

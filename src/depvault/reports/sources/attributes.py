@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from depvault.domain.timefmt import format_timestamp
-from depvault.store.hierarchy import ProjectFilter
+from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.models import CustomAttribute, CustomAttributeValue, Product, Project
 
 __all__ = ["LEVELS", "attribute_rows"]

@@ -20,8 +20,9 @@ from depvault.domain.alert_rules import AlertType, top_fix
 from depvault.domain.osv_packages import osv_package
 from depvault.domain.osv_records import band_of, v13_band
 from depvault.domain.timefmt import format_date, format_timestamp
-from depvault.store.hierarchy import ProjectFilter
-from depvault.store.inventory_reads import libraries_by_id
+from depvault.store.inventories.hierarchy import ProjectFilter
+from depvault.store.inventories.reads import libraries_by_id
+from depvault.store.knowledge.vulnerability_reads import advisories_by_id, library_advisories
 from depvault.store.models import (
     Advisory,
     Alert,
@@ -31,7 +32,6 @@ from depvault.store.models import (
     Project,
     ProjectLibrary,
 )
-from depvault.store.vulnerability_reads import advisories_by_id, library_advisories
 
 __all__ = [
     "ROWS_PER_FETCH",

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from depvault.domain.timefmt import format_timestamp, parse_timestamp
 from depvault.reports.filters import NoFilter
 from depvault.reports.sources.core import in_scope, stream_chunks
-from depvault.store.hierarchy import ProjectFilter
+from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.models import InventoryChange, Library, Product, Project
 
 __all__ = ["DiffFilter", "diff_rows"]

@@ -24,9 +24,9 @@ from depvault.reports.sources.core import (
     stream_chunks,
     stream_plain_chunks,
 )
-from depvault.store.hierarchy import ProjectFilter
-from depvault.store.id_lists import among
-from depvault.store.library_reads import scope_library_ids
+from depvault.store.engine.id_lists import among
+from depvault.store.inventories.hierarchy import ProjectFilter
+from depvault.store.inventories.library_reads import scope_library_ids
 from depvault.store.models import Library, Project, ProjectLibrary
 
 __all__ = ["LIBRARIES_LISTED", "effective_license_rows", "license_compatibility_rows"]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from depvault.domain.timefmt import format_timestamp
 from depvault.reports.sources.core import stream_chunks
-from depvault.store.hierarchy import ProjectFilter
+from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.models import PluginPolicyViolation
 
 __all__ = ["plugin_violation_rows"]

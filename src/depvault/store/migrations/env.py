@@ -1,5 +1,5 @@
 """Alembic environment: migrations always run on a connection handed in by
-:func:`depvault.store.migrate.upgrade`, never on a URL read from a file."""
+:func:`depvault.store.engine.migrate.upgrade`, never on a URL read from a file."""
 
 from __future__ import annotations
 

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from depvault.domain.alert_rules import AlertStatus, AlertType
 from depvault.domain.inventory_comparison import Holding, PackageKey
-from depvault.store.hierarchy import ProjectFilter
-from depvault.store.library_reads import scope_library_ids
+from depvault.store.inventories.hierarchy import ProjectFilter
+from depvault.store.inventories.library_reads import scope_library_ids
 from depvault.store.models import Alert, Library, LibraryLicense, Project
 
 __all__ = ["package_holdings"]

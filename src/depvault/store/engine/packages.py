@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, and_, false, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from depvault.store.id_lists import among
+from depvault.store.engine.id_lists import among
 
 __all__ = ["package_clause"]
 

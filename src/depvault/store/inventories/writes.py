@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from depvault.domain.identity import LibraryIdentity, identify
 from depvault.domain.osv_packages import osv_package
 from depvault.ingest.model import Component, Inventory
-from depvault.store.bulk import bulk_insert, ids_by_key
+from depvault.store.engine.bulk import bulk_insert, ids_by_key
 from depvault.store.models import (
     InventoryChange,
     Library,

@@ -21,7 +21,6 @@ from depvault.domain.access import Level
 from depvault.domain.policies import ActionType, PolicyLevel, PolicyRule
 from depvault.domain.scope import Caller, Scope
 from depvault.errors import InvalidParameter
-from depvault.store.changelog import Change, record_change
 from depvault.store.models import (
     Group,
     Organization,
@@ -31,6 +30,7 @@ from depvault.store.models import (
     Project,
     User,
 )
+from depvault.store.organizations.changelog import Change, record_change
 
 __all__ = [
     "PolicyView",

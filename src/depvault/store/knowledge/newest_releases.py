@@ -13,9 +13,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from depvault.store.id_lists import uses_arrays
+from depvault.store.engine.id_lists import uses_arrays
+from depvault.store.engine.packages import package_clause
 from depvault.store.models import NewestRelease
-from depvault.store.packages import package_clause
 
 __all__ = ["read_newest_releases", "save_newest_releases"]
 

@@ -2,7 +2,7 @@
 and Library requests; what an organization records about them is in
 ``library_marks``.
 
-A scope is a :class:`~depvault.store.hierarchy.ProjectFilter`. Every function costs a
+A scope is a :class:`~depvault.store.inventories.hierarchy.ProjectFilter`. Every function costs a
 fixed number of statements whatever the number of libraries (never one per library),
 and reads only the libraries of the scope's inventories: the ``libraries`` table is
 shared by every organization, and one organization never sees another's.
@@ -18,8 +18,8 @@ from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
-from depvault.store.hierarchy import ProjectFilter
-from depvault.store.inventory_reads import LibraryRow
+from depvault.store.inventories.hierarchy import ProjectFilter
+from depvault.store.inventories.reads import LibraryRow
 from depvault.store.models import (
     Library,
     LibraryLicense,

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from depvault.domain.alert_rules import AlertStatus
 from depvault.errors import InvalidParameter, NotFound
-from depvault.store.bulk import bulk_insert
-from depvault.store.hierarchy import ProjectFilter
+from depvault.store.engine.bulk import bulk_insert
+from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.models import Alert, AlertEvent, Project
 
 __all__ = ["set_alert_status"]

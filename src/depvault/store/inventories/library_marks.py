@@ -1,6 +1,6 @@
 """What an organization records about libraries: notices, in-house marks, and which
 library a source file belongs to. Each function costs a fixed number of statements
-(values in IN lists go by :data:`~depvault.store.library_reads.CHUNK`)."""
+(values in IN lists go by :data:`~depvault.store.inventories.library_reads.CHUNK`)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,13 @@ from typing import Any
 from sqlalchemy import Select, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from depvault.store.hierarchy import ProjectFilter
-from depvault.store.library_reads import CHUNK, LibraryRef, library_ref, scope_library_ids
+from depvault.store.inventories.hierarchy import ProjectFilter
+from depvault.store.inventories.library_reads import (
+    CHUNK,
+    LibraryRef,
+    library_ref,
+    scope_library_ids,
+)
 from depvault.store.models import (
     InHouseLibrary,
     Library,

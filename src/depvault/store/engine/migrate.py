@@ -15,11 +15,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 
 __all__ = ["current_revision", "head_revision", "upgrade"]
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent.parent / "migrations"  # store/migrations
 # An arbitrary constant that names depvault's migration lock among advisory locks.
 MIGRATION_LOCK_KEY = 0x6465_7076_6175_6C74 & 0x7FFF_FFFF_FFFF_FFFF
 

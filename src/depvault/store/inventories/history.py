@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 
-from depvault.store.db import Database
+from depvault.store.engine.db import Database
 from depvault.store.models import InventoryChange, PluginPolicyViolation
 
 __all__ = ["prune_history"]

@@ -15,10 +15,10 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from depvault.store.hierarchy import ProjectFilter
-from depvault.store.inventory_reads import LibraryRow, libraries_by_id
+from depvault.store.inventories.hierarchy import ProjectFilter
+from depvault.store.inventories.reads import LibraryRow, libraries_by_id
+from depvault.store.knowledge.vulnerability_reads import AdvisoryView, advisories_by_id
 from depvault.store.models import Alert, AlertEvent, Product, Project, ProjectLibrary, ProjectTag
-from depvault.store.vulnerability_reads import AdvisoryView, advisories_by_id
 
 __all__ = ["AlertQuery", "AlertView", "StatusChange", "list_alerts"]
 
