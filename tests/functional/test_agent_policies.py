@@ -14,8 +14,8 @@ from starlette.testclient import TestClient
 
 from depvault import admin
 from depvault.admin import Bootstrap
-from depvault.api.agent_policies import check_policy_compliance
-from depvault.api.agent_policy_tree import MAX_NODE_DEPTH
+from depvault.api.agent.policies import check_policy_compliance
+from depvault.api.agent.policy_tree import MAX_NODE_DEPTH
 from depvault.config import Config
 from depvault.store.engine.db import Database
 from depvault.store.models import Product, Project, UpdateItem

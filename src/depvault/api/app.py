@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from depvault.api.agent import agent_endpoint
+from depvault.api.agent.endpoint import agent_endpoint
 from depvault.api.body import parse_json_object, read_capped
 from depvault.api.charset import DEFAULT_CHARSET, encode_json_text, negotiate_charset
 from depvault.api.dispatch import Dispatcher

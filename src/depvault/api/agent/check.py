@@ -14,7 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from depvault.analysis.matching import affected_by
-from depvault.api.agent_form import authenticated_projects, check_scope
+from depvault.api.agent.form import authenticated_projects, check_scope
 from depvault.config import Config
 from depvault.domain.identity import LibraryIdentity, identify
 from depvault.domain.osv_packages import osv_package

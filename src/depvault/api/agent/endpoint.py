@@ -24,9 +24,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from depvault.api.agent_check import check_vulnerabilities
-from depvault.api.agent_form import authenticated_projects, parse_agent_form
-from depvault.api.agent_policies import POLICY_CHECKS
+from depvault.api.agent.check import check_vulnerabilities
+from depvault.api.agent.form import authenticated_projects, parse_agent_form
+from depvault.api.agent.policies import POLICY_CHECKS
 from depvault.api.body import read_capped
 from depvault.api.intake import product_by_name_or_token, project_in_product
 from depvault.domain.access import Level

@@ -30,9 +30,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from depvault.analysis.matching import affected_by
-from depvault.api.agent_check import vulnerability_info
-from depvault.api.agent_form import CheckScope, authenticated_projects, check_scope
-from depvault.api.agent_policy_tree import Describe, policy_info, project_node, resource_info
+from depvault.api.agent.check import vulnerability_info
+from depvault.api.agent.form import CheckScope, authenticated_projects, check_scope
+from depvault.api.agent.policy_tree import Describe, policy_info, project_node, resource_info
 from depvault.config import Config
 from depvault.domain.identity import LibraryIdentity, identify
 from depvault.domain.osv_packages import osv_package
