@@ -69,11 +69,11 @@ from depvault.admin import create_organization
 from depvault.analysis.refresh import RefreshStats, refresh
 from depvault.config import Config
 from depvault.domain.access import Level
+from depvault.domain.inventory import Component, Inventory
 from depvault.domain.policies import normalize_policy
 from depvault.domain.scope import Caller
 from depvault.domain.timefmt import utcnow
 from depvault.ingest.licensing import license_facts
-from depvault.ingest.model import Component, Inventory
 from depvault.ingest.osv import ImportStats, import_osv, read_osv_documents
 from depvault.store.engine.db import Database, create_database
 from depvault.store.engine.migrate import upgrade

@@ -59,12 +59,12 @@ from depvault.admin import create_organization, issue_user_key
 from depvault.config import Config
 from depvault.domain.access import Level
 from depvault.domain.identity import identify
+from depvault.domain.inventory import Component, Inventory
 from depvault.domain.timefmt import utcnow
 from depvault.errors import DepvaultError
 from depvault.ingest.cyclonedx import sniff_cyclonedx
 from depvault.ingest.cyclonedx_build import REFERENCE_KINDS
 from depvault.ingest.licensing import license_facts
-from depvault.ingest.model import Component, Inventory
 from depvault.ingest.sbom import read_sbom
 from depvault.store.engine.db import Database, create_database
 from depvault.store.engine.migrate import upgrade

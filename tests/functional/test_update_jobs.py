@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from depvault.admin import Bootstrap
 from depvault.config import Config
+from depvault.domain.inventory import Component, Inventory
 from depvault.domain.timefmt import utcnow
 from depvault.domain.updates import ItemState
 from depvault.ingest.licensing import license_facts
-from depvault.ingest.model import Component, Inventory
 from depvault.jobs.liveness import Lease
 from depvault.jobs.reports import ReportWorker, _claim, recover_reports
 from depvault.jobs.runner import LocalWorkerPool

@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree  # type: ignore[import-untyped]
 
+from depvault.domain.inventory import Component, Inventory
 from depvault.ingest.cyclonedx import read_cyclonedx_json, read_cyclonedx_xml, sniff_cyclonedx
 from depvault.ingest.errors import (
     SbomError,
@@ -33,7 +34,6 @@ from depvault.ingest.errors import (
     UnsafeXml,
     UnsupportedSbom,
 )
-from depvault.ingest.model import Component, Inventory
 from tests.data_files import DATA
 
 SBOM_DIR = DATA / "sbom"

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from packageurl import PackageURL
 
 from depvault.domain.identity import KEY_NAMESPACE, _uuid5, identify
-from depvault.ingest.model import Component
+from depvault.domain.inventory import Component
 
 
 def ident(**fields: object):  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ from packageurl import PackageURL
 from starlette.testclient import TestClient
 
 from depvault.domain.identity import identify
-from depvault.ingest.model import Inventory
+from depvault.domain.inventory import Inventory
 from depvault.ingest.sbom import read_sbom
 from depvault.store.engine.db import Database
 from tests.conftest import Api

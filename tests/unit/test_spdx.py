@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree  # type: ignore[import-untyped]
 
+from depvault.domain.inventory import Component, Inventory
 from depvault.ingest.errors import SbomError, SbomSyntaxError, UnsafeXml, UnsupportedSbom
-from depvault.ingest.model import Component, Inventory
 from depvault.ingest.spdx import read_spdx, sniff_spdx
 from tests.data_files import DATA
 

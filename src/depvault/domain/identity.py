@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from packageurl import PackageURL
 
-from depvault.ingest.model import Component
+from depvault.domain.inventory import Component
 
 __all__ = ["LibraryIdentity", "identify", "library_type_of"]
 

@@ -1,5 +1,5 @@
 """The scanning agent's UPDATE request (catalog §7): decoding ``diff`` and turning each
-project's dependency tree into an :class:`~depvault.ingest.model.Inventory`.
+project's dependency tree into an :class:`~depvault.domain.inventory.Inventory`.
 
 ``diff`` is base64(gzip(JSON)) from the Unified Agent, or the plain JSON list from SBOM
 import tools; both are accepted. Each project is an AgentProjectInfo with a recursive
@@ -16,9 +16,9 @@ from typing import Any
 import orjson
 
 from depvault.domain.identity import AGENT_ECOSYSTEMS
+from depvault.domain.inventory import Component, Inventory, Location
 from depvault.errors import MalformedBody
 from depvault.ingest.decompress import GZIP_MAGIC, gunzip_capped
-from depvault.ingest.model import Component, Inventory, Location
 
 __all__ = ["MAX_TREE_DEPTH", "AgentProject", "decode_diff", "read_agent_projects"]
 

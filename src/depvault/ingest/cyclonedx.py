@@ -56,6 +56,7 @@ from typing import Final, Literal
 
 from lxml import etree  # type: ignore[import-untyped]
 
+from depvault.domain.inventory import Inventory
 from depvault.ingest.cyclonedx_build import build_inventory
 from depvault.ingest.cyclonedx_json import facts_from_json, parse_json, validate_json
 from depvault.ingest.cyclonedx_xml import (
@@ -66,7 +67,6 @@ from depvault.ingest.cyclonedx_xml import (
     validate_xml,
 )
 from depvault.ingest.errors import SbomError
-from depvault.ingest.model import Inventory
 
 __all__ = ["SbomError", "read_cyclonedx_json", "read_cyclonedx_xml", "sniff_cyclonedx"]
 

@@ -1,6 +1,6 @@
 """What the CycloneDX JSON and XML readers share: the versions we read, the facts one
 document states (:class:`CycloneDxFacts`), and the step from those facts to an
-:class:`~depvault.ingest.model.Inventory` (refs, graph, warnings).
+:class:`~depvault.domain.inventory.Inventory` (refs, graph, warnings).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 from cyclonedx.schema import SchemaVersion
 
-from depvault.ingest.model import Component, Inventory
+from depvault.domain.inventory import Component, Inventory
 
 __all__ = [
     "REFERENCE_KINDS",

@@ -18,6 +18,7 @@ from cyclonedx.schema import SchemaVersion
 # The same files, and the same URIs for them, as cyclonedx.validation.json uses.
 from cyclonedx.schema._res import BOM_JSON_STRICT, CRYPTOGRAPHY_DEFS, JSF, SPDX_JSON
 
+from depvault.domain.inventory import Component
 from depvault.ingest.cyclonedx_build import (
     REFERENCE_KINDS,
     SPEC_VERSIONS,
@@ -26,7 +27,6 @@ from depvault.ingest.cyclonedx_build import (
     unsupported_version,
 )
 from depvault.ingest.errors import SbomSchemaError, SbomSyntaxError, UnsupportedSbom
-from depvault.ingest.model import Component
 
 __all__ = ["facts_from_json", "parse_json", "validate_json"]
 

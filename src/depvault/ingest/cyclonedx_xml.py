@@ -18,6 +18,7 @@ from typing import Final
 from cyclonedx.schema._res import BOM_XML
 from lxml import etree  # type: ignore[import-untyped]
 
+from depvault.domain.inventory import Component
 from depvault.ingest.cyclonedx_build import (
     REFERENCE_KINDS,
     SPEC_VERSIONS,
@@ -26,7 +27,6 @@ from depvault.ingest.cyclonedx_build import (
     unsupported_version,
 )
 from depvault.ingest.errors import SbomSchemaError, SbomSyntaxError, UnsafeXml, UnsupportedSbom
-from depvault.ingest.model import Component
 
 __all__ = ["NAMESPACE_PREFIX", "facts_from_xml", "parse_xml", "prolog_has_doctype", "validate_xml"]
 

@@ -44,8 +44,8 @@ from spdx_tools.spdx.model.actor import ActorType
 from spdx_tools.spdx.model.document import Document
 from spdx_tools.spdx.model.relationship import RelationshipType
 
+from depvault.domain.inventory import Component, Inventory
 from depvault.ingest.errors import SbomError, UnsupportedSbom
-from depvault.ingest.model import Component, Inventory
 from depvault.ingest.spdx_packages import component_from_dict, component_from_model
 from depvault.ingest.spdx_syntax import (
     SUPPORTED_VERSIONS,

@@ -20,8 +20,8 @@ from spdx_tools.spdx.model.package import ExternalPackageRefCategory, Package
 from spdx_tools.spdx.model.spdx_no_assertion import SpdxNoAssertion
 from spdx_tools.spdx.model.spdx_none import SpdxNone
 
+from depvault.domain.inventory import Component
 from depvault.ingest.errors import SbomError
-from depvault.ingest.model import Component
 from depvault.ingest.spdx_syntax import objects
 
 __all__ = ["component_from_dict", "component_from_model"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from depvault.ingest.model import Component, Inventory, Location, SourceFile
+from depvault.domain.inventory import Component, Inventory, Location, SourceFile
 
 __all__ = ["decode_inventory", "encode_inventory"]
 

@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 from depvault.analysis.alerts import derive_alerts
 from depvault.analysis.matching import match_libraries, unmatched_libraries
 from depvault.analysis.newest import fold_new_versions
+from depvault.domain.inventory import Inventory
 from depvault.domain.secrets import new_token
 from depvault.domain.timefmt import utcnow
 from depvault.domain.updates import ItemState
 from depvault.errors import DepvaultError
 from depvault.gc_pause import paused_collection
-from depvault.ingest.model import Inventory
 from depvault.jobs.liveness import claimed_by, gone
 from depvault.jobs.payload import decode_inventory, encode_inventory
 from depvault.store.engine.db import Database

@@ -17,9 +17,9 @@ from depvault.analysis.matching import affected_by
 from depvault.api.agent.form import authenticated_projects, check_scope
 from depvault.config import Config
 from depvault.domain.identity import LibraryIdentity, identify
+from depvault.domain.inventory import Component
 from depvault.domain.osv_packages import osv_package
 from depvault.domain.osv_records import v13_band
-from depvault.ingest.model import Component
 from depvault.store.engine.db import Database
 from depvault.store.knowledge.vulnerability_reads import AdvisoryView, advisories_by_id
 

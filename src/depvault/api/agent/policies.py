@@ -35,6 +35,7 @@ from depvault.api.agent.form import CheckScope, authenticated_projects, check_sc
 from depvault.api.agent.policy_tree import Describe, policy_info, project_node, resource_info
 from depvault.config import Config
 from depvault.domain.identity import LibraryIdentity, identify
+from depvault.domain.inventory import Component, Inventory
 from depvault.domain.osv_packages import osv_package
 from depvault.domain.osv_records import headline_score, v13_band
 from depvault.domain.policies import ActionType, LibraryFacts, PolicyRule, deciding_policy
@@ -44,7 +45,6 @@ from depvault.errors import NotFound
 from depvault.gc_pause import paused_collection
 from depvault.ingest.agent import AgentProject
 from depvault.ingest.licensing import license_facts
-from depvault.ingest.model import Component, Inventory
 from depvault.store.engine.bulk import ids_by_key
 from depvault.store.engine.db import Database
 from depvault.store.inventories import hierarchy

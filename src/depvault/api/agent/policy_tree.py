@@ -12,8 +12,8 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from depvault.domain.inventory import Inventory
 from depvault.domain.policies import AGENT_ACTIONS, FilterType, PolicyLevel, PolicyRule
-from depvault.ingest.model import Inventory
 
 __all__ = ["MAX_NODE_DEPTH", "Describe", "policy_info", "project_node", "resource_info"]
 

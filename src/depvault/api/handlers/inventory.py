@@ -26,10 +26,10 @@ from depvault.api.request_types import (
 )
 from depvault.config import Config
 from depvault.domain.access import Access, Level
+from depvault.domain.inventory import Inventory
 from depvault.domain.timefmt import format_timestamp
 from depvault.domain.updates import request_state
 from depvault.errors import InvalidParameter, MissingParameter
-from depvault.ingest.model import Inventory
 from depvault.ingest.sbom import read_sbom
 from depvault.jobs.updates import ProjectUpdate, enqueue, item_states, project_updates
 from depvault.store.inventories import hierarchy, library_marks

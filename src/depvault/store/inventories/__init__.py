@@ -3,7 +3,7 @@ fixed number of statements (``writes``) and read back (``reads``, ``library_read
 ``comparison_reads``), what an organization records about libraries (``library_marks``)
 and the retention of the inventory history (``history``).
 
-May import ``depvault.domain``, ``depvault.ingest.model`` (the parsed inventory it
+May import ``depvault.domain``, ``depvault.domain.inventory`` (the parsed inventory it
 writes), ``store.models`` and ``store.engine``; never ``depvault.api``,
 ``depvault.reports`` or ``depvault.jobs``.
 """

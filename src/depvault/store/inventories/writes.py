@@ -22,8 +22,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from depvault.domain.identity import LibraryIdentity, identify
+from depvault.domain.inventory import Component, Inventory
 from depvault.domain.osv_packages import osv_package
-from depvault.ingest.model import Component, Inventory
 from depvault.store.engine.bulk import bulk_insert, ids_by_key
 from depvault.store.models import (
     InventoryChange,

@@ -5,6 +5,9 @@ A reader (CycloneDX, SPDX, the agent's update request) turns its document into a
 the dependency graph between them. Readers state facts and do not decide: library
 identity (purl canonicalisation, keys) and license normalisation happen downstream, in
 ``domain/``, the same way for every channel.
+
+A domain value rather than an ``ingest`` one because the store writes it and the domain's
+identity rules read it: ``domain`` imports nothing of depvault but itself.
 """
 
 from __future__ import annotations
