@@ -1,6 +1,6 @@
 """Report generation on a large organization: time and peak memory per report.
 
-Prepares (once, ``prepare``) a portfolio organization with ``bench/portfolio.py`` and
+Prepares (once, ``prepare``) a portfolio organization with ``bench/portfolio/`` and
 imports the OSV exports of ``shared/data/osv`` so its inventories are matched and its
 alerts derived; then (``run``) generates each asked report through the same code the
 asynchronous process runs (``ReportWorker.process``), each in a fresh child process so

@@ -1,4 +1,4 @@
-"""The portfolio generator of ``bench/portfolio.py``: deterministic, well-formed trees of
+"""The portfolio generator of ``bench/portfolio/``: deterministic, well-formed trees of
 real identities, the requested share of affected libraries, SBOMs depvault reads back.
 
 The affected share is checked independently of the generator: PyPI versions against the
@@ -8,7 +8,7 @@ goes through the API on each backend.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import re
 import sys
 import zipfile
@@ -27,7 +27,7 @@ from depvault.ingest.sbom import read_sbom
 from depvault.store.engine.db import Database
 from tests.conftest import Api
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "portfolio.py"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 PROJECTS, LIBRARIES, SEED, FRACTION = 40, 300, 7, 0.2
 
 Portfolio = list[tuple[str, Inventory]]
@@ -35,12 +35,11 @@ Portfolio = list[tuple[str, Inventory]]
 
 @pytest.fixture(scope="module")
 def portfolio() -> ModuleType:
-    """bench/portfolio.py (bench is no package); skips when the shared data is absent."""
-    spec = importlib.util.spec_from_file_location("depvault_bench_portfolio", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
+    """bench/portfolio/ (bench is no package: its folder goes on the path, as when a
+    benchmark script runs); skips when the shared data is absent."""
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    module = importlib.import_module("portfolio")
     try:
         module.shared_data()
     except module.SharedDataMissing as exc:
