@@ -12,7 +12,7 @@ from typing import Any
 from cyclonedx.spdx import is_supported_id
 
 from depvault.domain.inventory import Component, Inventory
-from depvault.ingest.cyclonedx_build import REFERENCE_KINDS
+from depvault.ingest.cyclonedx.build import REFERENCE_KINDS
 from portfolio.trees import ROOT_REF
 
 CDX_HASHES = frozenset(

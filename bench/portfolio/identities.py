@@ -19,7 +19,7 @@ from packageurl import PackageURL
 
 from depvault.domain.identity import identify
 from depvault.domain.inventory import Component
-from depvault.ingest.cyclonedx import sniff_cyclonedx
+from depvault.ingest.cyclonedx.reader import sniff_cyclonedx
 from depvault.ingest.sbom import read_sbom
 
 SHARED_DATA_ENV = "DEPVAULT_SHARED_DATA"

@@ -20,8 +20,8 @@ from depvault import attribute_admin
 from depvault.admin import Bootstrap
 from depvault.api.app import create_app
 from depvault.config import Config
-from depvault.domain.license_texts import license_text
-from depvault.domain.licenses import normalize_license
+from depvault.domain.licensing.licenses import normalize_license
+from depvault.domain.licensing.texts import license_text
 from depvault.reports.attribution.report import GENERIC, GENERIC_TEXT
 from depvault.store.engine.db import Database
 from tests.conftest import Api

@@ -26,7 +26,11 @@ from hypothesis import strategies as st
 from lxml import etree  # type: ignore[import-untyped]
 
 from depvault.domain.inventory import Component, Inventory
-from depvault.ingest.cyclonedx import read_cyclonedx_json, read_cyclonedx_xml, sniff_cyclonedx
+from depvault.ingest.cyclonedx.reader import (
+    read_cyclonedx_json,
+    read_cyclonedx_xml,
+    sniff_cyclonedx,
+)
 from depvault.ingest.errors import (
     SbomError,
     SbomSchemaError,
@@ -688,7 +692,7 @@ def test_validation_survives_a_thread_with_a_small_stack() -> None:
     would crash the process, unless validation runs on a stack of its own."""
     script = """
 import threading
-from depvault.ingest.cyclonedx import read_cyclonedx_json
+from depvault.ingest.cyclonedx.reader import read_cyclonedx_json
 from tests.data_files import DATA
 data = (b'{"bomFormat":"CycloneDX","specVersion":"1.6","components":['
         + b'{"type":"library","name":"a","components":[' * 510 + b']}' * 510 + b']}')

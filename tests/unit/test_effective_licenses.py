@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from depvault.domain.effective_licenses import (
+from depvault.domain.licensing.effective import (
     ALL_OF_AND,
     NO_LICENSE,
     OR_CHOICE,
@@ -15,8 +15,8 @@ from depvault.domain.effective_licenses import (
     SINGLE_WITH_EXCEPTION,
     effective_license,
 )
-from depvault.domain.license_profiles import UNKNOWN_PROFILE, Category, Copyleft
-from depvault.domain.licenses import expression_profile
+from depvault.domain.licensing.licenses import expression_profile
+from depvault.domain.licensing.profiles import UNKNOWN_PROFILE, Category, Copyleft
 
 
 @pytest.mark.parametrize(

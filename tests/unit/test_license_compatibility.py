@@ -8,8 +8,8 @@ import itertools
 
 import pytest
 
-from depvault.domain.license_compatibility import GPL_FAMILY, RULES, conflict, conflicts
-from depvault.domain.licenses import license_info
+from depvault.domain.licensing.compatibility import GPL_FAMILY, RULES, conflict, conflicts
+from depvault.domain.licensing.licenses import license_info
 
 PERMISSIVE = ["MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC", "Zlib", "0BSD",
               "CC0-1.0", "Unlicense", "BSL-1.0", "MIT-0", "PSF-2.0"]  # fmt: skip

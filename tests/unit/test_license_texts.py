@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from depvault.domain.license_texts import license_text
+from depvault.domain.licensing.texts import license_text
 
 
 def test_texts_of_spdx_ids_in_any_case() -> None:

@@ -13,13 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from depvault.domain.license_profiles import Category, Copyleft, Linking, RiskScore, RoyaltyFree
-from depvault.domain.licenses import (
+from depvault.domain.licensing.licenses import (
     UNRECOGNIZED_PREFIX,
     expression_profile,
     license_info,
     normalize_license,
 )
+from depvault.domain.licensing.profiles import Category, Copyleft, Linking, RiskScore, RoyaltyFree
 from tests.data_files import DATA
 
 CYCLONEDX_FILES = (

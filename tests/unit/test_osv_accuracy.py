@@ -14,7 +14,7 @@ import zipfile
 
 import pytest
 
-from depvault.domain.osv_ranges import affected_each, is_affected, parse_range
+from depvault.domain.osv.ranges import affected_each, is_affected, parse_range
 from tests.data_files import DATA
 
 DATA = DATA

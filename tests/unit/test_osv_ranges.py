@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from depvault.domain.osv_ranges import Event, Range, is_affected
+from depvault.domain.osv.ranges import Event, Range, is_affected
 
 
 def rng(*events: tuple[str, str], kind: str = "ECOSYSTEM") -> Range:

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from depvault.domain.osv_records import band_of, normalise_name, parse_advisory
+from depvault.domain.osv.records import band_of, normalise_name, parse_advisory
 from tests.data_files import DATA
 
 DATA = DATA

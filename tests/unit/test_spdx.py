@@ -20,7 +20,7 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from depvault.domain.inventory import Component, Inventory
 from depvault.ingest.errors import SbomError, SbomSyntaxError, UnsafeXml, UnsupportedSbom
-from depvault.ingest.spdx import read_spdx, sniff_spdx
+from depvault.ingest.spdx.reader import read_spdx, sniff_spdx
 from tests.data_files import DATA
 
 SBOMS = DATA / "sbom"

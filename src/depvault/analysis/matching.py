@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from depvault.domain.osv_ranges import Event, Range, affected_each
+from depvault.domain.osv.ranges import Event, Range, affected_each
 from depvault.store.engine.bulk import insert_rows
 from depvault.store.engine.id_lists import among
 from depvault.store.engine.packages import package_clause

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from depvault.domain.alert_rules import AlertKey, AlertType
-from depvault.domain.osv_records import headline_score, v13_band
+from depvault.domain.osv.records import headline_score, v13_band
 from depvault.domain.policies import ActionType, LibraryFacts, deciding_policy, violations
 from depvault.store.engine.id_lists import among
 from depvault.store.models import Advisory, LibraryLicense, LibraryVulnerability

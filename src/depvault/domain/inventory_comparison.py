@@ -28,8 +28,8 @@ from typing import Any
 
 from univers import versions as uv
 
-from depvault.domain.osv_packages import OSV_ECOSYSTEMS
-from depvault.domain.osv_ranges import comparable, ordering_for, parse_version
+from depvault.domain.osv.packages import OSV_ECOSYSTEMS
+from depvault.domain.osv.ranges import comparable, ordering_for, parse_version
 
 __all__ = [
     "Change",

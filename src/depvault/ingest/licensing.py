@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from depvault.domain.licenses import license_info, normalize_license
+from depvault.domain.licensing.licenses import license_info, normalize_license
 from depvault.store.inventories.writes import LicenseFacts
 
 __all__ = ["license_facts"]

@@ -20,7 +20,7 @@ import orjson
 from sqlalchemy import delete, select, update
 
 from depvault.analysis.refresh import RefreshStats, refresh
-from depvault.domain.osv_records import Advisory, parse_advisory
+from depvault.domain.osv.records import Advisory, parse_advisory
 from depvault.store.engine.bulk import bulk_insert, ids_by_key
 from depvault.store.engine.db import Database
 from depvault.store.knowledge.lock import hold_knowledge_exclusive

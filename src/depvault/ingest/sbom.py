@@ -7,10 +7,14 @@ content, not from a file name; gzip-compressed documents are expanded under the 
 from __future__ import annotations
 
 from depvault.domain.inventory import Inventory
-from depvault.ingest.cyclonedx import read_cyclonedx_json, read_cyclonedx_xml, sniff_cyclonedx
+from depvault.ingest.cyclonedx.reader import (
+    read_cyclonedx_json,
+    read_cyclonedx_xml,
+    sniff_cyclonedx,
+)
 from depvault.ingest.decompress import GZIP_MAGIC, gunzip_capped
 from depvault.ingest.errors import SbomError
-from depvault.ingest.spdx import read_spdx, sniff_spdx
+from depvault.ingest.spdx.reader import read_spdx, sniff_spdx
 
 __all__ = ["read_sbom"]
 

@@ -18,8 +18,8 @@ from depvault.api.agent.form import authenticated_projects, check_scope
 from depvault.config import Config
 from depvault.domain.identity import LibraryIdentity, identify
 from depvault.domain.inventory import Component
-from depvault.domain.osv_packages import osv_package
-from depvault.domain.osv_records import v13_band
+from depvault.domain.osv.packages import osv_package
+from depvault.domain.osv.records import v13_band
 from depvault.store.engine.db import Database
 from depvault.store.knowledge.vulnerability_reads import AdvisoryView, advisories_by_id
 

@@ -36,8 +36,8 @@ from depvault.api.agent.policy_tree import Describe, policy_info, project_node, 
 from depvault.config import Config
 from depvault.domain.identity import LibraryIdentity, identify
 from depvault.domain.inventory import Component, Inventory
-from depvault.domain.osv_packages import osv_package
-from depvault.domain.osv_records import headline_score, v13_band
+from depvault.domain.osv.packages import osv_package
+from depvault.domain.osv.records import headline_score, v13_band
 from depvault.domain.policies import ActionType, LibraryFacts, PolicyRule, deciding_policy
 from depvault.domain.scope import Ref
 from depvault.domain.timefmt import utcnow

@@ -30,7 +30,7 @@ from depvault.api.request_types import (
 )
 from depvault.domain.access import Level
 from depvault.domain.identity import AGENT_ECOSYSTEMS, LIBRARY_TYPES
-from depvault.domain.licenses import license_info
+from depvault.domain.licensing.licenses import license_info
 from depvault.errors import InvalidLibrary, InvalidParameter
 from depvault.store.inventories import library_reads
 from depvault.store.inventories import reads as inventory_reads

@@ -28,8 +28,8 @@ from depvault.api.request_types import (
     in_category,
 )
 from depvault.domain.access import Access, Level
-from depvault.domain.license_texts import license_text
-from depvault.domain.licenses import license_info
+from depvault.domain.licensing.licenses import license_info
+from depvault.domain.licensing.texts import license_text
 from depvault.errors import InvalidLibrary
 from depvault.store.inventories import library_marks as marks
 from depvault.store.inventories import library_reads

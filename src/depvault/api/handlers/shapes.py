@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from depvault.domain.licenses import license_info
+from depvault.domain.licensing.licenses import license_info
 from depvault.domain.timefmt import format_vitals_time
 from depvault.store.inventories.hierarchy import ProductVitals, ProjectVitals, TagSet
 from depvault.store.inventories.reads import LibraryRow

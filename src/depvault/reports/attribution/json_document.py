@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from depvault.domain.license_texts import license_text
+from depvault.domain.licensing.texts import license_text
 from depvault.reports.attribution.model import (
     Entry,
     Head,

@@ -19,8 +19,8 @@ from typing import Any, cast
 from sqlalchemy import Select, func, null, select
 from sqlalchemy.orm import Session
 
-from depvault.domain.license_texts import license_text
-from depvault.domain.licenses import license_info
+from depvault.domain.licensing.licenses import license_info
+from depvault.domain.licensing.texts import license_text
 from depvault.reports.attribution.model import Entry, LicenseUse, Notice
 from depvault.reports.sources.core import Memo, in_scope, stream_chunks
 from depvault.store.inventories.hierarchy import ProjectFilter

@@ -11,9 +11,9 @@ from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from depvault.domain.alert_rules import top_fix
-from depvault.domain.osv_packages import osv_package
-from depvault.domain.osv_ranges import comparable, ordering_for, parse_version
-from depvault.domain.osv_records import v13_band
+from depvault.domain.osv.packages import osv_package
+from depvault.domain.osv.ranges import comparable, ordering_for, parse_version
+from depvault.domain.osv.records import v13_band
 from depvault.reports.risk.reads import SECURITY, open_alerts
 from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.inventories.reads import LibraryRow, libraries_by_id

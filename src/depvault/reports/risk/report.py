@@ -20,9 +20,9 @@ from typing import Any, BinaryIO
 from sqlalchemy.orm import Session
 
 from depvault.domain.alert_rules import AlertType
-from depvault.domain.license_profiles import Category, Copyleft
-from depvault.domain.licenses import expression_profile, license_info
-from depvault.domain.osv_records import v13_band
+from depvault.domain.licensing.licenses import expression_profile, license_info
+from depvault.domain.licensing.profiles import Category, Copyleft
+from depvault.domain.osv.records import v13_band
 from depvault.domain.timefmt import utcnow
 from depvault.reports.risk import libraries as risk_libraries
 from depvault.reports.risk import reads

@@ -12,7 +12,7 @@ The document. One package per library (``SPDXRef-Package-<keyUuid>``: stable, an
 clients already know), one per project for the project itself
 (``SPDXRef-Project-<id>``); the document DESCRIBES the project packages, each project
 DEPENDS_ON its direct libraries and each edge of the dependency tree is a DEPENDS_ON.
-That is the layout depvault's SPDX importer reads back (``ingest/spdx.py``): described
+That is the layout depvault's SPDX importer reads back (``ingest/spdx/reader.py``): described
 packages are the project, what they depend on is direct. Licenses are the library's
 normalised expression for both ``licenseConcluded`` and ``licenseDeclared``; every
 ``LicenseRef-`` in them gets a ``hasExtractedLicensingInfos`` entry, with the license's
@@ -34,8 +34,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from depvault import __version__
-from depvault.domain.license_texts import license_text
-from depvault.domain.licenses import license_info
+from depvault.domain.licensing.licenses import license_info
+from depvault.domain.licensing.texts import license_text
 from depvault.domain.timefmt import utcnow
 from depvault.reports.sbom.cyclonedx_json import SbomFilter
 from depvault.reports.sources.core import in_scope, stream_chunks

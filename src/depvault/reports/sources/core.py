@@ -17,8 +17,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from depvault.domain.alert_rules import AlertType, top_fix
-from depvault.domain.osv_packages import osv_package
-from depvault.domain.osv_records import band_of, v13_band
+from depvault.domain.osv.packages import osv_package
+from depvault.domain.osv.records import band_of, v13_band
 from depvault.domain.timefmt import format_date, format_timestamp
 from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.inventories.reads import libraries_by_id

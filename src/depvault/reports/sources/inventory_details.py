@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from depvault.domain.licenses import license_info
+from depvault.domain.licensing.licenses import license_info
 from depvault.domain.timefmt import format_timestamp
 from depvault.reports.sources.core import in_scope, stream_chunks
 from depvault.store.inventories.hierarchy import ProjectFilter

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from depvault.domain.effective_licenses import effective_license
-from depvault.domain.license_compatibility import conflicts
+from depvault.domain.licensing.compatibility import conflicts
+from depvault.domain.licensing.effective import effective_license
 from depvault.reports.sources.core import (
     Memo,
     in_scope,

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from depvault.domain.identity import LibraryIdentity, identify
 from depvault.domain.inventory import Component, Inventory
-from depvault.domain.osv_packages import osv_package
+from depvault.domain.osv.packages import osv_package
 from depvault.store.engine.bulk import bulk_insert, ids_by_key
 from depvault.store.models import (
     InventoryChange,

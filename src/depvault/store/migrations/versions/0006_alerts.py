@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from depvault.domain.osv_packages import osv_package
+from depvault.domain.osv.packages import osv_package
 
 revision = "0006"
 down_revision = "0005"

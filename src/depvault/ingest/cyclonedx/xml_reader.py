@@ -19,7 +19,7 @@ from cyclonedx.schema._res import BOM_XML
 from lxml import etree  # type: ignore[import-untyped]
 
 from depvault.domain.inventory import Component
-from depvault.ingest.cyclonedx_build import (
+from depvault.ingest.cyclonedx.build import (
     REFERENCE_KINDS,
     SPEC_VERSIONS,
     CycloneDxFacts,

@@ -1,7 +1,7 @@
 """CycloneDX JSON: parse with orjson, validate with jsonschema-rs against the strict schema
 cyclonedx-python-lib ships for the version, map to :class:`CycloneDxFacts`.
 
-Why not the library's ``JsonStrictValidator``: see :mod:`depvault.ingest.cyclonedx`.
+Why not the library's ``JsonStrictValidator``: see :mod:`depvault.ingest.cyclonedx.reader`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.schema._res import BOM_JSON_STRICT, CRYPTOGRAPHY_DEFS, JSF, SPDX_JSON
 
 from depvault.domain.inventory import Component
-from depvault.ingest.cyclonedx_build import (
+from depvault.ingest.cyclonedx.build import (
     REFERENCE_KINDS,
     SPEC_VERSIONS,
     CycloneDxFacts,

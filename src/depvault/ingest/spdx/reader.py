@@ -1,6 +1,6 @@
 """SPDX 2.2 and 2.3 documents (JSON, YAML, XML, tag-value) read into an :class:`Inventory`.
 
-Parsing. YAML and XML are loaded safely (:mod:`depvault.ingest.spdx_syntax`) and parsed by
+Parsing. YAML and XML are loaded safely (:mod:`depvault.ingest.spdx.syntax`) and parsed by
 spdx-tools' JSON-like dict parser; tag-value by spdx-tools' own ``Parser``. Its
 ``SPDXParsingError`` becomes :class:`SbomError` with the first messages. JSON is mapped
 straight from the orjson dict, because spdx-tools is too slow for big documents: on this
@@ -46,8 +46,8 @@ from spdx_tools.spdx.model.relationship import RelationshipType
 
 from depvault.domain.inventory import Component, Inventory
 from depvault.ingest.errors import SbomError, UnsupportedSbom
-from depvault.ingest.spdx_packages import component_from_dict, component_from_model
-from depvault.ingest.spdx_syntax import (
+from depvault.ingest.spdx.packages import component_from_dict, component_from_model
+from depvault.ingest.spdx.syntax import (
     SUPPORTED_VERSIONS,
     check_version,
     checked_document,

@@ -38,8 +38,8 @@ from license_expression import (  # type: ignore[import-untyped]
     get_license_index,
 )
 
-from depvault.domain import license_profiles as tables
-from depvault.domain.license_profiles import UNKNOWN_PROFILE, RiskProfile
+from depvault.domain.licensing import profiles as tables
+from depvault.domain.licensing.profiles import UNKNOWN_PROFILE, RiskProfile
 
 __all__ = [
     "UNRECOGNIZED_PREFIX",

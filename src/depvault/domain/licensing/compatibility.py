@@ -34,8 +34,8 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from depvault.domain.license_profiles import EXCEPTION_CAPS, Category
-from depvault.domain.licenses import license_info
+from depvault.domain.licensing.licenses import license_info
+from depvault.domain.licensing.profiles import EXCEPTION_CAPS, Category
 
 __all__ = [
     "GPL_FAMILY",

@@ -32,8 +32,8 @@ from license_expression import (  # type: ignore[import-untyped]
     Licensing,
 )
 
-from depvault.domain.license_profiles import UNKNOWN_PROFILE, RiskProfile
-from depvault.domain.licenses import expression_profile, normalize_license
+from depvault.domain.licensing.licenses import expression_profile, normalize_license
+from depvault.domain.licensing.profiles import UNKNOWN_PROFILE, RiskProfile
 
 __all__ = [
     "ALL_OF_AND",

@@ -7,7 +7,7 @@ advisory packages in the database instead of scanning whole ecosystems in Python
 
 from __future__ import annotations
 
-from depvault.domain.osv_records import normalise_name
+from depvault.domain.osv.records import normalise_name
 
 __all__ = ["OSV_ECOSYSTEMS", "osv_package"]
 

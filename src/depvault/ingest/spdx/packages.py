@@ -1,6 +1,6 @@
 """SPDX packages as :class:`Component` values, from the JSON dict or from spdx-tools' model.
 
-Both mappings state the same facts (:mod:`depvault.ingest.spdx` says which fields and why
+Both mappings state the same facts (:mod:`depvault.ingest.spdx.reader` says which fields and why
 JSON has its own): SPDXID as ``ref``; ``versionInfo``; the first ``purl`` external
 reference of category PACKAGE-MANAGER, as written, whose namespace is the ``group``;
 ``packageFileName``; ``description``, else ``summary``; ``licenseDeclared``, else
@@ -22,7 +22,7 @@ from spdx_tools.spdx.model.spdx_none import SpdxNone
 
 from depvault.domain.inventory import Component
 from depvault.ingest.errors import SbomError
-from depvault.ingest.spdx_syntax import objects
+from depvault.ingest.spdx.syntax import objects
 
 __all__ = ["component_from_dict", "component_from_model"]
 

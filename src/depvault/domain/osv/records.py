@@ -20,7 +20,7 @@ from typing import Any
 from cvss import CVSS2, CVSS3, CVSS4  # type: ignore[import-untyped]
 from cvss.exceptions import CVSSError  # type: ignore[import-untyped]
 
-from depvault.domain.osv_ranges import Range, parse_range
+from depvault.domain.osv.ranges import Range, parse_range
 
 __all__ = [
     "Advisory",

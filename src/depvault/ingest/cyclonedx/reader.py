@@ -2,8 +2,8 @@
 
 Each reader parses, validates the document against the official schema of its version (the
 files cyclonedx-python-lib ships: strict JSON schemas, XSDs), then maps it
-(:mod:`~depvault.ingest.cyclonedx_json`, :mod:`~depvault.ingest.cyclonedx_xml`,
-:mod:`~depvault.ingest.cyclonedx_build`). Every failure is an :class:`SbomError` that says
+(:mod:`~depvault.ingest.cyclonedx.json_reader`, :mod:`~depvault.ingest.cyclonedx.xml_reader`,
+:mod:`~depvault.ingest.cyclonedx.build`). Every failure is an :class:`SbomError` that says
 what is wrong: bytes that do not parse, a document that is not CycloneDX or of a version
 we do not read, the first schema violation with its path
 (``components[12].name: required property missing``), an XML DOCTYPE.
@@ -30,7 +30,7 @@ document: 234 s with no format check at all); with both fixed, jsonschema still 
 schema files, with the same $ref registry and format checks on, compiled once per version:
 0.05 s for 10k components. XML is validated by lxml's XMLSchema on the library's XSDs, as
 its ``XmlValidator`` does, on the tree parsed once, except for one facet: the hash pattern,
-which libxml2 runs at ~30 us a SHA-512 and which :mod:`~depvault.ingest.cyclonedx_xml`
+which libxml2 runs at ~30 us a SHA-512 and which :mod:`~depvault.ingest.cyclonedx.xml_reader`
 checks in Python instead (10k Maven components with 8 hashes each: 1.59 s -> 0.35 s).
 
 Measured on this machine while other work kept both cores busy (load about 2), best of 5,
@@ -57,9 +57,9 @@ from typing import Final, Literal
 from lxml import etree  # type: ignore[import-untyped]
 
 from depvault.domain.inventory import Inventory
-from depvault.ingest.cyclonedx_build import build_inventory
-from depvault.ingest.cyclonedx_json import facts_from_json, parse_json, validate_json
-from depvault.ingest.cyclonedx_xml import (
+from depvault.ingest.cyclonedx.build import build_inventory
+from depvault.ingest.cyclonedx.json_reader import facts_from_json, parse_json, validate_json
+from depvault.ingest.cyclonedx.xml_reader import (
     NAMESPACE_PREFIX,
     facts_from_xml,
     parse_xml,
