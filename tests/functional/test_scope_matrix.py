@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from depvault import admin
 from depvault.admin import Bootstrap
-from depvault.api.handlers import report_requests
+from depvault.api.handlers.reports import sync as report_requests
 from depvault.api.registry import build_registry
 from depvault.api.request_types import ApiVersion
 from depvault.domain.access import Access, Level

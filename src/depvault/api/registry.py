@@ -12,21 +12,21 @@ from typing import Any
 
 from depvault.api.handlers import (
     alerts,
-    comparison_reports,
     introspection,
     inventory,
     issue_tracking,
-    libraries,
-    library_marks,
-    library_texts,
     organizations,
     policies,
     products_projects,
-    report_requests,
-    reports,
     unavailable,
     users,
 )
+from depvault.api.handlers.libraries import files as library_texts
+from depvault.api.handlers.libraries import json_answers as libraries
+from depvault.api.handlers.libraries import marks as library_marks
+from depvault.api.handlers.reports import asynchronous as reports
+from depvault.api.handlers.reports import comparison as comparison_reports
+from depvault.api.handlers.reports import sync as report_requests
 from depvault.api.request_types import RequestType
 
 __all__ = ["CATEGORY_MODULES", "Registry", "build_registry"]

@@ -17,8 +17,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from depvault.api.call import Call
-from depvault.api.handlers.shapes import library_json
-from depvault.api.handlers.vulnerability_shapes import alert_json, severity_band
+from depvault.api.handlers.shapes.common import library_json
+from depvault.api.handlers.shapes.vulnerabilities import alert_json, severity_band
 from depvault.api.request_types import (
     BinaryResult,
     Category,

@@ -12,8 +12,8 @@ import orjson
 from pydantic import Field, PrivateAttr
 
 from depvault.api.call import Call
-from depvault.api.handlers.shapes import library_json, project_vitals_json
-from depvault.api.handlers.vulnerability_shapes import add_vulnerabilities
+from depvault.api.handlers.shapes.common import library_json, project_vitals_json
+from depvault.api.handlers.shapes.vulnerabilities import add_vulnerabilities
 from depvault.api.intake import project_in_product
 from depvault.api.request_types import (
     ApiVersion,

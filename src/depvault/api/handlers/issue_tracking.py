@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from depvault.api.call import Call
-from depvault.api.handlers.shapes import library_json
-from depvault.api.handlers.vulnerability_shapes import vulnerability_json
+from depvault.api.handlers.shapes.common import library_json
+from depvault.api.handlers.shapes.vulnerabilities import vulnerability_json
 from depvault.api.request_types import (
     ApiVersion,
     Category,

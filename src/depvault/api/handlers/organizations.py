@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 
 from depvault.api.authorize import require_access
 from depvault.api.call import Call
-from depvault.api.handlers.shapes import product_vitals_json, project_vitals_json
+from depvault.api.handlers.shapes.common import product_vitals_json, project_vitals_json
 from depvault.api.request_types import (
     Category,
     NoParams,

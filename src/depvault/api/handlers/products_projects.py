@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from depvault.api.call import Call
-from depvault.api.handlers.shapes import tag_set_json
+from depvault.api.handlers.shapes.common import tag_set_json
 from depvault.api.request_types import (
     Category,
     NoParams,

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from depvault.api.call import Call
-from depvault.api.handlers.shapes import group_json, user_json
+from depvault.api.handlers.shapes.common import group_json, user_json
 from depvault.api.request_types import (
     Category,
     NoParams,

@@ -15,7 +15,7 @@ import re
 from pydantic import Field
 
 from depvault.api.call import Call
-from depvault.api.handlers.shapes import library_json
+from depvault.api.handlers.shapes.common import library_json
 from depvault.api.request_types import (
     Category,
     NoParams,

@@ -17,8 +17,8 @@ from pydantic import Field
 
 from depvault.api.call import Call
 from depvault.api.handlers.inventory import HIERARCHY_NODE_BUDGET
-from depvault.api.handlers.shapes import library_json
-from depvault.api.handlers.vulnerability_shapes import add_vulnerabilities
+from depvault.api.handlers.shapes.common import library_json
+from depvault.api.handlers.shapes.vulnerabilities import add_vulnerabilities
 from depvault.api.request_types import (
     Category,
     Id64,
