@@ -24,6 +24,7 @@ run: install
 test: install
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest -n 2 -q
 
 docs: install

@@ -21,12 +21,38 @@ from typing import Any, BinaryIO, cast
 
 from sqlalchemy.orm import Session
 
+from depvault.reports.attribution.report import EXPORT_FORMATS as ATTRIBUTION_FORMATS
+from depvault.reports.attribution.report import MEDIA_TYPES as ATTRIBUTION_MEDIA_TYPES
+from depvault.reports.attribution.report import AttributionFilter, write_attribution
 from depvault.reports.catalog import ReportSpec
 from depvault.reports.formats.background import BackgroundWriter
-from depvault.reports.formats.writers import WRITERS, write_json_objects
+from depvault.reports.formats.writers import MEDIA_TYPES, WRITERS, write_json_objects
+from depvault.reports.formats.xlsx import Column, xlsx_bytes
+from depvault.reports.risk.report import write_risk_report
+from depvault.reports.sbom.cyclonedx_json import SbomFilter
+from depvault.reports.sbom.spdx import write_spdx
 from depvault.store.inventories.hierarchy import ProjectFilter
 
-__all__ = ["EXTENSIONS", "Rendered", "member_name", "render_files", "render_zip"]
+# The engine is the protocol layer's one door into the reports (an import-linter
+# contract holds it): besides rendering, the documents and writers that synchronous
+# requests answer with directly are named here.
+__all__ = [
+    "ATTRIBUTION_FORMATS",
+    "ATTRIBUTION_MEDIA_TYPES",
+    "EXTENSIONS",
+    "MEDIA_TYPES",
+    "AttributionFilter",
+    "Column",
+    "Rendered",
+    "SbomFilter",
+    "member_name",
+    "render_files",
+    "render_zip",
+    "write_attribution",
+    "write_risk_report",
+    "write_spdx",
+    "xlsx_bytes",
+]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 # reportlab holds every page of a PDF until it saves it (about 60 MB per 100,000 rows,

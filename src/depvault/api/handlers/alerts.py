@@ -33,7 +33,7 @@ from depvault.domain.access import Level
 from depvault.domain.alert_rules import AlertStatus, AlertType
 from depvault.domain.timefmt import format_timestamp, parse_timestamp
 from depvault.errors import InvalidParameter
-from depvault.reports.formats.xlsx import Column, xlsx_bytes
+from depvault.reports.engine import Column, xlsx_bytes
 from depvault.store.alerts.reads import AlertQuery, AlertView, list_alerts
 from depvault.store.alerts.status import set_alert_status
 from depvault.store.inventories.hierarchy import ProjectFilter

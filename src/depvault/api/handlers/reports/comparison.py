@@ -45,9 +45,7 @@ from depvault.errors import (
     TokenMismatch,
     UnknownToken,
 )
-from depvault.reports.engine import member_name
-from depvault.reports.formats.writers import MEDIA_TYPES
-from depvault.reports.formats.xlsx import Column, xlsx_bytes
+from depvault.reports.engine import MEDIA_TYPES, Column, member_name, xlsx_bytes
 from depvault.store.inventories.comparison_reads import package_holdings
 from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.organizations.scopes import resolve_token

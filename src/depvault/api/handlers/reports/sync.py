@@ -32,14 +32,19 @@ from depvault.domain.access import Level
 from depvault.domain.timefmt import format_timestamp, parse_timestamp
 from depvault.errors import InvalidParameter, ReportTooLarge
 from depvault.reports import catalog
-from depvault.reports.attribution import report as attribution
-from depvault.reports.attribution.report import AttributionFilter, write_attribution
 from depvault.reports.catalog import ReportSpec
-from depvault.reports.engine import member_name, render_files
-from depvault.reports.formats.writers import MEDIA_TYPES
-from depvault.reports.risk.report import write_risk_report
-from depvault.reports.sbom.cyclonedx_json import SbomFilter
-from depvault.reports.sbom.spdx import write_spdx
+from depvault.reports.engine import (
+    ATTRIBUTION_FORMATS,
+    ATTRIBUTION_MEDIA_TYPES,
+    MEDIA_TYPES,
+    AttributionFilter,
+    SbomFilter,
+    member_name,
+    render_files,
+    write_attribution,
+    write_risk_report,
+    write_spdx,
+)
 from depvault.store.organizations.changelog import changes_since
 
 __all__ = ["REQUEST_TYPES"]
@@ -216,7 +221,7 @@ class AttributionReport(AttributionFilter, Params):
     @field_validator("export_format", mode="before")
     @classmethod
     def _format(cls, value: object) -> str:
-        if isinstance(value, str) and value.strip().lower() in attribution.EXPORT_FORMATS:
+        if isinstance(value, str) and value.strip().lower() in ATTRIBUTION_FORMATS:
             return value.strip().lower()
         raise ValueError("expected TXT, HTML or JSON")
 
@@ -259,7 +264,7 @@ def get_attribution_report(call: Call, params: AttributionReport) -> Result:
         answer: dict[str, Any] = orjson.loads(document.getvalue())
         return answer
     name = member_name(f"{NOUNS[level]}AttributionReport", scope.name, scope.id, fmt)
-    return BinaryResult(attribution.MEDIA_TYPES[fmt], document.getvalue(), name)
+    return BinaryResult(ATTRIBUTION_MEDIA_TYPES[fmt], document.getvalue(), name)
 
 
 RISK_SUMMARY = (
