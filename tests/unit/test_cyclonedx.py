@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -802,13 +801,12 @@ def test_xml_verdict_agrees_with_the_library(version: str, component: str) -> No
         assert oracle is None
 
 
-# --- the time budget ------------------------------------------------------------------
+# --- large documents ------------------------------------------------------------------
+# Their speed is measured by bench/bench_sbom_import.py (docs/performance.md), not asserted
+# here: a timed assertion fails on a loaded machine and proves nothing on a quiet one.
 
-BUDGET_SECONDS = 1.5  # what a 10,000-component SBOM may take on the 2-core machine
-SLACK = 3  # for a busy CI machine: this guards against a quadratic path, not a few percent
 
-
-def test_10k_component_json_within_budget() -> None:
+def test_10k_component_json_reads_every_component() -> None:
     document = json.loads(sbom(JUICE_SHOP))
     flat = [{k: v for k, v in c.items() if k != "components"} for c in walk(document["components"])]
     components = [
@@ -818,14 +816,11 @@ def test_10k_component_json_within_budget() -> None:
     document["components"] = components
     document["dependencies"] = [{"ref": c["bom-ref"], "dependsOn": []} for c in components]
     data = orjson.dumps(document)
-    started = time.perf_counter()
     inventory = read_cyclonedx_json(data)
-    elapsed = time.perf_counter() - started
-    assert len(inventory.components) == 10_000
-    assert elapsed < BUDGET_SECONDS * SLACK
+    assert len(inventory.components) == len({c.ref for c in inventory.components}) == 10_000
 
 
-def test_10k_component_xml_within_budget() -> None:
+def test_10k_component_xml_reads_every_component() -> None:
     """Maven-style: eight hashes a component, which the XSD's pattern makes expensive."""
     root = etree.fromstring(sbom(DROPWIZARD))
     holder = root.find(f"{NS12}components")
@@ -839,11 +834,8 @@ def test_10k_component_xml_within_budget() -> None:
         text = text.replace(f'bom-ref="{ref}"'.encode(), f'bom-ref="{ref}#{index}"'.encode())
         parts.append(text.replace(f"<name>{name}<".encode(), f"<name>{name}-{index}<".encode()))
     data = b"".join([*parts, b"</components>", tail])
-    started = time.perf_counter()
     inventory = read_cyclonedx_xml(data)
-    elapsed = time.perf_counter() - started
     assert len(inventory.components) == len({c.ref for c in inventory.components}) == 10_000
-    assert elapsed < BUDGET_SECONDS * SLACK
 
 
 # --- arbitrary input ------------------------------------------------------------------

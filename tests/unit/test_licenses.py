@@ -4,7 +4,6 @@ the real SBOMs of ``shared/data/sbom``, expression profiles, and property tests.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -298,16 +297,13 @@ MIX = [
 ]  # fmt: skip
 
 
-def test_normalizing_ten_thousand_statements_is_fast() -> None:
-    normalize_license("MIT OR Apache-2.0")  # builds the index and the parser once
+def test_statements_differing_in_spaces_normalize_alike() -> None:
+    """Trailing spaces do not change what a statement means (the cache keys on the
+    stripped text; its speed is a benchmark's business, not a timed assertion's)."""
     normalize_license.cache_clear()
-    statements = [f"{MIX[i % len(MIX)]}{' ' * (i % 5)}" for i in range(10_000)]
-    started = time.perf_counter()
-    for statement in statements:
-        normalize_license(statement)
-    elapsed = time.perf_counter() - started
-    print(f"\n10,000 statements ({len(set(statements))} distinct): {elapsed * 1000:.1f} ms")
-    assert elapsed < 0.5
+    for index in range(len(MIX) * 5):
+        plain = MIX[index % len(MIX)]
+        assert normalize_license(f"{plain}{' ' * (index % 5)}") == normalize_license(plain)
 
 
 LICENSE_WORDS = st.sampled_from(
