@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from depvault.config import Config
 from depvault.store.organizations.caller_cache import SESSION_KEY, CallerCache, after_commit
 
-__all__ = ["Database", "create_database"]
+__all__ = ["LOCAL_KEY", "Database", "create_database"]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+LOCAL_KEY = "depvault.local"
 # How long a request waits for a pooled connection before it fails, in seconds.
 POOL_TIMEOUT_S = 60
 
@@ -40,7 +41,11 @@ class Database:
     def __init__(self, engine: Engine, key_cache_seconds: float = 10.0) -> None:
         self.engine = engine
         self.callers = CallerCache(ttl=key_cache_seconds)
-        info = {SESSION_KEY: self.callers}
+        # State of this process for this database that the layers above keep (the
+        # queued inventories handed to this process's workers, jobs/payload.py);
+        # sessions reach it as ``info[LOCAL_KEY]``.
+        self.local: dict[str, Any] = {}
+        info = {SESSION_KEY: self.callers, LOCAL_KEY: self.local}
         self._readers = sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
         self._writers = sessionmaker(
             engine.execution_options(begin_immediate=True),
