@@ -140,7 +140,7 @@ def list_products(
     query = select(*_PRODUCT_COLUMNS).where(Product.org_id == org_id).order_by(Product.name)
     if only is not None:
         query = query.where(Product.id.in_(only))
-    return [ProductVitals(*row) for row in db.execute(query)]
+    return [ProductVitals(*row) for row in db.connection().execute(query)]
 
 
 def find_product(db: Session, org_id: int, name_or_token: str) -> Ref | None:
@@ -242,7 +242,9 @@ def list_projects(db: Session, which: ProjectFilter) -> list[ProjectVitals]:
         .where(*which.clauses())
         .order_by(Product.name, Project.name)
     )
-    rows: Iterable[tuple[Any, ...]] = db.execute(query)  # 13 columns: past Row's typing
+    # on the session's connection, not the session: Session.execute runs even a
+    # column select through the ORM's row loading (38 % of the 10,000-project vitals)
+    rows: Iterable[tuple[Any, ...]] = db.connection().execute(query)
     return [ProjectVitals(*row) for row in rows]
 
 
