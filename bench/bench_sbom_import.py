@@ -39,7 +39,7 @@ from depvault.domain.identity import _identify
 from depvault.store.engine.db import Database, create_database
 from depvault.store.engine.migrate import upgrade
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "sbom"
+SHARED = Path(__file__).resolve().parents[1] / "tests" / "data" / "sbom"
 
 
 def real_identities() -> list[dict[str, Any]]:

@@ -115,7 +115,17 @@ class Config:
     )
     db_pool_size: int = _setting(
         "DEPVAULT_DB_POOL_SIZE",
-        "Connections kept open to PostgreSQL per server process (ignored for SQLite).",
+        "Connections each process keeps open to its database (SQLite or PostgreSQL); never "
+        "more: a request that finds them all in use waits for one.",
+        10,
+    )
+    key_cache_seconds: int = _setting(
+        "DEPVAULT_KEY_CACHE_SECONDS",
+        "How long a process remembers which user a key names, in seconds (a bounded "
+        "in-process cache; requests skip reading the user). A key rotated, a user removed "
+        "or a role changed through this process takes effect at once; through another "
+        "process sharing the database (a second server, `depvault user rotate-key`), within "
+        "this many seconds.",
         10,
     )
     log_level: str = _setting(
@@ -123,8 +133,10 @@ class Config:
     )
     access_log: bool = _setting(
         "DEPVAULT_ACCESS_LOG",
-        "Log one line per HTTP request (method, path, status). Bodies and keys are never logged.",
-        True,
+        "Log one line per HTTP request (method, path, status). Off by default: at a "
+        "thousand small reads a second the line costs more than the read. Bodies and keys "
+        "are never logged; refusals and server faults are logged either way.",
+        False,
     )
 
     @property

@@ -69,9 +69,10 @@ def test_tokens_and_keys() -> None:
 
 def test_settings_from_the_environment(tmp_path) -> None:  # type: ignore[no-untyped-def]
     config = Config.from_env(
-        {"DEPVAULT_DATA_DIR": str(tmp_path), "DEPVAULT_PORT": "9000", "DEPVAULT_ACCESS_LOG": "off"}
+        {"DEPVAULT_DATA_DIR": str(tmp_path), "DEPVAULT_PORT": "9000", "DEPVAULT_ACCESS_LOG": "on"}
     )
-    assert config.port == 9000 and config.access_log is False
+    assert config.port == 9000 and config.access_log is True
+    assert Config.from_env({}).access_log is False  # off unless asked for
     assert config.effective_database_url.endswith("depvault.db") and config.is_sqlite
     with pytest.raises(ConfigError, match="DEPVAULT_PORT"):
         Config.from_env({"DEPVAULT_PORT": "eighty"})

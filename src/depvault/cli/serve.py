@@ -36,6 +36,10 @@ def serve(
         port=config.port,
         ssl_certfile=str(config.tls_cert_file) if config.tls_cert_file else None,
         ssl_keyfile=str(config.tls_key_file) if config.tls_key_file else None,
+        # "auto" picks httptools and uvloop, dependencies wherever the platform has
+        # them, and falls back to h11 and asyncio where it does not
+        http="auto",
+        loop="auto",
         access_log=config.access_log,
         log_level=config.log_level.lower(),
     )

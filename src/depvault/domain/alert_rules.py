@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from univers import versions as uv
@@ -167,8 +168,15 @@ def newer_version(ecosystem: str, current: str, newest: str | None) -> NewerVers
 
 def top_fix(ecosystem: str, current: str | None, fixed: Iterable[str]) -> str | None:
     """The fix to recommend: the lowest fixed version above ``current`` in the
-    ecosystem's ordering; the first listed when versions cannot be ordered."""
-    listed = list(dict.fromkeys(fixed))
+    ecosystem's ordering; the first listed when versions cannot be ordered.
+
+    Cached: every alert answer asks it again for the same few (library, advisory)
+    pairs, and comparing parsed versions was a third of a ``getProjectAlerts``."""
+    return _top_fix(ecosystem, current, tuple(dict.fromkeys(fixed)))
+
+
+@lru_cache(maxsize=65_536)
+def _top_fix(ecosystem: str, current: str | None, listed: tuple[str, ...]) -> str | None:
     here = _parsed(ecosystem, current) if current else None
     best: tuple[uv.Version, str] | None = None
     for candidate in listed:

@@ -180,26 +180,89 @@ def _from_coordinates(component: Component) -> PackageURL | None:
         return None
 
 
-def _filename(purl: PackageURL, component: Component) -> str:
-    if component.filename:
-        return component.filename
-    version = f"-{purl.version}" if purl.version else ""
-    qualifiers = _qualifiers(purl)
-    if purl.type == "maven":
+def _filename(
+    ptype: str, name: str, version: str | None, qualifiers: dict[str, str], given: str | None
+) -> str:
+    if given:
+        return given
+    suffix = f"-{version}" if version else ""
+    if ptype == "maven":
         classifier = f"-{qualifiers['classifier']}" if qualifiers.get("classifier") else ""
         extension = qualifiers.get("type", "jar")
         extension = "jar" if extension == "test-jar" else extension
-        return f"{purl.name}{version}{classifier}.{extension}"
-    if purl.type == "npm":
-        return f"{purl.name}{version}.tgz"
-    return f"{purl.name}{version}"
+        return f"{name}{suffix}{classifier}.{extension}"
+    if ptype == "npm":
+        return f"{name}{suffix}.tgz"
+    return f"{name}{suffix}"
 
 
-def identify(component: Component) -> LibraryIdentity:
+# --- the canonical-purl fast path -------------------------------------------------------
+#
+# Most purls arrive already canonical (the SBOM tools render them with packageurl or its
+# equivalents): parsing and rendering them again was 43 % of a 50,000-component import
+# (issue 15). A purl of plain characters, with a version and without qualifiers or a
+# subpath, of a type whose normalisation is known here, is taken as it stands when
+# every part already has its normalised form (a Maven purl's default ``?type=jar``
+# aside: the canonical form drops it); anything else goes through packageurl,
+# which stays the oracle: tests/unit/test_identity_fast_path.py holds the two equal on
+# every purl of the shared SBOMs and on generated ones.
+_PLAIN_PURL = re.compile(
+    r"pkg:(?P<type>[a-z]+)/(?P<namespace>(?:(?:%40)?[A-Za-z0-9._-]+/)*)"
+    r"(?P<name>[A-Za-z0-9._-]+)@(?P<version>[A-Za-z0-9._-]+)"
+)
+_FAST_TYPES = frozenset(
+    {"maven", "npm", "pypi", "golang", "cargo", "gem", "nuget", "composer", "generic"}
+)
+# types whose namespace / name packageurl lower-cases (normalize_namespace, _name)
+_LOWER_NAMESPACE = frozenset({"pypi", "composer"})
+_LOWER_NAME = frozenset({"pypi", "composer", "npm"})
+_MAVEN_DEFAULT_TYPE = "?type=jar"
+
+
+def _fast(purl_text: str, component: Component) -> LibraryIdentity | None:
+    """The identity of an already-canonical purl without packageurl, or None."""
+    if purl_text.endswith(_MAVEN_DEFAULT_TYPE) and purl_text.startswith("pkg:maven/"):
+        purl_text = purl_text[: -len(_MAVEN_DEFAULT_TYPE)]  # the canonical form drops it
+    match = _PLAIN_PURL.fullmatch(purl_text)
+    if match is None:
+        return None
+    ptype, namespace, name, version = match.group("type", "namespace", "name", "version")
+    if ptype not in _FAST_TYPES:
+        return None
+    namespace = namespace[:-1]
+    if "%40" in namespace:
+        if ptype != "npm" or namespace.count("%40") > 1 or not namespace.startswith("%40"):
+            return None
+        namespace = "@" + namespace[3:]
+    if (ptype in _LOWER_NAMESPACE or ptype == "npm") and namespace != namespace.lower():
+        return None
+    if ptype in _LOWER_NAME and name != name.lower():
+        return None
+    if _normalise_name(ptype, name) != name:
+        return None
+    key = f"purl:{purl_text}"
+    return LibraryIdentity(
+        key=key,
+        key_uuid=_uuid5(key),
+        ecosystem=ptype,
+        name=name,
+        group_id=namespace or None,
+        version=version,
+        classifier=None,
+        packaging="jar" if ptype == "maven" else None,
+        purl=purl_text,
+        library_type=library_type_of(ptype),
+        filename=_filename(ptype, name, version, {}, component.filename),
+        sha1=component.sha1,
+    )
+
+
+def identify(component: Component, *, fast_path: bool = True) -> LibraryIdentity:
     """The library a component is (never fails: every component gets an identity).
 
     Cached: pipelines import the same libraries again and again, and a purl's parse and
-    render are most of the work."""
+    render are most of the work. ``fast_path=False`` always asks packageurl (the tests'
+    oracle)."""
     return _identify(
         component.purl,
         component.name,
@@ -210,6 +273,7 @@ def identify(component: Component) -> LibraryIdentity:
         component.classifier,
         component.filename,
         component.sha1,
+        fast_path,
     )
 
 
@@ -224,6 +288,7 @@ def _identify(
     classifier: str | None,
     filename: str | None,
     sha1: str | None,
+    fast_path: bool = True,
 ) -> LibraryIdentity:
     component = Component(
         ref="",
@@ -238,6 +303,10 @@ def _identify(
         hashes=(("SHA-1", sha1),) if sha1 else (),
     )
     sha1 = component.sha1
+    if purl_text and fast_path:
+        known = _fast(purl_text, component)
+        if known is not None:
+            return known
     parsed = _parse(component.purl) or _from_coordinates(component)
     if parsed is None and sha1:
         key = f"sha1:{sha1}"
@@ -279,6 +348,6 @@ def _identify(
         packaging=qualifiers.get("type") or ("jar" if purl.type == "maven" else None),
         purl=rendered,
         library_type=library_type_of(purl.type),
-        filename=_filename(purl, component),
+        filename=_filename(purl.type, purl.name, purl.version, qualifiers, component.filename),
         sha1=sha1,
     )

@@ -30,22 +30,28 @@ def utcnow() -> datetime:
 
 
 def _utc(value: datetime) -> datetime:
+    # naive values (the store's) are UTC already
     return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+
+
+# The formats below use ``isoformat`` rather than ``strftime``: same text for every year
+# from 1000 on, several times faster, and a list answer formats two dates per row
+# (``strftime`` was 6 % of the organization's project vitals, issue 15).
 
 
 def format_date(value: datetime) -> str:
     """``yyyy-MM-dd``."""
-    return _utc(value).strftime("%Y-%m-%d")
+    return _utc(value).date().isoformat()
 
 
 def format_timestamp(value: datetime) -> str:
     """``yyyy-MM-dd HH:mm:ss``."""
-    return _utc(value).strftime(TIMESTAMP_FORMAT)
+    return _utc(value).isoformat(" ", "seconds")
 
 
 def format_vitals_time(value: datetime) -> str:
     """``yyyy-MM-dd HH:mm:ss +0000`` as vitals carry it."""
-    return _utc(value).strftime(TIMESTAMP_FORMAT) + " +0000"
+    return _utc(value).isoformat(" ", "seconds") + " +0000"
 
 
 def parse_timestamp(text: str) -> datetime:

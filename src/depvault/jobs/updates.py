@@ -29,7 +29,7 @@ from depvault.domain.updates import ItemState
 from depvault.errors import DepvaultError
 from depvault.gc_pause import paused_collection
 from depvault.jobs.liveness import claimed_by, gone
-from depvault.jobs.payload import decode_inventory, encode_inventory
+from depvault.jobs.payload import decode_inventory, encode_inventory, handoff_of
 from depvault.store.engine.db import Database
 from depvault.store.inventories.writes import LicenseNormalizer, UpdateType, write_inventory
 from depvault.store.models import Project, UpdateItem, UpdateRequest
@@ -81,18 +81,22 @@ def enqueue(
     )
     db.add(request)
     db.flush()
-    for item in updates:
-        db.add(
-            UpdateItem(
-                request_id=request.id,
-                project_id=item.project_id,
-                state=ItemState.QUEUED.value,
-                payload=encode_inventory(item.inventory),
-                components=len(item.inventory.components),
-                queued_at=now,
-            )
+    items = [
+        UpdateItem(
+            request_id=request.id,
+            project_id=item.project_id,
+            state=ItemState.QUEUED.value,
+            payload=encode_inventory(item.inventory),
+            components=len(item.inventory.components),
+            queued_at=now,
         )
+        for item in updates
+    ]
+    db.add_all(items)
     db.flush()
+    handoff = handoff_of(db)
+    for row, item in zip(items, updates, strict=True):
+        handoff.put(request.request_token, row.id, item.inventory)
     return request.request_token
 
 
@@ -271,10 +275,11 @@ class UpdateWorker:
                 if item.state != ItemState.IN_PROGRESS.value or item.payload is None:
                     return
                 now = utcnow()
+                inventory = handoff_of(self.database).take(request.request_token, item.id)
                 write_inventory(
                     db,
                     item.project_id,
-                    decode_inventory(item.payload),
+                    inventory if inventory is not None else decode_inventory(item.payload),
                     UpdateType(request.update_type),
                     self.licenses,
                     now,

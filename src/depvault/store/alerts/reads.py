@@ -89,7 +89,18 @@ def list_alerts(db: Session, query: AlertQuery, *, with_history: bool = False) -
     """The alerts the query selects, oldest first."""
     rows = db.execute(
         select(
-            Alert,
+            Alert.id,
+            Alert.uuid,
+            Alert.type,
+            Alert.level,
+            Alert.status,
+            Alert.description,
+            Alert.comments,
+            Alert.created_at,
+            Alert.modified_at,
+            Alert.project_id,
+            Alert.library_id,
+            Alert.advisory_id,
             Project.name,
             Project.token,
             Product.name,
@@ -108,30 +119,49 @@ def list_alerts(db: Session, query: AlertQuery, *, with_history: bool = False) -
         .where(*query.clauses())
         .order_by(Alert.id)
     ).all()
-    libraries = libraries_by_id(db, {alert.library_id for alert, *_ in rows})
-    advisories = advisories_by_id(db, {a.advisory_id for a, *_ in rows if a.advisory_id})
-    histories = _histories(db, [alert.id for alert, *_ in rows]) if with_history else {}
+    # columns, not ORM entities: an alert list is read per request
+    libraries = libraries_by_id(db, {row.library_id for row in rows})
+    advisories = advisories_by_id(db, {row.advisory_id for row in rows if row.advisory_id})
+    histories = _histories(db, [row.id for row in rows]) if with_history else {}
     return [
         AlertView(
-            id=alert.id,
-            uuid=alert.uuid,
-            type=alert.type,
-            level=alert.level,
-            status=alert.status,
-            description=alert.description,
-            comments=alert.comments,
-            created_at=alert.created_at,
-            modified_at=alert.modified_at,
-            project_id=alert.project_id,
+            id=alert_id,
+            uuid=uuid,
+            type=alert_type,
+            level=level,
+            status=status,
+            description=description,
+            comments=comments,
+            created_at=created_at,
+            modified_at=modified_at,
+            project_id=project_id,
             project_name=project_name,
             project_token=project_token,
             product_name=product_name,
             product_token=product_token,
-            library=replace(libraries[alert.library_id], direct=bool(direct)),
-            advisory=advisories.get(alert.advisory_id) if alert.advisory_id else None,
-            history=tuple(histories.get(alert.id, ())),
+            library=replace(libraries[library_id], direct=bool(direct)),
+            advisory=advisories.get(advisory_id) if advisory_id else None,
+            history=tuple(histories.get(alert_id, ())),
         )
-        for alert, project_name, project_token, product_name, product_token, direct in rows
+        for (
+            alert_id,
+            uuid,
+            alert_type,
+            level,
+            status,
+            description,
+            comments,
+            created_at,
+            modified_at,
+            project_id,
+            library_id,
+            advisory_id,
+            project_name,
+            project_token,
+            product_name,
+            product_token,
+            direct,
+        ) in rows
     ]
 
 

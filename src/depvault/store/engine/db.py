@@ -3,6 +3,12 @@
 SQLite (embedded default) runs in WAL mode so readers never wait for the one writer,
 with foreign keys on (they carry the cascading deletes) and a busy timeout instead of
 "database is locked" errors. PostgreSQL is reached through psycopg 3.
+
+Both keep ``DEPVAULT_DB_POOL_SIZE`` connections open and never open more: a request
+that finds them all busy waits for one instead of opening (and, after it, closing) an
+overflow connection. Under 16 clients SQLAlchemy's default SQLite pool (5 + 10
+overflow) opened and closed connections on every request, each with its PRAGMAs and a
+cold page cache: a fifth of the server's busy time (issue 15).
 """
 
 from __future__ import annotations
@@ -19,22 +25,33 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from depvault.config import Config
+from depvault.store.organizations.caller_cache import SESSION_KEY, CallerCache, after_commit
 
-__all__ = ["Database", "create_database"]
+__all__ = ["LOCAL_KEY", "Database", "create_database"]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+LOCAL_KEY = "depvault.local"
+# How long a request waits for a pooled connection before it fails, in seconds.
+POOL_TIMEOUT_S = 60
 
 
 class Database:
-    """An engine and its session factory; one per server process."""
+    """An engine, its session factory and its cache of callers; one per server process."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, key_cache_seconds: float = 10.0) -> None:
         self.engine = engine
-        self._readers = sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self.callers = CallerCache(ttl=key_cache_seconds)
+        # State of this process for this database that the layers above keep (the
+        # queued inventories handed to this process's workers, jobs/payload.py);
+        # sessions reach it as ``info[LOCAL_KEY]``.
+        self.local: dict[str, Any] = {}
+        info = {SESSION_KEY: self.callers, LOCAL_KEY: self.local}
+        self._readers = sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
         self._writers = sessionmaker(
             engine.execution_options(begin_immediate=True),
             expire_on_commit=False,
             autoflush=False,
+            info=info,
         )
 
     @property
@@ -54,6 +71,9 @@ class Database:
         factory = self._writers if write else self._readers
         with factory() as session, session.begin():
             yield session
+        # The cached callers this transaction invalidated go again now that it is
+        # committed: a request that read them before the commit may have stored them.
+        after_commit(session)
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -64,27 +84,35 @@ def create_database(config: Config) -> Database:
     """Build the engine named by the configuration (creating the SQLite folder)."""
     url = make_url(config.effective_database_url)
     if url.get_backend_name() == "sqlite":
-        return Database(_sqlite_engine(url.database))
+        engine = _sqlite_engine(url.database, config.db_pool_size)
+        return Database(engine, config.key_cache_seconds)
     if url.get_backend_name() == "postgresql":
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
         engine = create_engine(
             url,
             pool_size=config.db_pool_size,
-            max_overflow=config.db_pool_size,
+            max_overflow=0,
+            pool_timeout=POOL_TIMEOUT_S,
             pool_pre_ping=True,
             json_deserializer=orjson.loads,
         )
-        return Database(engine)
+        return Database(engine, config.key_cache_seconds)
     raise ValueError(f"unsupported database {url.get_backend_name()!r}: use sqlite or postgresql")
 
 
-def _sqlite_engine(path: str | None) -> Engine:
+def _sqlite_engine(path: str | None, pool_size: int) -> Engine:
+    pool: dict[str, Any] = {}
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # A file database: a fixed pool, its connections (PRAGMAs run once each, page
+        # cache warm) kept for the life of the process. An in-memory one keeps
+        # SQLAlchemy's one connection per thread, the only kind that sees its data.
+        pool = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": POOL_TIMEOUT_S}
     engine = create_engine(
         f"sqlite:///{path or ':memory:'}",
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        **pool,
         # JSON columns (advisory ranges, versions, fixes) are read by the ten thousand in
         # an analysis: orjson decodes them several times faster than the json module
         json_deserializer=orjson.loads,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Row, delete, select, update
 from sqlalchemy.orm import Session
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProductVitals:
     """A product as the vitals and listings show it."""
 
@@ -49,7 +50,7 @@ class ProductVitals:
     updated_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProjectVitals:
     """A project as the vitals and listings show it."""
 
@@ -77,6 +78,31 @@ class TagSet:
     token: str
     tags: dict[str, list[str]]
 
+
+# The columns of the vitals values, in their fields' order.
+_PRODUCT_COLUMNS = (
+    Product.id,
+    Product.name,
+    Product.token,
+    Product.description,
+    Product.created_at,
+    Product.updated_at,
+)
+_PROJECT_COLUMNS = (
+    Project.id,
+    Project.name,
+    Project.token,
+    Project.description,
+    Project.created_at,
+    Project.updated_at,
+    Project.plugin_name,
+    Project.uploaded_by,
+    Project.last_scan_comment,
+    Project.last_request_token,
+    Project.product_id,
+    Product.name,
+    Product.token,
+)
 
 # --- products --------------------------------------------------------------------------
 
@@ -109,14 +135,12 @@ def delete_product(db: Session, product_id: int) -> None:
 def list_products(
     db: Session, org_id: int, only: Collection[int] | None = None
 ) -> list[ProductVitals]:
-    """An organization's products (restricted to ``only`` when given)."""
-    query = select(Product).where(Product.org_id == org_id).order_by(Product.name)
+    """An organization's products (restricted to ``only`` when given); Core rows, no
+    ORM entities (a list answer's cost is per row)."""
+    query = select(*_PRODUCT_COLUMNS).where(Product.org_id == org_id).order_by(Product.name)
     if only is not None:
         query = query.where(Product.id.in_(only))
-    return [
-        ProductVitals(p.id, p.name, p.token, p.description, p.created_at, p.updated_at)
-        for p in db.scalars(query)
-    ]
+    return [ProductVitals(*row) for row in db.connection().execute(query)]
 
 
 def find_product(db: Session, org_id: int, name_or_token: str) -> Ref | None:
@@ -209,31 +233,19 @@ class ProjectFilter:
 
 
 def list_projects(db: Session, which: ProjectFilter) -> list[ProjectVitals]:
-    """The projects a filter covers, with their product."""
+    """The projects a filter covers, with their product: Core rows straight into the
+    frozen values, no ORM ``Project`` entities (they were 43 % of the organization's
+    project vitals at 2,000 projects, issue 15)."""
     query = (
-        select(Project, Product.name, Product.token)
+        select(*_PROJECT_COLUMNS)
         .join(Product, Product.id == Project.product_id)
         .where(*which.clauses())
         .order_by(Product.name, Project.name)
     )
-    return [
-        ProjectVitals(
-            id=p.id,
-            name=p.name,
-            token=p.token,
-            description=p.description,
-            created_at=p.created_at,
-            updated_at=p.updated_at,
-            plugin_name=p.plugin_name,
-            uploaded_by=p.uploaded_by,
-            last_scan_comment=p.last_scan_comment,
-            last_request_token=p.last_request_token,
-            product_id=p.product_id,
-            product_name=product_name,
-            product_token=product_token,
-        )
-        for p, product_name, product_token in db.execute(query)
-    ]
+    # on the session's connection, not the session: Session.execute runs even a
+    # column select through the ORM's row loading (38 % of the 10,000-project vitals)
+    rows: Iterable[tuple[Any, ...]] = db.connection().execute(query)
+    return [ProjectVitals(*row) for row in rows]
 
 
 def move_projects(

@@ -43,9 +43,10 @@ class LibraryRow:
 
 
 def project_libraries(db: Session, project_id: int) -> list[LibraryRow]:
-    """Every library of a project (two queries: libraries, then their licenses)."""
+    """Every library of a project (two queries: libraries, then their licenses), read
+    as columns: no ORM entities on a list path."""
     rows = db.execute(
-        select(Library, ProjectLibrary.direct, ProjectLibrary.depth, ProjectLibrary.scope)
+        select(*_LIBRARY_COLUMNS, ProjectLibrary.direct, ProjectLibrary.depth, ProjectLibrary.scope)
         .join(ProjectLibrary, ProjectLibrary.library_id == Library.id)
         .where(ProjectLibrary.project_id == project_id)
         .order_by(ProjectLibrary.depth, Library.name, Library.version)
@@ -59,8 +60,8 @@ def project_libraries(db: Session, project_id: int) -> list[LibraryRow]:
     ):
         licenses[library_id].append((license_id, name))
     return [
-        _library_row(lib, licenses.get(lib.id, ()), direct, depth, scope)
-        for lib, direct, depth, scope in rows
+        _library_row(lib, licenses.get(lib.id, ()), lib.direct, lib.depth, lib.scope)
+        for lib in rows
     ]
 
 
@@ -104,7 +105,7 @@ _LIBRARY_COLUMNS = (
 
 
 def _library_row(
-    lib: Any,  # a Library, or a row of its columns (the same attribute names)
+    lib: Any,  # a row of _LIBRARY_COLUMNS (and maybe more)
     licenses: Iterable[tuple[str, str]],
     direct: bool,
     depth: int,

@@ -9,24 +9,42 @@ from depvault.domain.access import Grant, Level
 from depvault.domain.scope import Caller, Scope
 from depvault.domain.secrets import digest_key, keys_match
 from depvault.store.models import GroupMember, Product, RoleAssignment, User
+from depvault.store.organizations.caller_cache import cache_of
 
 __all__ = ["caller_by_key", "grants_for"]
 
 
 def caller_by_key(db: Session, key: str) -> Caller | None:
     """The user whose key this is, or None. The stored digest is compared in constant
-    time after the indexed lookup; the key itself is never stored or logged."""
+    time after the indexed lookup; the key itself is never stored or logged.
+
+    Remembered for a few seconds by the database's caller cache (``caller_cache.py``
+    says when an entry goes); an unknown key is never cached, so a new key works at
+    once."""
     digest = digest_key(key)
-    user = db.scalars(select(User).where(User.key_digest == digest)).first()
-    if user is None or user.key_digest is None or not keys_match(key, user.key_digest):
+    cache = cache_of(db)
+    if cache is not None:
+        cached = cache.get(digest)
+        if cached is not None:
+            return cached
+        generation = cache.generation
+    row = db.execute(
+        select(
+            User.id, User.email, User.name, User.is_service, User.is_site_admin, User.key_digest
+        ).where(User.key_digest == digest)
+    ).first()
+    if row is None or row.key_digest is None or not keys_match(key, row.key_digest):
         return None
-    return Caller(
-        id=user.id,
-        email=user.email,
-        name=user.name,
-        is_service=user.is_service,
-        is_site_admin=user.is_site_admin,
+    caller = Caller(
+        id=row.id,
+        email=row.email,
+        name=row.name,
+        is_service=row.is_service,
+        is_site_admin=row.is_site_admin,
     )
+    if cache is not None:
+        cache.put(digest, caller, generation)
+    return caller
 
 
 def grants_for(db: Session, user_id: int, scope: Scope) -> list[Grant]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -81,38 +82,37 @@ def organization_details(db: Session, org_id: int) -> OrganizationDetails:
 
 
 def _details(db: Session, org_ids: list[int]) -> list[OrganizationDetails]:
+    """The organizations with their four sizes, in one statement (a count per size is
+    a correlated subquery on an indexed ``org_id``): the four separate COUNT queries
+    were a fifth of a ``getOrganizationDetails`` (issue 15)."""
     if not org_ids:
         return []
 
-    def counts(model: type[Product | Project | Group | OrgMember]) -> dict[int, int]:
-        column = model.org_id
-        rows = db.execute(
-            select(column, func.count()).where(column.in_(org_ids)).group_by(column)
-        ).all()
-        return {org_id: count for org_id, count in rows}
+    def size(model: type[Product | Project | Group | OrgMember]) -> Any:
+        return (
+            select(func.count())
+            .select_from(model)
+            .where(model.org_id == Organization.id)
+            .scalar_subquery()
+        )
 
-    products, projects = counts(Product), counts(Project)
-    users, groups = counts(OrgMember), counts(Group)
     rows = db.execute(
-        select(Organization, GlobalOrganization.token)
+        select(
+            Organization.id,
+            Organization.name,
+            Organization.token,
+            Organization.created_at,
+            GlobalOrganization.token,
+            size(Product),
+            size(Project),
+            size(OrgMember),
+            size(Group),
+        )
         .outerjoin(GlobalOrganization, GlobalOrganization.id == Organization.global_org_id)
         .where(Organization.id.in_(org_ids))
         .order_by(Organization.name)
     ).all()
-    return [
-        OrganizationDetails(
-            id=org.id,
-            name=org.name,
-            token=org.token,
-            created_at=org.created_at,
-            global_org_token=global_token,
-            products=products.get(org.id, 0),
-            projects=projects.get(org.id, 0),
-            users=users.get(org.id, 0),
-            groups=groups.get(org.id, 0),
-        )
-        for org, global_token in rows
-    ]
+    return [OrganizationDetails(*row) for row in rows]
 
 
 def set_global_org(db: Session, org_id: int, global_org_id: int | None) -> None:

@@ -19,6 +19,7 @@ from depvault.store.models import (
     RoleAssignment,
     User,
 )
+from depvault.store.organizations.caller_cache import forget_callers
 
 __all__ = [
     "Assignments",
@@ -138,6 +139,7 @@ def issue_key(db: Session, user_id: int, now: datetime) -> str:
     """Give a user a new key; the previous one stops working at once."""
     key = new_user_key()
     user = db.get_one(User, user_id)
+    forget_callers(db, [user_id])
     user.key_digest = digest_key(key)
     user.key_created_at = now
     db.flush()
@@ -198,6 +200,7 @@ def org_users(db: Session, org_id: int, *, service: bool | None = None) -> list[
 def remove_member(db: Session, org_id: int, user_id: int) -> None:
     """Take a user out of an organization with every role and group they had there.
     A service user exists only for its organization and is deleted with it."""
+    forget_callers(db, [user_id])
     org_products = select(Product.id).where(Product.org_id == org_id)
     db.execute(
         delete(RoleAssignment).where(
@@ -259,6 +262,7 @@ def add_group_member(db: Session, group_id: int, user_id: int) -> bool:
     """Add a user to a group; False when already in it."""
     if db.get(GroupMember, (group_id, user_id)) is not None:
         return False
+    forget_callers(db, [user_id])
     db.add(GroupMember(group_id=group_id, user_id=user_id))
     db.flush()
     return True
@@ -266,6 +270,7 @@ def add_group_member(db: Session, group_id: int, user_id: int) -> bool:
 
 def remove_group_member(db: Session, group_id: int, user_id: int) -> bool:
     """Remove a user from a group; False when not in it."""
+    forget_callers(db, [user_id])
     result = db.execute(
         delete(GroupMember).where(GroupMember.group_id == group_id, GroupMember.user_id == user_id)
     )
@@ -304,6 +309,7 @@ def replace_role(
     group_ids: Collection[int],
 ) -> None:
     """Make exactly these users and groups hold ``role`` at the scope."""
+    forget_callers(db)  # those who lose the role are not known without a read
     db.execute(delete(RoleAssignment).where(where.clause(), RoleAssignment.role == role))
     scope = {
         "global_org_id": where.global_org_id,

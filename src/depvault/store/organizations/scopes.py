@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from depvault.domain.access import Level
@@ -13,50 +15,67 @@ __all__ = ["find_organization", "resolve_token"]
 
 
 def resolve_token(db: Session, level: Level, token: str) -> Scope | None:
-    """The scope a token names at ``level``, with its ancestors; None when unknown."""
-    if level is Level.GLOBAL_ORG:
-        g = db.scalars(select(GlobalOrganization).where(GlobalOrganization.token == token)).first()
-        return Scope(level, global_org=Ref(g.id, g.token, g.name)) if g else None
-    if level is Level.ORG:
-        org_row = db.execute(
-            select(Organization, GlobalOrganization)
-            .outerjoin(GlobalOrganization, GlobalOrganization.id == Organization.global_org_id)
-            .where(Organization.token == token)
-        ).first()
-        if org_row is None:
-            return None
-        org, g = org_row
-        return Scope(level, global_org=_ref(g), org=_ref(org))
-    if level is Level.PRODUCT:
-        product_row = db.execute(
-            select(Product, Organization, GlobalOrganization)
-            .join(Organization, Organization.id == Product.org_id)
-            .outerjoin(GlobalOrganization, GlobalOrganization.id == Organization.global_org_id)
-            .where(Product.token == token)
-        ).first()
-        if product_row is None:
-            return None
-        product, org, g = product_row
-        return Scope(level, global_org=_ref(g), org=_ref(org), product=_ref(product))
-    if level is Level.PROJECT:
-        project_row = db.execute(
-            select(Project, Product, Organization, GlobalOrganization)
-            .join(Product, Product.id == Project.product_id)
-            .join(Organization, Organization.id == Project.org_id)
-            .outerjoin(GlobalOrganization, GlobalOrganization.id == Organization.global_org_id)
-            .where(Project.token == token)
-        ).first()
-        if project_row is None:
-            return None
-        project, product, org, g = project_row
-        return Scope(
-            level,
-            global_org=_ref(g),
-            org=_ref(org),
-            product=_ref(product),
-            project=_ref(project),
-        )
-    raise ValueError(f"no token names a scope of level {level}")
+    """The scope a token names at ``level``, with its ancestors; None when unknown.
+
+    One Core query of (id, token, name) columns per level, no ORM entities: every API
+    call resolves its scope token, so this is on the path of every request."""
+    if level not in _CHAIN:
+        raise ValueError(f"no token names a scope of level {level}")
+    row = db.execute(_QUERIES[level], {"token": token}).first()
+    if row is None:
+        return None
+    refs: dict[str, Ref | None] = {}
+    for index, (name, _) in enumerate(_CHAIN[level]):
+        row_id, row_token, row_name = row[3 * index : 3 * index + 3]
+        refs[name] = Ref(row_id, row_token, row_name) if row_id is not None else None
+    return Scope(level, **refs)
+
+
+def _query(level: Level) -> Select[Any]:
+    chain = _CHAIN[level]
+    own = chain[-1][1]
+    query = select(*(c for _, model in chain for c in (model.id, model.token, model.name)))
+    query = query.select_from(own).where(own.token == bindparam("token"))
+    for model, on in _JOINS[level]:
+        # a global organization is optional; every other ancestor is there
+        query = query.join(model, on, isouter=model is GlobalOrganization)
+    return query
+
+
+# Each level's chain, outermost first (the Scope field, the table); the token's own
+# table is last, and the joins reach the others from it, innermost first.
+_CHAIN: dict[Level, list[tuple[str, Any]]] = {
+    Level.GLOBAL_ORG: [("global_org", GlobalOrganization)],
+    Level.ORG: [("global_org", GlobalOrganization), ("org", Organization)],
+    Level.PRODUCT: [
+        ("global_org", GlobalOrganization),
+        ("org", Organization),
+        ("product", Product),
+    ],
+    Level.PROJECT: [
+        ("global_org", GlobalOrganization),
+        ("org", Organization),
+        ("product", Product),
+        ("project", Project),
+    ],
+}
+_JOINS: dict[Level, list[tuple[Any, Any]]] = {
+    Level.GLOBAL_ORG: [],
+    Level.ORG: [(GlobalOrganization, GlobalOrganization.id == Organization.global_org_id)],
+    Level.PRODUCT: [
+        (Organization, Organization.id == Product.org_id),
+        (GlobalOrganization, GlobalOrganization.id == Organization.global_org_id),
+    ],
+    Level.PROJECT: [
+        (Product, Product.id == Project.product_id),
+        (Organization, Organization.id == Project.org_id),
+        (GlobalOrganization, GlobalOrganization.id == Organization.global_org_id),
+    ],
+}
+
+
+# Built once: constructing the statement was a visible share of a small read.
+_QUERIES = {level: _query(level) for level in _CHAIN}
 
 
 def find_organization(db: Session, name_or_token: str) -> Scope | None:
@@ -68,7 +87,3 @@ def find_organization(db: Session, name_or_token: str) -> Scope | None:
         return scope
     token = db.scalar(select(Organization.token).where(Organization.name == name_or_token))
     return resolve_token(db, Level.ORG, token) if token is not None else None
-
-
-def _ref(row: GlobalOrganization | Organization | Product | Project | None) -> Ref | None:
-    return Ref(row.id, row.token, row.name) if row is not None else None

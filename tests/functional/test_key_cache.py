@@ -1,0 +1,178 @@
+"""The cache of key → caller (store/organizations/caller_cache.py) through the API: a
+key's caller is read once, and a rotated key, a removed user or a changed role stops
+the old grant at once in this process — with the old key's caller cached first, so each
+test would fail if the change did not reach the cache."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from depvault.admin import Bootstrap, add_user, issue_user_key
+from depvault.config import Config
+from depvault.domain.secrets import digest_key
+from depvault.store.engine.db import Database, create_database
+from depvault.store.organizations.identity import caller_by_key
+from tests.conftest import Api
+
+ADMIN = "admin@depvault.local"
+
+
+def _service_user(api: Api, site: Bootstrap, name: str, role: str = "readOnlyUsers") -> str:
+    """A service user holding ``role`` in the organization; returns its key."""
+    key = api.ok("createServiceUser", orgToken=site.org_token, addedUser={"name": name})[
+        "userToken"
+    ]
+    _set_org_role(api, site, role, [_service_email(api, site, name)])
+    return str(key)
+
+
+def _service_email(api: Api, site: Bootstrap, name: str) -> str:
+    listed = api.ok("getOrganizationServiceUsers", orgToken=site.org_token)["serviceUsers"]
+    return str(next(u["email"] for u in listed if u["name"] == name))
+
+
+def _set_org_role(api: Api, site: Bootstrap, role: str, emails: list[str]) -> None:
+    api.ok(
+        "setOrganizationAssignments",
+        orgToken=site.org_token,
+        **{role: {"userAssignments": [{"email": e} for e in emails], "groupAssignments": None}},
+    )
+
+
+def _details(api: Api, site: Bootstrap, key: str) -> Any:
+    return api.call("getOrganizationDetails", key=key, orgToken=site.org_token)
+
+
+def _cached(database: Database, key: str) -> bool:
+    with database.transaction(write=False) as db:
+        caller = caller_by_key(db, key)
+    return caller is not None and database.callers.get(digest_key(key)) == caller
+
+
+def test_a_known_key_is_read_from_the_database_once(
+    api: Api, site: Bootstrap, database: Database
+) -> None:
+    api.ok("getOrganizationDetails", orgToken=site.org_token)
+    statements: list[str] = []
+
+    def record(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        api.ok("getOrganizationDetails", orgToken=site.org_token)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+    assert statements, "the request ran no statement at all"
+    assert not [s for s in statements if "key_digest" in s], statements
+
+
+def test_an_unknown_key_is_not_cached(api: Api, site: Bootstrap, database: Database) -> None:
+    code, message = api.error("getOrganizationDetails", key="Z" * 64, orgToken=site.org_token)
+    assert (code, message) == (5001, "Invalid userKey")
+    assert database.callers.get(digest_key("Z" * 64)) is None
+
+
+def test_a_rotated_service_user_key_stops_at_once(
+    api: Api, site: Bootstrap, database: Database
+) -> None:
+    old = _service_user(api, site, "ci-bot")
+    assert "errorCode" not in _details(api, site, old)
+    assert _cached(database, old)
+
+    new = api.ok("regenerateUserKey", serviceUserKey=old, orgToken=site.org_token)["userToken"]
+
+    assert _details(api, site, old) == {"errorCode": 5001, "errorMessage": "Invalid userKey"}
+    assert _details(api, site, new)["orgToken"] == site.org_token
+
+
+def test_a_key_rotated_by_the_operator_in_this_process_stops_at_once(
+    api: Api, site: Bootstrap, database: Database
+) -> None:
+    old = add_user(database, "alice@example.com", site.org_token, admin=True)
+    assert old is not None
+    assert "errorCode" not in _details(api, site, old)
+    assert _cached(database, old)
+
+    new = issue_user_key(database, "alice@example.com", site.org_token)
+
+    assert _details(api, site, old)["errorMessage"] == "Invalid userKey"
+    assert "errorCode" not in _details(api, site, new)
+
+
+def test_a_removed_service_user_key_stops_at_once(
+    api: Api, site: Bootstrap, database: Database
+) -> None:
+    key = _service_user(api, site, "ci-bot")
+    assert "errorCode" not in _details(api, site, key)
+    assert _cached(database, key)
+
+    email = _service_email(api, site, "ci-bot")
+    api.ok("removeUserFromOrganization", user={"email": email}, orgToken=site.org_token)
+
+    # deleted with its organization membership: the key names nobody any more
+    assert _details(api, site, key) == {"errorCode": 5001, "errorMessage": "Invalid userKey"}
+    assert database.callers.get(digest_key(key)) is None
+
+
+def test_a_removed_person_loses_the_organization_at_once(
+    api: Api, site: Bootstrap, database: Database
+) -> None:
+    key = add_user(database, "alice@example.com", site.org_token, admin=True)
+    assert key is not None
+    assert "errorCode" not in _details(api, site, key)
+
+    api.ok(
+        "removeUserFromOrganization", user={"email": "alice@example.com"}, orgToken=site.org_token
+    )
+
+    code, message = _details(api, site, key)["errorCode"], _details(api, site, key)["errorMessage"]
+    assert code == 5001 and "not allowed" in message
+
+
+def test_a_changed_role_stops_the_old_grant_at_once(
+    api: Api, site: Bootstrap, database: Database
+) -> None:
+    key = _service_user(api, site, "ci-bot", role="administrators")
+    email = _service_email(api, site, "ci-bot")
+    assert "errorCode" not in api.call("getAllUsers", key=key, orgToken=site.org_token)
+    assert _cached(database, key)
+
+    # administrators → readOnlyUsers: reading still works, administering stops
+    _set_org_role(api, site, "administrators", [ADMIN])
+    _set_org_role(api, site, "readOnlyUsers", [email])
+
+    assert api.call("getAllUsers", key=key, orgToken=site.org_token)["errorCode"] == 5001
+    assert "errorCode" not in _details(api, site, key)
+
+    _set_org_role(api, site, "readOnlyUsers", [])
+    assert _details(api, site, key)["errorCode"] == 5001
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_another_process_sees_a_rotation_within_the_ttl(
+    api: Api, site: Bootstrap, config: Config, database: Database
+) -> None:
+    """A second process (here: a second database object on the same store) keeps the
+    old caller until its entry expires: the documented bound of DEPVAULT_KEY_CACHE_SECONDS."""
+    other = create_database(config)
+    now = [0.0]
+    other.callers._clock = lambda: now[0]
+    try:
+        old = add_user(database, "alice@example.com", site.org_token, admin=True)
+        assert old is not None
+        with other.transaction(write=False) as db:
+            assert caller_by_key(db, old) is not None
+
+        issue_user_key(database, "alice@example.com", site.org_token)
+
+        with other.transaction(write=False) as db:
+            assert caller_by_key(db, old) is not None  # still cached over there
+        now[0] += config.key_cache_seconds
+        with other.transaction(write=False) as db:
+            assert caller_by_key(db, old) is None
+    finally:
+        other.dispose()
