@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from depvault.domain.osv_ranges import Event, Range, is_affected
+from depvault.domain.osv_ranges import Event, Range, affected_each, is_affected
 
 
 def rng(*events: tuple[str, str], kind: str = "ECOSYSTEM") -> Range:
@@ -65,3 +65,64 @@ def test_ecosystems_without_an_ordering_match_by_list_only() -> None:
     assert not affected("Hackage", "1.0", r)
     assert affected("Hackage", "1.0", r, versions=("1.0",))
     assert affected("Debian:12", "1.0-1", rng(("introduced", "0"), ("fixed", "1.0-2")))
+
+
+def test_a_star_limit_is_no_limit() -> None:
+    """``limit: "*"`` bounds nothing: the range is the same as without it."""
+    star = rng(("introduced", "1.0.0"), ("limit", "*"), kind="SEMVER")
+    for version in ("1.0.0", "2.5.1", "10.0.0", "999.0.0"):
+        verdict = is_affected("npm", version, [star])
+        assert verdict.affected and verdict.decided_by_ranges, version
+    assert not affected("npm", "0.9.9", star)
+    assert affected_each("npm", ["0.9.9", "1.0.0", "10.0.0"], [star]) == [False, True, True]
+
+
+def test_an_unparseable_event_version_leaves_the_decision_to_the_list() -> None:
+    """A range whose event version does not parse in the ecosystem cannot order anything:
+    it neither affects a version (as if it said ``introduced: 0``) nor clears one;
+    ``versions[]`` decides and the verdict says the ranges could not."""
+    for bad in (
+        rng(("introduced", "not a version!"), ("fixed", "2.0")),
+        rng(("introduced", "1.0"), ("fixed", "not a version!")),
+        rng(("introduced", "0"), ("last_affected", "???")),
+        rng(("introduced", "0"), ("limit", "no-limit-here!")),
+    ):
+        verdict = is_affected("PyPI", "1.5", [bad])
+        assert not verdict.affected and not verdict.decided_by_ranges, bad
+        assert is_affected("PyPI", "1.5", [bad], ["1.5"]).affected
+        assert affected_each("PyPI", ["0.5", "1.5", "3.0"], [bad], ["1.5"]) == [
+            False,
+            True,
+            False,
+        ]
+    good = rng(("introduced", "0"), ("fixed", "1.0"))
+    verdict = is_affected("PyPI", "0.5", [rng(("introduced", "??"), ("fixed", "2")), good])
+    assert verdict.affected and verdict.decided_by_ranges
+
+
+def test_semver_drops_one_leading_v_and_keeps_every_digit_of_the_major() -> None:
+    """SEMVER versions may come as ``v10.2.0`` (Go): the ``v`` goes, ``10`` stays 10."""
+    r = rng(("introduced", "10.0.0"), ("fixed", "10.2.0"), kind="SEMVER")
+    with_v = rng(("introduced", "v10.0.0"), ("fixed", "V10.2.0"), kind="SEMVER")
+    cases = {
+        "0.2.0": False,
+        "0.1.0": False,
+        "1.0.0": False,
+        "9.9.9": False,
+        "10.0.0": True,
+        "10.1.7": True,
+        "v10.1.7": True,
+        "V10.1.7": True,
+        "10.2.0": False,
+        "v10.2.0": False,
+        "11.0.0": False,
+    }
+    for version, expected in cases.items():
+        assert affected("Go", version, r) is expected, version
+        assert affected("Go", version, with_v) is expected, version
+    versions = list(cases)
+    assert affected_each("Go", versions, [r]) == list(cases.values())
+    assert affected_each("Go", versions, [with_v]) == list(cases.values())
+    # an ECOSYSTEM range keeps versions as they are: only SEMVER strips the "v"
+    eco = rng(("introduced", "10.0.0"), ("fixed", "10.2.0"))
+    assert affected("PyPI", "10.1.0", eco) and not affected("PyPI", "0.1.0", eco)
