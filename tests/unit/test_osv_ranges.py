@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from depvault.domain.osv_ranges import Event, Range, affected_each, is_affected
+from depvault.domain.osv_ranges import (
+    Event,
+    Range,
+    Verdict,
+    affected_each,
+    is_affected,
+    ordering_for,
+    parse_range,
+)
 
 
 def rng(*events: tuple[str, str], kind: str = "ECOSYSTEM") -> Range:
@@ -126,3 +134,63 @@ def test_semver_drops_one_leading_v_and_keeps_every_digit_of_the_major() -> None
     # an ECOSYSTEM range keeps versions as they are: only SEMVER strips the "v"
     eco = rng(("introduced", "10.0.0"), ("fixed", "10.2.0"))
     assert affected("PyPI", "10.1.0", eco) and not affected("PyPI", "0.1.0", eco)
+
+
+def test_verdicts_say_whether_the_ranges_decided() -> None:
+    r = rng(("introduced", "1.0"), ("last_affected", "1.4"))
+    assert is_affected("PyPI", "1.4", [r]) == Verdict(True, True)
+    assert is_affected("PyPI", "1.5", [r]) == Verdict(False, True)  # past last_affected
+    assert is_affected("PyPI", "0.1", [r], ["0.1"]) == Verdict(True, False)  # the list said so
+    assert is_affected("PyPI", "?!", [r]) == Verdict(False, False)
+    assert is_affected("PyPI", "1.2", [rng(("introduced", "?!"))]) == Verdict(False, False)
+
+
+def test_a_version_unparseable_in_one_range_is_still_judged_by_the_next() -> None:
+    """Each range is judged on its own: a range that cannot decide does not stop the
+    ranges after it from deciding."""
+    undecidable = rng(("introduced", "?!"))
+    r = rng(("introduced", "1.0"), ("fixed", "2.0"))
+    assert is_affected("PyPI", "1.5", [undecidable, r]) == Verdict(True, True)
+    assert affected_each("PyPI", ["1.5", "2.5"], [undecidable, r]) == [True, False]
+
+
+def test_ranges_are_read_from_their_osv_form() -> None:
+    data = {
+        "type": "SEMVER",
+        "events": [
+            {"introduced": "0"},
+            {"fixed": "1.2.0"},
+            {"introduced": "2.0.0"},
+            {"last_affected": "2.4.1"},
+            {"limit": "3.0.0"},
+        ],
+    }
+    assert parse_range(data) == rng(
+        ("introduced", "0"),
+        ("fixed", "1.2.0"),
+        ("introduced", "2.0.0"),
+        ("last_affected", "2.4.1"),
+        ("limit", "3.0.0"),
+        kind="SEMVER",
+    )
+    assert parse_range({"type": "GIT"}) == Range("GIT", ())
+    assert parse_range({"events": [{"introduced": "0"}]}) == Range("", (Event("introduced", "0"),))
+
+
+def test_orderings_of_distributions_with_release_suffixes() -> None:
+    assert ordering_for("Debian:12") is ordering_for("Debian") is not None
+    assert ordering_for("Ubuntu:Pro:18.04:LTS") is ordering_for("Ubuntu") is not None
+    assert ordering_for("Pub") is None and ordering_for("Hackage:x") is None
+
+
+def test_alpine_versions_compare_in_alpine_order() -> None:
+    """Alpine's class is compared by its own rules, not its text: 1.10 comes after 1.9."""
+    r = rng(("introduced", "0"), ("fixed", "1.10.0-r0"))
+    assert affected("Alpine:v3.19", "1.9.0-r0", r)
+    assert not affected("Alpine:v3.19", "1.10.0-r0", r)
+    assert affected_each("Alpine:v3.19", ["1.9.0-r0", "1.10.1-r0"], [r]) == [True, False]
+
+
+def test_without_an_ordering_many_versions_match_by_list_only() -> None:
+    r = rng(("introduced", "0"))
+    assert affected_each("Hackage", ["1.0", "2.0"], [r], ["2.0"]) == [False, True]
