@@ -194,3 +194,26 @@ def test_alpine_versions_compare_in_alpine_order() -> None:
 def test_without_an_ordering_many_versions_match_by_list_only() -> None:
     r = rng(("introduced", "0"))
     assert affected_each("Hackage", ["1.0", "2.0"], [r], ["2.0"]) == [False, True]
+
+
+def test_a_listed_version_stays_affected_whatever_the_ranges_say() -> None:
+    r = rng(("introduced", "1.0"), ("fixed", "2.0"))
+    assert is_affected("PyPI", "0.5", [r], ["0.5"]).affected
+    assert affected_each("PyPI", ["0.5", "1.5", "2.5"], [r], ["0.5"]) == [True, True, False]
+
+
+def test_git_ranges_are_skipped_not_the_ranges_after_them() -> None:
+    git = rng(("introduced", "abc123"), kind="GIT")
+    r = rng(("introduced", "1.0"))
+    assert is_affected("PyPI", "1.5", [git, r]) == Verdict(True, True)
+    assert affected_each("PyPI", ["0.5", "1.5"], [git, r]) == [False, True]
+
+
+def test_a_version_below_any_of_several_limits_is_within_them() -> None:
+    r = rng(("introduced", "0"), ("limit", "2.0"), ("limit", "3.0"))
+    assert [affected("PyPI", v, r) for v in ("1.0", "2.5", "3.0", "3.5")] == [
+        True,
+        True,
+        False,
+        False,
+    ]
