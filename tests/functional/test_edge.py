@@ -156,6 +156,59 @@ def test_missing_and_invalid_parameters_are_named(api: Api, site: Bootstrap):
     assert code == 3000 and "fromDateTime" in message
 
 
+def test_a_null_parameter_is_an_absent_one(api: Api, site: Bootstrap):
+    """Required and null: 3010 missing, at the top, nested, and inside a list; optional
+    and null: its default (the SDK sends ``"groupAssignments": null``)."""
+    org = site.org_token
+    code, message = api.error("createProduct", orgToken=org, productName=None)
+    assert (code, message) == (3010, "Missing required parameter 'productName'")
+    code, message = api.error("createGroup", orgToken=org, group={"name": None})
+    assert (code, message) == (3010, "Missing required parameter 'group.name'")
+    api.ok("createGroup", orgToken=org, group={"name": "devs", "description": None})
+    api.ok("createUser", orgToken=org, addedUser={"name": "a", "email": "a@example.com"})
+    code, message = api.error(
+        "addUsersToGroups",
+        orgToken=org,
+        assignedUsers=[[{"name": "devs"}, [{"email": "a@example.com"}, {"email": None}]]],
+    )
+    assert (code, message) == (3010, "Missing required parameter 'assignedUsers[0][1][1].email'")
+    assert api.ok("getAllGroups", orgToken=org)["groups"][0]["users"] == []
+    api.ok(
+        "setOrganizationAssignments",
+        orgToken=org,
+        readOnlyUsers={"userAssignments": [{"email": "a@example.com"}], "groupAssignments": None},
+        administrators=None,
+    )
+    roles = api.ok("getOrganizationAssignments", orgToken=org)["userRoles"]
+    assert [u["email"] for u in roles["readOnlyUsers"]] == ["a@example.com"]
+    assert roles["administrators"], "a null role is left as it was"
+    assert api.ok("getOrganizationPolicies", orgToken=org, aggregatePolicies=None) == {
+        "policies": []
+    }
+
+
+def test_a_parameter_inside_a_list_is_named_by_its_path(api: Api, site: Bootstrap):
+    org = site.org_token
+    users = [{"email": "a@example.com"}, {"email": "b@example.com"}, {"email": 5}]
+    code, message = api.error(
+        "setOrganizationAssignments", orgToken=org, readOnlyUsers={"userAssignments": users}
+    )
+    assert code == 3000
+    assert message.startswith(
+        "Invalid value of parameter 'readOnlyUsers.userAssignments[2].email': "
+    )
+    licenses = [{"name": "MIT"}, {"name": "BSD"}, {"spdxName": "GPL&MIT"}]
+    policy = {
+        "name": "p",
+        "filter": {"type": "LICENSE", "licenses": licenses},
+        "action": {"type": "REJECT"},
+    }
+    code, message = api.error("addOrganizationPolicy", orgToken=org, policy=policy)
+    assert code == 3000
+    assert message.startswith("Invalid value of parameter 'policy.filter.licenses[2].spdxName'")
+    assert api.ok("getOrganizationPolicies", orgToken=org) == {"policies": []}
+
+
 @pytest.mark.parametrize(
     ("header", "charset"),
     [

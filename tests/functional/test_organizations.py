@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from depvault import admin
@@ -169,6 +170,51 @@ def test_a_product_admin_sees_only_their_products_projects_at_org_level(
     assert [v["name"] for v in seen["projectVitals"]] == ["b1"]
     code, _ = api.error("getOrganizationProductVitals", key=key, orgToken=site.org_token)
     assert code == 5001
+
+
+@pytest.mark.parametrize(
+    ("role", "level", "sees", "may_import"),
+    [
+        ("productMembership", "product", ["b1"], False),
+        ("productIntegrators", "product", ["b1"], True),
+        ("readOnlyUsers", "org", ["a1", "b1"], False),
+    ],
+)
+def test_weaker_roles_act_exactly_as_far_as_their_grant(
+    api: Api,
+    site: Bootstrap,
+    database: Database,
+    role: str,
+    level: str,
+    sees: list[str],
+    may_import: bool,
+):
+    """A product member or integrator (of B) holds at least the read access that the
+    organization form of getProjectVitals needs, and sees B's projects only; an
+    organization read-only user reads the whole organization. Importing into a project
+    needs exactly an integrator's access; administrators' requests stay refused."""
+    a, b = _product(api, site, "A"), _product(api, site, "B")
+    _project(api, a, "a1")
+    project_b = _project(api, b, "b1")
+    api.ok("createUser", orgToken=site.org_token, addedUser={"name": "r", "email": "r@example.com"})
+    holder = {role: {"userAssignments": [{"email": "r@example.com"}]}}
+    if level == "product":
+        api.ok("setProductAssignments", productToken=b, **holder)
+    else:
+        api.ok("setOrganizationAssignments", orgToken=site.org_token, **holder)
+    key = admin.issue_user_key(database, "r@example.com", site.org_token)
+    seen = api.ok("getOrganizationProjectVitals", key=key, orgToken=site.org_token)
+    assert sorted(v["name"] for v in seen["projectVitals"]) == sees
+    products = api.call("getOrganizationProductVitals", key=key, orgToken=site.org_token)
+    assert (products.get("errorCode") == 5001) is (level == "product")
+    code, _ = api.error("createProduct", key=key, orgToken=site.org_token, productName="C")
+    assert code == 5001
+    sbom = {"bomFormat": "CycloneDX", "specVersion": "1.4", "version": 1, "components": []}
+    imported = api.call("importProjectSbom", key=key, projectToken=project_b, sbom=sbom)
+    assert ("errorCode" not in imported) is may_import, imported
+    assert not may_import or imported["projectToken"] == project_b
+    products_now = api.ok("getAllProducts", orgToken=site.org_token)["products"]
+    assert sorted(p["productName"] for p in products_now) == ["A", "B"]
 
 
 def test_last_modified_projects_within_a_window(api: Api, site: Bootstrap, database: Database):

@@ -248,9 +248,43 @@ def test_wrong_policies_are_refused_with_the_field_named(
 def test_update_needs_an_id(world: World, api: Api) -> None:
     _, message = api.error("updateOrganizationPolicy", policy={"name": "x"}, **world.org)
     assert "'id' is required" in message
-    for wrong in (True, "7", 2**40):
+    for wrong in (True, "7", 2**40, 0, -1, 2**31):
         _, message = api.error("updateOrganizationPolicy", policy={"id": wrong}, **world.org)
-        assert "'id' must be the integer id of a policy" in message
+        assert "'id' must be the integer id of a policy" in message, wrong
+    # the largest id is an id: looked up, and not found
+    _, message = api.error("updateOrganizationPolicy", policy={"id": 2**31 - 1}, **world.org)
+    assert f"no policy with id {2**31 - 1} in this scope" in message
+
+
+@pytest.mark.parametrize(
+    ("policy", "code", "expected"),
+    [
+        (None, 3010, "Missing required parameter 'policy'"),
+        ([gpl_rejected()], 3000, "Invalid value of parameter 'policy'"),
+        (7, 3000, "Invalid value of parameter 'policy'"),
+        ({**gpl_rejected(), "name": "n" * 256}, 3000, "'name' is longer than 255 characters"),
+        (
+            {**gpl_rejected(), "filter": {"type": "LICENSE", "licenses": []}},
+            3000,
+            "a LICENSE filter needs a non-empty 'licenses' list",
+        ),
+        ({**gpl_rejected(), "owner": {"id": 0}}, 3000, "'owner.id' must be an integer id"),
+    ],
+    ids=["null", "list", "number", "long name", "no licenses", "owner id 0"],
+)
+def test_a_policy_that_is_no_policy_object_is_refused(
+    world: World, api: Api, policy: Any, code: int, expected: str
+) -> None:
+    answer = api.error("addOrganizationPolicy", policy=policy, **world.org)
+    assert answer[0] == code and expected in answer[1], answer
+    assert api.ok("getOrganizationPolicies", **world.org)["policies"] == []
+
+
+def test_a_name_of_255_characters_is_kept_whole(world: World, api: Api) -> None:
+    added = api.ok("addOrganizationPolicy", policy=gpl_rejected("n" * 255), **world.org)
+    assert added["addedPolicy"]["name"] == "n" * 255
+    read = api.ok("getOrganizationPolicies", **world.org)["policies"]
+    assert [p["name"] for p in read] == ["n" * 255]
 
 
 def test_a_rejecting_policy_alerts_existing_inventories_and_the_alerts_follow_it(

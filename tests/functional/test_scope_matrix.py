@@ -45,6 +45,9 @@ CALLERS = [
     "product A admin",
     "product B admin",
     "member",
+    "product A member",
+    "product A integrator",
+    "org read-only",
     "service user (integrator of A)",
     "other org admin",
     "wrong key",
@@ -71,8 +74,12 @@ def expected_allowed(name: str, level: Level, access: Access, caller: str) -> bo
         return level is not Level.ORG or org_exception
     if caller == "product B admin":  # every product/project target below is in product A
         return org_exception
-    if caller == "service user (integrator of A)":
+    if caller in {"service user (integrator of A)", "product A integrator"}:
         return (level is not Level.ORG or org_exception) and access <= Access.INTEGRATE
+    if caller == "product A member":
+        return (level is not Level.ORG or org_exception) and access <= Access.READ
+    if caller == "org read-only":  # reads anything of the organization, changes nothing
+        return access <= Access.READ
     raise AssertionError(caller)
 
 
@@ -132,6 +139,14 @@ def build_world(app_client: TestClient, database: Database, site: Bootstrap) -> 
             productAdmins={"userAssignments": [{"email": email}], "groupAssignments": None},
         )
     keys["member"] = _person(api, database, site, "member@example.com")
+    keys["org read-only"] = _person(api, database, site, "reader@example.com")
+    api.ok(
+        "setOrganizationAssignments",
+        orgToken=org,
+        readOnlyUsers={"userAssignments": [{"email": "reader@example.com"}]},
+    )
+    keys["product A member"] = _person(api, database, site, "pmember@example.com")
+    keys["product A integrator"] = _person(api, database, site, "pintegrator@example.com")
     service = api.ok("createServiceUser", orgToken=org, addedUser={"name": "ci-bot"})
     keys["service user (integrator of A)"] = service["userToken"]
     service_email = api.ok("getOrganizationServiceUsers", orgToken=org)["serviceUsers"][0]["email"]
@@ -139,8 +154,9 @@ def build_world(app_client: TestClient, database: Database, site: Bootstrap) -> 
     api.ok(
         "setProductAssignments",
         productToken=product_a,
+        productMembership={"userAssignments": [{"email": "pmember@example.com"}]},
         productIntegrators={
-            "userAssignments": [{"email": service_email}],
+            "userAssignments": [{"email": service_email}, {"email": "pintegrator@example.com"}],
             "groupAssignments": None,
         },
     )
@@ -629,3 +645,43 @@ def test_scope_matrix(
         if name == "regenerateUserKey" and "userToken" in answer:
             world.keys["service user (integrator of A)"] = answer["userToken"]
     assert not problems, "\n".join(problems)
+
+
+# The callers holding one role each: the access it grants and the levels it covers.
+ROLE_CALLERS = {
+    "org admin": (Access.ADMIN, {Level.ORG, Level.PRODUCT, Level.PROJECT}),
+    "org read-only": (Access.READ, {Level.ORG, Level.PRODUCT, Level.PROJECT}),
+    "product A admin": (Access.ADMIN, {Level.PRODUCT, Level.PROJECT}),
+    "product A integrator": (Access.INTEGRATE, {Level.PRODUCT, Level.PROJECT}),
+    "product A member": (Access.READ, {Level.PRODUCT, Level.PROJECT}),
+}
+
+
+def test_the_matrix_holds_requests_a_role_exactly_suffices_for() -> None:
+    """A grant includes the access it names: each role caller meets request types that
+    need exactly its access (and are expected allowed), and a product member meets an
+    organization request of the product-roles exception that needs exactly read."""
+    for caller, (granted, levels) in ROLE_CALLERS.items():
+        exact = [
+            name
+            for name in REGISTRY.names()
+            if (rt := REGISTRY.get(name)) is not None
+            and rt.supported
+            and rt.level in levels
+            and rt.access is granted
+            and name not in {"assignGlobalOrgToOrg", "removeGlobalOrgFromOrg"}
+        ]
+        assert exact, f"no request type needs exactly {granted.name} for {caller}"
+        for name in exact:
+            rt = REGISTRY.get(name)
+            assert rt is not None and expected_allowed(name, rt.level, rt.access, caller), name
+    exception = [
+        name
+        for name in ORG_REQUESTS_PRODUCT_ROLES_MAY_CALL
+        if (rt := REGISTRY.get(name)) is not None
+        and rt.product_roles_may_call_org
+        and rt.access is Access.READ
+    ]
+    assert exception and all(
+        expected_allowed(name, Level.ORG, Access.READ, "product A member") for name in exception
+    )

@@ -16,11 +16,12 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    # ``path`` starts as a top-level field's name: a nested one is always ``outer.inner``
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _strings(item, f"{path}.{key}" if path else str(key))
+            yield from _strings(item, f"{path}.{key}")
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _strings(item, f"{path}[{index}]")

@@ -182,10 +182,10 @@ def violations(rule: PolicyRule, facts: LibraryFacts) -> list[tuple[str, int | N
     """What a matching rule found in a library, one (violation type, advisory id) per
     violation: a vulnerability filter finds each advisory it matches on its own (so an
     issue tracker gets one ticket per vulnerability), any other filter the library
-    once (``LICENSE``, or the filter's type)."""
+    once, named by the filter's type (``LICENSE``, ``GAV_REGEX`` …)."""
     kind = FilterType(rule.filter["type"])
     if kind not in VULNERABILITY_FILTERS:
-        return [("LICENSE" if kind is FilterType.LICENSE else kind.value, None)]
+        return [(kind.value, None)]
     return [
         ("VULNERABILITY", advisory)
         for advisory, vulnerability in zip(facts.advisory_ids, facts.vulnerabilities, strict=True)

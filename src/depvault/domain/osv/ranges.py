@@ -8,7 +8,8 @@ unaffected, ``v > last_affected`` unaffected, and ``v`` must be below a ``limit`
 there is one. GIT ranges cannot be ordered without the repository: they count through
 ``versions[]`` only. univers supplies each ecosystem's version class (its OSV importer
 is a stub; the walk is ours). An unparseable version never raises: it falls back to
-``versions[]``.
+``versions[]``. A leading ``v`` (``v10.2.0``, as Go versions come in the wild, though
+OSV SEMVER has none) is dropped by every univers version class itself.
 """
 
 from __future__ import annotations
@@ -124,11 +125,6 @@ def comparable(version: uv.Version) -> Any:
     return version.value if type(version).__name__ in _BY_VALUE else version
 
 
-def _normalise_semver(text: str) -> str:
-    # OSV SEMVER versions carry no leading "v" (Go's do in the wild).
-    return text[1:] if text[:1] in {"v", "V"} and text[1:2].isdigit() else text
-
-
 Walk = tuple[tuple[Any, ...], tuple[tuple[Any, Event], ...]]
 
 
@@ -137,7 +133,6 @@ def _walk(ordering: str, rng: Range) -> Walk | None:
     """A range's parsed limits and its events in walking order ("introduced 0" first,
     then by version), or None when an event version does not parse. Cached: one
     advisory range is walked for every version of its package that is matched."""
-    prepare = _normalise_semver if rng.type == "SEMVER" else (lambda t: t)
     limits: list[Any] = []
     first: list[tuple[Any, Event]] = []
     ordered: list[tuple[Any, Event]] = []
@@ -147,7 +142,7 @@ def _walk(ordering: str, rng: Range) -> Walk | None:
         if event.kind == "introduced" and event.version == "0":
             first.append((None, event))
             continue
-        parsed = _parse_named(ordering, prepare(event.version))
+        parsed = _parse_named(ordering, event.version)
         if parsed is None:
             return None
         if event.kind == "limit":
@@ -198,8 +193,7 @@ def is_affected(
     for rng in ranges:
         if rng.type not in {"ECOSYSTEM", "SEMVER"} or ordering is None:
             continue
-        text = _normalise_semver(version) if rng.type == "SEMVER" else version
-        parsed = parse_version(ordering, text)
+        parsed = parse_version(ordering, version)
         if parsed is None:
             decided = False
             continue
@@ -218,24 +212,19 @@ def affected_each(
     its package: the ranges are looked up and walked once for all of them (hashing the
     ranges for the walk cache on every version cost a tenth of an analysis)."""
     ordering = ordering_for(ecosystem)
-    walks = (
-        [
-            (rng.type == "SEMVER", walk)
-            for rng in ranges
-            if rng.type in {"ECOSYSTEM", "SEMVER"}
-            and (walk := _walk(ordering.__name__, rng)) is not None
-        ]
-        if ordering is not None
-        else []
-    )
+    if ordering is None:
+        return [version in listed for version in versions]
+    walks = [
+        walk
+        for rng in ranges
+        if rng.type in {"ECOSYSTEM", "SEMVER"}
+        and (walk := _walk(ordering.__name__, rng)) is not None
+    ]
     answers = []
     for version in versions:
         hit = version in listed
-        if not hit and ordering is not None:
-            for semver, walk in walks:
-                parsed = parse_version(ordering, _normalise_semver(version) if semver else version)
-                if parsed is not None and _in_walk(walk, parsed):
-                    hit = True
-                    break
+        if not hit and walks:
+            parsed = parse_version(ordering, version)
+            hit = parsed is not None and any(_in_walk(walk, parsed) for walk in walks)
         answers.append(hit)
     return answers
