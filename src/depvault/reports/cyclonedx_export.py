@@ -41,10 +41,9 @@ from depvault.store.models import (
 __all__ = ["CYCLONEDX_FORMATS", "SBOM_VERSIONS", "SbomFilter", "write_cyclonedx"]
 
 
-# The versions each standard is offered in, the default first: CycloneDX as Mend's;
-# SPDX 2.3 by default although Mend's default is 2.2 (a 2.2 document differs only in
-# its spdxVersion here, so both are offered).
-SBOM_VERSIONS: dict[str, tuple[str, ...]] = {"CycloneDX": ("1.4", "1.5"), "SPDX": ("2.3", "2.2")}
+# The versions each standard is offered in, the default first, as document 003 says
+# (SPDX 2.2 and 2.3 differ here in how an advisory reference is categorised).
+SBOM_VERSIONS: dict[str, tuple[str, ...]] = {"CycloneDX": ("1.4", "1.5"), "SPDX": ("2.2", "2.3")}
 # The formats this module writes (XML through ``cyclonedx_xml``).
 CYCLONEDX_FORMATS: tuple[str, ...] = ("json", "xml")
 

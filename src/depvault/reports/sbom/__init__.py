@@ -1,0 +1,1 @@
+"""SBOM documents: the SPDX and CycloneDX emitters and what they share."""
