@@ -433,7 +433,9 @@ def _fill(
     try:
         for values in rows:
             if len(values) != len(columns):
-                raise ValueError(f"row {total + 1}: {len(values)} values for {len(columns)} columns")
+                raise ValueError(
+                    f"row {total + 1}: {len(values)} values for {len(columns)} columns"
+                )
             book.add(values)
             total += 1
     except BaseException:
