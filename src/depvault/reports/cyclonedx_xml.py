@@ -79,6 +79,9 @@ class CycloneDxXmlWriter(AbstractContextManager["CycloneDxXmlWriter"]):
         if item.get("licenses"):
             licenses = self._e("licenses")
             for entry in item["licenses"]:
+                if "expression" in entry:
+                    self._sub(licenses, "expression", entry["expression"])
+                    continue
                 license_ = self._e("license")
                 for field in ("id", "name"):
                     self._sub(license_, field, entry["license"].get(field))
