@@ -21,8 +21,9 @@ normalised expression for both ``licenseConcluded`` and ``licenseDeclared``; eve
 text when the ScanCode database has it. With ``includeVulnerabilities`` (the default),
 each advisory affecting a library is an external reference of its package, as SPDX 2.3
 §7.21 shows: category SECURITY, type ``advisory``, the advisory's page as locator (2.2
-has no SECURITY category: OTHER, with the same type and locator). ``maxDepthLevel`` as the CycloneDX export reads
-it (0 is the direct dependencies); without it, every level (see ``SbomFilter``).
+has no SECURITY category: OTHER, with the same type and locator). ``maxDepthLevel`` as
+the CycloneDX export reads it (0 is the direct dependencies); without it, every level
+(see ``SbomFilter``).
 """
 
 from __future__ import annotations
