@@ -343,7 +343,9 @@ def test_tags_at_every_scope(api: Api, site: Bootstrap, database: Database):
 
 def test_supported_requests_and_their_schemas(api: Api, site: Bootstrap):
     names = api.ok("getSupportedRequests", orgToken=site.org_token)["supportedRequests"]
-    assert {"getAllProducts", "createProject", "getOrganizationBugsReport"} & set(names) == {
+    assert {"getAllProducts", "createProject", "setProjectSetupNotificationConfig"} & set(
+        names
+    ) == {
         "getAllProducts",
         "createProject",
     }

@@ -43,9 +43,7 @@ ADVISORY: dict[str, Any] = {
             "versions": ["v7.30.6"],
         }
     ],
-    "severity": [
-        {"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}
-    ],
+    "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
 }
 ADVISORY_URL = f"https://osv.dev/vulnerability/{ADVISORY['id']}"
 COMBINATIONS = [

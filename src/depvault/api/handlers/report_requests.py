@@ -99,11 +99,13 @@ def _sync(
             return answer
         return BinaryResult(MEDIA_TYPES[fmt], data, path.name)
 
-    handler.__doc__ = f"{spec.title}, synchronously ({', '.join(formats)})."
+    empty = f"; always empty: {spec.always_empty}" if spec.always_empty else ""
+    handler.__doc__ = f"{spec.title}, synchronously ({', '.join(formats)}){empty}."
     return handler
 
 
 ALL = ("xlsx", "json", "xml", "pdf")
+XLSX_JSON = ("xlsx", "json")
 
 
 def _three(
@@ -261,6 +263,17 @@ def get_attribution_report(call: Call, params: AttributionReport) -> Result:
     return BinaryResult(attribution.MEDIA_TYPES[fmt], document.getvalue(), name)
 
 
+def get_effective_usage_analysis(call: Call, params: NoParams) -> Result:
+    """The organization's effective usage analysis in its documented shape, with no
+    products: it needs Mend's code reachability analysis, which depvault does not have
+    (``reports/always_empty.py``)."""
+    return {
+        "analysisReportDateTime": format_timestamp(call.now),
+        "orgName": call.org.name,
+        "products": [],
+    }
+
+
 RISK_SUMMARY = (
     "The Risk report as PDF (no options): headline figures; open security alerts by "
     "severity and the most vulnerable libraries with their top fix; libraries by license "
@@ -330,6 +343,26 @@ REQUEST_TYPES = in_category(
             _sync(catalog.PLUGIN_REQUESTS, "PluginRequestHistoryReport", ALL, prefixed=False),
         ),
         RequestType("getChangesReport", Level.ORG, ChangesReport, get_changes_report),
+        # Reports of data depvault does not hold: the headers, no rows (always_empty.py)
+        *_three("BugsReport", catalog.BUGS, "BugsReport"),
+        RequestType(
+            "getOrganizationContainerVulnerabilityReportRequest",
+            Level.ORG,
+            SyncReport,
+            _sync(catalog.CONTAINER_VULNERABILITY, "ContainerVulnerabilityReport", XLSX_JSON),
+        ),
+        RequestType(  # a cluster is named by its product's token
+            "getClusterVulnerabilityReportRequest",
+            Level.PRODUCT,
+            SyncReport,
+            _sync(catalog.CONTAINER_VULNERABILITY, "ContainerVulnerabilityReport", XLSX_JSON),
+        ),
+        RequestType(
+            "getOrganizationEffectiveUsageAnalysis",
+            Level.ORG,
+            NoParams,
+            get_effective_usage_analysis,
+        ),
         RequestType("getProjectSpdxReport", Level.PROJECT, SpdxReport, get_project_spdx_report),
         *(
             RequestType(

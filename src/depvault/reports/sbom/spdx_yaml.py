@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 __all__ = ["YamlSyntax"]
 
