@@ -94,11 +94,18 @@ def test_a_large_synchronous_report_points_to_the_asynchronous_one(
         assert len(project["libraries"]) == 3  # at the limit: answered
 
 
-def test_requests_about_data_depvault_does_not_hold_say_so(api: Api, site: Bootstrap) -> None:
-    """Registered only to refuse with the reason, not "unknown requestType"."""
+def empty_scopes(api: Api, site: Bootstrap) -> tuple[dict[str, str], ...]:
+    """The organization, a product "P" and its project "p" without libraries, as scope
+    parameters."""
     org = {"orgToken": site.org_token}
     product = {"productToken": api.ok("createProduct", productName="P", **org)["productToken"]}
     project = {"projectToken": api.ok("createProject", projectName="p", **product)["projectToken"]}
+    return org, product, project
+
+
+def test_requests_about_data_depvault_does_not_hold_say_so(api: Api, site: Bootstrap) -> None:
+    """Registered only to refuse with the reason, not "unknown requestType"."""
+    org, _product, project = empty_scopes(api, site)
     for request, scope, reason in (
         ("getOrganizationIntegrationActivationToken", org, "repository-integration"),
         ("setProjectSetupNotificationConfig", project, "notifications"),
@@ -110,9 +117,7 @@ def test_requests_about_data_depvault_does_not_hold_say_so(api: Api, site: Boots
 def test_reports_of_data_depvault_does_not_hold_answer_empty(api: Api, site: Bootstrap) -> None:
     """Bugs, container and cluster reports: the headers, no rows (client-compat.md: a
     tool looping over every report stops at the first error)."""
-    org = {"orgToken": site.org_token}
-    product = {"productToken": api.ok("createProduct", productName="P", **org)["productToken"]}
-    project = {"projectToken": api.ok("createProject", projectName="p", **product)["projectToken"]}
+    org, product, project = empty_scopes(api, site)
     for request, scope, root in (
         ("getOrganizationContainerVulnerabilityReportRequest", org, "vulnerabilities"),
         ("getClusterVulnerabilityReportRequest", product, "vulnerabilities"),
