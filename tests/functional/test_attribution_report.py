@@ -181,6 +181,19 @@ def test_by_component_lists_a_library_once_by_project_once_per_project(legal: Le
             {"library": "gamma", "version": "3.0.0"},
         ]
     }
+    # the product's SPDX export: one package per library, SPDXRef-PACKAGE-<library>
+    status = legal.api.ok(
+        "generateProductReportAsync",
+        productToken=legal.product,
+        reportType="ProductSBOMReport",
+        standard="SPDX",
+        format="json",
+    )["asyncProcessStatus"]
+    [data] = download(legal.api, legal.site, status["uuid"]).values()
+    spdx_ids = {
+        p["SPDXID"] for p in orjson.loads(data)["packages"] if p["name"] not in ("app", "tool")
+    }
+    assert spdx_ids == {f"SPDXRef-PACKAGE-{e['library']}" for e in by_component["libraries"]}
     by_project = legal.report("product", reportingAggregationMode="by_project", **scope)
     assert [
         (e["project"], e["library"].removesuffix(f"-{e['version']}"), e["version"])

@@ -238,6 +238,9 @@ def test_a_project_spdx_document_is_valid_and_states_the_inventory(
     ]
     again = sync_json(api, shop.app, tmp_path, format="JSON")
     assert again["documentNamespace"] != document["documentNamespace"]
+    assert sync_json(api, shop.app, tmp_path, version="2.3")["spdxVersion"] == "SPDX-2.3"
+    _code, message = api.error("getProjectSpdxReport", projectToken=shop.app, version="3.0")
+    assert "'version'" in message and "'2.2' or '2.3'" in message, message
 
     inventory = api.ok("getProjectInventory", projectToken=shop.app)["libraries"]
     key_uuids = {lib["name"]: lib["keyUuid"] for lib in inventory}

@@ -178,11 +178,13 @@ TAG_VALUE = "text/spdx; charset=utf-8"  # the SPDX tag-value media type
 
 class SpdxReport(Params):
     format: str | None = Field(default=None, max_length=20)
+    version: str | None = Field(default=None, max_length=10)
 
 
 def get_project_spdx_report(call: Call, params: SpdxReport) -> Result:
-    """The project's SPDX 2.3 document, every dependency level: the document itself as
-    the JSON answer (the default), or a tag-value file (``TV``)."""
+    """The project's SPDX document, 2.2 (the SBOM report's default) or 2.3
+    (``version``), every dependency level: the document itself as the JSON answer (the
+    default), or a tag-value file (``TV``)."""
     syntax = SPDX_FORMATS.get((params.format or "json").strip().lower().replace("_", "-"))
     if syntax is None:
         raise InvalidParameter(
@@ -191,7 +193,10 @@ def get_project_spdx_report(call: Call, params: SpdxReport) -> Result:
     project = call.project
     limit = call.config.sync_report_max_rows
     document = io.BytesIO()
-    options = SbomFilter(standard="SPDX")
+    try:
+        options = SbomFilter(standard="SPDX", version=params.version)
+    except ValidationError as exc:
+        raise InvalidParameter("version", exc.errors()[0]["msg"]) from None
     count = write_spdx(
         call.db, call.projects(), options, document, project.name, syntax=syntax, limit=limit
     )
