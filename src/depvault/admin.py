@@ -28,11 +28,13 @@ __all__ = [
     "AlreadyBootstrapped",
     "Bootstrap",
     "NewOrganization",
+    "OrganizationEntry",
     "add_user",
     "bootstrap",
     "create_organization",
     "is_bootstrapped",
     "issue_user_key",
+    "list_organizations",
 ]
 
 DEFAULT_GLOBAL_ORG = "Global Organization"
@@ -68,6 +70,28 @@ class NewOrganization:
     org_token: str
     admin_email: str
     user_key: str | None
+
+
+@dataclass(frozen=True)
+class OrganizationEntry:
+    """An organization as ``depvault org list`` shows it."""
+
+    name: str
+    token: str
+    global_org_name: str | None
+
+
+def list_organizations(database: Database) -> list[OrganizationEntry]:
+    """Every organization of the store, by name, with its global organization (None
+    for one that left every global organization: the API lists organizations per global
+    organization, so only the operator sees those)."""
+    statement = (
+        select(Organization.name, Organization.token, GlobalOrganization.name)
+        .outerjoin(GlobalOrganization, GlobalOrganization.id == Organization.global_org_id)
+        .order_by(Organization.name)
+    )
+    with database.transaction(write=False) as db:
+        return [OrganizationEntry(*row) for row in db.execute(statement)]
 
 
 def is_bootstrapped(database: Database) -> bool:

@@ -355,11 +355,10 @@ def _json_root(spec: ReportSpec) -> str:
 
 
 def _report_status(spec: Any) -> str:
-    if spec.built:
-        return "✅ " + ", ".join(spec.formats)
-    if spec.unavailable:
-        return f"⛔ not offered: {spec.unavailable}"
-    return "⏳ not yet (precise error)"
+    if not spec.built:
+        return "⏳ not yet (precise error)"
+    formats = "✅ " + ", ".join(spec.formats)
+    return f"{formats}; always empty: {spec.always_empty}" if spec.always_empty else formats
 
 
 def _report_types_section() -> str:
@@ -376,11 +375,17 @@ def _report_types_section() -> str:
         for rt in sorted(REPORT_TYPES.values(), key=lambda r: (r.level, r.name))
     ]
     built = sum(rt.spec.built for rt in REPORT_TYPES.values())
+    empty = sum(bool(rt.spec.always_empty) for rt in REPORT_TYPES.values())
     intro = (
         "## Asynchronous report types\n\n"
         "The `reportType` values of `generate{Organization,Product,Project}ReportAsync` "
-        f"(source document 003): {built} of {len(REPORT_TYPES)} are built. A report type "
-        "that is not built yet answers a precise error when it is requested; a format a "
+        f"(source document 003): {built} of {len(REPORT_TYPES)} are built. {empty} are "
+        "**always empty**: they report data depvault does not hold (the reason is beside "
+        "each), so they answer their headers and no rows, in every format offered, rather "
+        "than an error that would stop tools requesting every report type in a loop. "
+        "Organization report types are accepted spelled `Organization…Report` too "
+        "(`OrganizationInventoryReport`, as ws-sdk builds them). Without `format`, a "
+        "report comes as xlsx where it offers it, else in its first format. A format a "
         "report does not offer is refused with the list of those it does. The JSON root "
         "key is the one the downloaded file's object holds its rows under; a document "
         "report (an SBOM, an attribution) is one document in its own layout."

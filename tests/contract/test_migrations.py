@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, delete, select, text
 from sqlalchemy.engine import make_url
 
 from depvault.admin import bootstrap
@@ -19,7 +19,8 @@ from depvault.store.engine.bulk import bulk_insert
 from depvault.store.engine.db import Database, create_database
 from depvault.store.engine.migrate import current_revision, head_revision, upgrade
 from depvault.store.inventories import hierarchy
-from depvault.store.models import Alert, AlertEvent, Base, Library, Organization
+from depvault.store.models import Alert, AlertEvent, Base, Library, Organization, Product
+from depvault.store.models.base import id_tables
 
 
 def test_migrations_reach_head_and_match_the_models(database: Database) -> None:
@@ -123,3 +124,37 @@ def test_alerts_and_their_history_survive_dropping_the_catalog_keys(
     with database.transaction(write=False) as db:
         assert sorted(db.scalars(select(Alert.id))) == alert_ids
         assert sorted(db.scalars(select(AlertEvent.alert_id))) == alert_ids
+
+
+def test_no_table_hands_an_id_out_twice(database: Database) -> None:
+    """Every table with a database-assigned integer id, on both backends: a row inserted
+    after the newest one was deleted gets a new id (SQLite: AUTOINCREMENT, migration
+    0022; PostgreSQL: sequences)."""
+    tables = id_tables(Base.metadata)
+    assert len(tables) >= 25
+    with database.engine.connect() as connection:
+        if database.dialect == "sqlite":
+            query = "SELECT name, sql FROM sqlite_master WHERE type='table'"
+            sql = {name: text_ for name, text_ in connection.exec_driver_sql(query)}
+            missing = [t.name for t in tables if "AUTOINCREMENT" not in sql[t.name].upper()]
+        else:
+            missing = [
+                t.name
+                for t in tables
+                if connection.execute(
+                    text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": t.name}
+                ).scalar()
+                is None
+            ]
+    assert missing == []
+    # and as a client sees it: the newest row deleted, the next one does not take its id
+    bootstrap(database)
+    now = utcnow()
+    with database.transaction() as db:
+        org_id = db.scalars(select(Organization.id)).one()
+        first = hierarchy.create_product(db, org_id, "first", now).id
+        gone = hierarchy.create_product(db, org_id, "gone", now).id
+        db.execute(delete(Product).where(Product.id == gone))
+    with database.transaction() as db:
+        again = hierarchy.create_product(db, org_id, "again", now).id
+    assert again > gone > first

@@ -171,16 +171,34 @@ def test_by_component_lists_a_library_once_by_project_once_per_project(legal: Le
     by_component = legal.report("product", reportingAggregationMode="BY_COMPONENT", **scope)
     assert by_component == {
         "libraries": [
-            {"library": "alpha", "version": "1.0.0"},  # in both projects, listed once
-            {"library": "alpha", "version": "1.1.0"},
+            # in both projects, listed once; two versions of a name are told apart, as
+            # the SPDX package ids SPDXRef-PACKAGE-<library> are
+            {"library": "alpha-1.0.0", "version": "1.0.0"},
+            {"library": "alpha-1.1.0", "version": "1.1.0"},
             {"library": "beta", "version": "2.0.0"},
             {"library": "delta", "version": "4.0"},
             {"library": "epsilon", "version": "5.0"},
             {"library": "gamma", "version": "3.0.0"},
         ]
     }
+    # the product's SPDX export: one package per library, SPDXRef-PACKAGE-<library>
+    status = legal.api.ok(
+        "generateProductReportAsync",
+        productToken=legal.product,
+        reportType="ProductSBOMReport",
+        standard="SPDX",
+        format="json",
+    )["asyncProcessStatus"]
+    [data] = download(legal.api, legal.site, status["uuid"]).values()
+    spdx_ids = {
+        p["SPDXID"] for p in orjson.loads(data)["packages"] if p["name"] not in ("app", "tool")
+    }
+    assert spdx_ids == {f"SPDXRef-PACKAGE-{e['library']}" for e in by_component["libraries"]}
     by_project = legal.report("product", reportingAggregationMode="by_project", **scope)
-    assert [(e["project"], e["library"], e["version"]) for e in by_project["libraries"]] == [
+    assert [
+        (e["project"], e["library"].removesuffix(f"-{e['version']}"), e["version"])
+        for e in by_project["libraries"]
+    ] == [
         ("app", "alpha", "1.0.0"),
         ("app", "beta", "2.0.0"),
         ("app", "delta", "4.0"),

@@ -58,6 +58,14 @@ def test_org_and_user_commands(env: dict[str, str]) -> None:
     assert code == 0
     created = json.loads(out)
     assert len(created["orgToken"]) == 64 and len(created["userKey"]) == 64
+    code, out, _ = _run(env, "org", "list", "--json")  # Acme is in no global organization
+    assert code == 0
+    assert json.loads(out) == [
+        {"orgName": "Acme", "orgToken": created["orgToken"], "globalOrgName": None},
+        {"orgName": "My Organization", "orgToken": org, "globalOrgName": "Global Organization"},
+    ]
+    code, out, _ = _run(env, "org", "list")
+    assert code == 0 and f"Acme\t{created['orgToken']}\t(no global organization)" in out
     code, out, _ = _run(env, "user", "add", "dev@example.com", "--org", org, "--json")
     first = json.loads(out)["userKey"]
     assert code == 0 and len(first) == 64

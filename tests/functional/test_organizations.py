@@ -389,7 +389,9 @@ def test_tags_at_every_scope(api: Api, site: Bootstrap, database: Database):
 
 def test_supported_requests_and_their_schemas(api: Api, site: Bootstrap):
     names = api.ok("getSupportedRequests", orgToken=site.org_token)["supportedRequests"]
-    assert {"getAllProducts", "createProject", "getOrganizationBugsReport"} & set(names) == {
+    assert {"getAllProducts", "createProject", "setProjectSetupNotificationConfig"} & set(
+        names
+    ) == {
         "getAllProducts",
         "createProject",
     }
@@ -399,3 +401,33 @@ def test_supported_requests_and_their_schemas(api: Api, site: Bootstrap):
     assert schema["properties"]["requestType"]["const"] == "createProduct"
     code, message = api.error("getRequestSchema", orgToken=site.org_token, request="nope")
     assert code == 3000 and "nope" in message
+
+
+def test_assigning_another_global_org_says_the_organization_left_the_first(
+    api: Api, site: Bootstrap, database: Database
+):
+    """An organization is in one global organization at most: assigning another moves it,
+    and the answer says so; left in none, it stays administrable by its own
+    administrators, and the operator's ``depvault org list`` still shows it."""
+    other = api.ok("createGlobalOrg", name="Holding", accountAdminEmail="admin@depvault.local")
+    params = {"orgToken": site.org_token, "globalOrgToken": other["globalOrgToken"]}
+    answer = api.ok("assignGlobalOrgToOrg", **params)
+    assert answer == {
+        "message": "Successfully assigned organization My Organization to Holding; it left "
+        "its previous global organization Global Organization"
+    }
+    first = api.ok("getAllOrganizations", globalOrgToken=site.global_org_token)["organizations"]
+    assert first == []
+    [moved] = api.ok("getAllOrganizations", globalOrgToken=other["globalOrgToken"])["organizations"]
+    assert moved["orgToken"] == site.org_token
+
+    api.ok("removeGlobalOrgFromOrg", **params)
+    details = api.ok("getOrganizationDetails", orgToken=site.org_token)
+    assert "globalOrgToken" not in details
+    product = api.ok("createProduct", orgToken=site.org_token, productName="Still ours")
+    assert product["productToken"]
+    listed = {o.token: o for o in admin.list_organizations(database)}
+    assert listed[site.org_token].global_org_name is None
+    assert listed[site.org_token].name == "My Organization"
+    again = api.ok("assignGlobalOrgToOrg", **params)  # from none: nothing was left
+    assert again == {"message": "Successfully assigned organization My Organization to Holding"}

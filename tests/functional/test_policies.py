@@ -445,3 +445,18 @@ def test_the_organization_s_policies_change_owner_together(
     assert "names no user" in message
     _, message = api.error("changePolicyOwner", newOwner={}, **world.org)
     assert "newOwner" in message
+
+
+def test_a_removed_policys_id_is_never_given_again(world: World, api: Api) -> None:
+    """Issue 12: removing policy 8 and adding another gave the new one id 8 again, so a
+    client holding the old id acted on the wrong policy."""
+    first = api.ok("addOrganizationPolicy", policy=gpl_rejected("a"), **world.org)
+    newest = api.ok("addOrganizationPolicy", policy=gpl_rejected("b"), **world.org)
+    gone = newest["addedPolicy"]["id"]
+    api.ok("removeOrganizationPolicies", policyIds=[gone], **world.org)
+    again = api.ok("addOrganizationPolicy", policy=gpl_rejected("c"), **world.org)
+    assert again["addedPolicy"]["id"] > gone > first["addedPolicy"]["id"]
+    code, _message = api.error(
+        "updateOrganizationPolicy", policy={"id": gone, "priority": 1}, **world.org
+    )
+    assert code != 0

@@ -18,6 +18,7 @@ from depvault.store.engine.db import Database
 from depvault.store.models import UpdateItem
 from tests.conftest import Api
 from tests.data_files import DATA
+from tests.functional.test_async_reports import download
 
 SBOMS = DATA / "sbom"
 pytestmark = pytest.mark.skipif(not SBOMS.is_dir(), reason=f"real SBOMs not found at {SBOMS}")
@@ -233,3 +234,77 @@ def test_the_sbom_is_read_outside_any_transaction_and_only_for_callers_with_acce
     assert message == "Invalid userKey" and reads == []  # nothing was read
     import_sbom(api, site, "laravel-7.12.0.cdx-1.4.json", "laravel")
     assert reads == [False]
+
+
+MAVEN_URL = "https://github.com/FasterXML/${project.artifactId}/issues"
+
+
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [("dropwizard-1.3.15.cdx.xml", 167), ("example6-lib.spdx-2.2.tv", None)],
+)
+def test_text_documents_are_taken_as_sent(api: Api, site: Bootstrap, name: str, count: Any):
+    """XML and tag-value as plain text in ``sbom``, not only base64: users paste them."""
+    text = (SBOMS / name).read_text()
+    answer = import_sbom_text(api, site, text)
+    libraries = api.ok("getProjectInventory", projectToken=answer["projectToken"])["libraries"]
+    assert libraries and (count is None or len(libraries) == count)
+    as_base64 = import_sbom(api, site, name, "copy")
+    copied = api.ok("getProjectInventory", projectToken=as_base64["projectToken"])["libraries"]
+    assert sorted(lib["keyUuid"] for lib in copied) == sorted(lib["keyUuid"] for lib in libraries)
+
+
+def import_sbom_text(api: Api, site: Bootstrap, sbom: Any, project: str = "pasted") -> dict:
+    product = api.ok("createProduct", orgToken=site.org_token, productName=f"P-{project}")
+    answer: dict = api.ok(
+        "importProjectSbom", productToken=product["productToken"], projectName=project, sbom=sbom
+    )
+    state = api.ok("getRequestState", orgToken=site.org_token, requestToken=answer["requestToken"])
+    assert state == {"requestState": "FINISHED"}, state
+    return answer
+
+
+def test_a_yaml_document_is_taken_as_its_text(api: Api, site: Bootstrap) -> None:
+    first = import_sbom(api, site, "laravel-7.12.0.cdx-1.4.json", "laravel")
+    status = api.ok(
+        "generateProjectReportAsync",
+        projectToken=first["projectToken"],
+        reportType="ProjectSBOMReport",
+        standard="SPDX",
+        format="yaml",
+    )["asyncProcessStatus"]
+    [data] = download(api, site, status["uuid"]).values()
+    answer = import_sbom_text(api, site, data.decode(), "from-yaml")
+    libraries = api.ok("getProjectInventory", projectToken=answer["projectToken"])["libraries"]
+    assert len(libraries) == 62
+
+
+def test_values_breaking_only_a_string_format_are_dropped_and_named(
+    api: Api, site: Bootstrap
+) -> None:
+    component = {
+        "type": "library",
+        "name": "jackson-databind",
+        "version": "2.9.10",
+        "purl": "pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.10",
+        "externalReferences": [
+            {"type": "issue-tracker", "url": MAVEN_URL},
+            {"type": "website", "url": "https://github.com/FasterXML/jackson"},
+        ],
+    }
+    document = {"bomFormat": "CycloneDX", "specVersion": "1.4", "components": [component]}
+    answer = import_sbom_text(api, site, document)
+    assert "externalReferences[0].url" in answer["message"], answer["message"]
+    assert MAVEN_URL in answer["message"]
+    [library] = api.ok("getProjectInventory", projectToken=answer["projectToken"])["libraries"]
+    assert library["name"] == "jackson-databind"
+    # a structure error still refuses the whole document
+    broken = {**component, "externalReferences": [{"type": "no-such-type", "url": MAVEN_URL}]}
+    product = api.ok("createProduct", orgToken=site.org_token, productName="Q")["productToken"]
+    code, message = api.error(
+        "importProjectSbom",
+        productToken=product,
+        projectName="x",
+        sbom={**document, "components": [broken]},
+    )
+    assert code == 3000 and "externalReferences[0].type" in message, message

@@ -229,7 +229,7 @@ def test_a_project_spdx_document_is_valid_and_states_the_inventory(
     api: Api, site: Bootstrap, shop: Shop, tmp_path: Path
 ) -> None:
     document = sync_json(api, shop.app, tmp_path)
-    assert document["spdxVersion"] == "SPDX-2.3"
+    assert document["spdxVersion"] == "SPDX-2.2"
     assert document["dataLicense"] == "CC0-1.0" and document["name"] == "app"
     org = api.ok("getOrganizationDetails", orgToken=site.org_token)["orgName"]
     assert document["creationInfo"]["creators"] == [
@@ -238,13 +238,16 @@ def test_a_project_spdx_document_is_valid_and_states_the_inventory(
     ]
     again = sync_json(api, shop.app, tmp_path, format="JSON")
     assert again["documentNamespace"] != document["documentNamespace"]
+    assert sync_json(api, shop.app, tmp_path, version="2.3")["spdxVersion"] == "SPDX-2.3"
+    _code, message = api.error("getProjectSpdxReport", projectToken=shop.app, version="3.0")
+    assert "'version'" in message and "'2.2' or '2.3'" in message, message
 
     inventory = api.ok("getProjectInventory", projectToken=shop.app)["libraries"]
     key_uuids = {lib["name"]: lib["keyUuid"] for lib in inventory}
     packages = {p["name"]: p for p in document["packages"]}
     assert set(packages) == {"app", "alpha", "beta", "gamma", "delta"}
-    for name, key_uuid in key_uuids.items():
-        assert packages[name]["SPDXID"] == f"SPDXRef-Package-{key_uuid}"
+    for name in key_uuids:  # the library's name, as the Attribution report gives it
+        assert packages[name]["SPDXID"] == f"SPDXRef-PACKAGE-{name}"
     alpha, beta, gamma, delta = (packages[n] for n in ("alpha", "beta", "gamma", "delta"))
     assert alpha["versionInfo"] == "1.0.0" and alpha["licenseDeclared"] == "MIT"
     assert alpha["checksums"] == [{"algorithm": "SHA1", "checksumValue": ALPHA_SHA1}]
@@ -276,7 +279,7 @@ def test_a_project_spdx_document_is_valid_and_states_the_inventory(
 def test_tag_value_states_what_json_states(api: Api, shop: Shop, tmp_path: Path, fmt: str) -> None:
     content_type, data = api.raw("getProjectSpdxReport", projectToken=shop.app, format=fmt)
     assert content_type == "text/spdx; charset=utf-8"
-    assert data.startswith(b"SPDXVersion: SPDX-2.3\n")
+    assert data.startswith(b"SPDXVersion: SPDX-2.2\n")
     tag_value = validated(tmp_path, data, "spdx")
     document = api.ok("getProjectSpdxReport", projectToken=shop.app)
     from_json = validated(tmp_path, orjson.dumps(document))
@@ -294,7 +297,7 @@ def test_the_sbom_reports_in_spdx_tag_value(
     member, data = async_tag_value(api, site, scope)
     # a .spdx file, as getProjectSpdxReport names its tag-value file
     assert member.startswith("ProjectSBOMReport-app-") and member.endswith(".spdx"), member
-    assert data.startswith(b"SPDXVersion: SPDX-2.3\n")
+    assert data.startswith(b"SPDXVersion: SPDX-2.2\n")
     lines = data.decode().splitlines()
     package_names = sorted(line for line in lines if line.startswith("PackageName: "))
     assert package_names == [
@@ -309,9 +312,9 @@ def test_the_sbom_reports_in_spdx_tag_value(
     assert model_facts(tag_value) == model_facts(validated(tmp_path, synchronous, "spdx"))
 
     # the options hold as in JSON: the version, maxDepthLevel, a product's projects
-    _member, older = async_tag_value(api, site, scope, version="2.2", maxDepthLevel=0)
-    assert older.startswith(b"SPDXVersion: SPDX-2.2\n")
-    top = validated(tmp_path, older, "spdx")
+    _member, newer = async_tag_value(api, site, scope, version="2.3", maxDepthLevel=0)
+    assert newer.startswith(b"SPDXVersion: SPDX-2.3\n")
+    top = validated(tmp_path, newer, "spdx")
     assert sorted(p.name for p in top.packages) == ["alpha", "app", "delta"]
     shop.project("tool", TOOL_SBOM)
     member, data = async_tag_value(api, site, {"productToken": shop.product})
@@ -366,16 +369,16 @@ def test_an_exported_document_imports_back_to_the_same_inventory(
 
 def test_the_sbom_reports_in_spdx(api: Api, site: Bootstrap, shop: Shop, tmp_path: Path) -> None:
     project = async_sbom(api, site, tmp_path, {"projectToken": shop.app}, standard="spdx")
-    assert project["spdxVersion"] == "SPDX-2.3"
+    assert project["spdxVersion"] == "SPDX-2.2"
     assert graph(project) == (["app"], APP_GRAPH)  # every level without maxDepthLevel
     synchronous = api.ok("getProjectSpdxReport", projectToken=shop.app)
     assert sorted(orjson.dumps(p) for p in project["packages"]) == sorted(
         orjson.dumps(p) for p in synchronous["packages"]
     )
-    older = async_sbom(
-        api, site, tmp_path, {"projectToken": shop.app}, standard="SPDX", version="2.2"
+    newer = async_sbom(
+        api, site, tmp_path, {"projectToken": shop.app}, standard="SPDX", version="2.3"
     )
-    assert older["spdxVersion"] == "SPDX-2.2"  # validated as 2.2
+    assert newer["spdxVersion"] == "SPDX-2.3"  # validated as 2.3
 
     shop.project("tool", TOOL_SBOM)
     product = async_sbom(api, site, tmp_path, {"productToken": shop.product}, standard="SPDX")
@@ -483,19 +486,21 @@ def test_formats_and_options_outside_the_offer_are_refused(api: Api, shop: Shop)
         code, message = api.error("getProjectSpdxReport", projectToken=shop.app, format=fmt)
         assert code != 5001 and "'format'" in message and "JSON or TV" in message, message
     request = {"projectToken": shop.app, "reportType": "ProjectSBOMReport"}
-    for fmt in ("xml", "xlsx", "pdf", "rdf"):
+    for fmt in ("pdf", "rdf"):
         code, message = api.error(
             "generateProjectReportAsync", **request, format=fmt, standard="spdx"
         )
         assert code != 5001 and "'format'" in message, message
-        assert message.endswith("ProjectSBOMReport with standard SPDX is offered as json, tv")
+        assert message.endswith(
+            "ProjectSBOMReport with standard SPDX is offered as json, tv, yaml, xml, xlsx"
+        )
     for standard in ({"standard": "CycloneDX"}, {}):  # CycloneDX, the default, has no tv
         _code, message = api.error("generateProjectReportAsync", **request, format="tv", **standard)
         assert message.endswith("ProjectSBOMReport with standard CycloneDX is offered as json, xml")
     _code, message = api.error(
         "generateProjectReportAsync", **request, format="json", standard="SPDX", version="1.5"
     )
-    assert "filter.version" in message and "'2.3' or '2.2'" in message
+    assert "filter.version" in message and "'2.2' or '2.3'" in message
     _code, message = api.error(
         "generateProjectReportAsync", **request, format="json", standard="SWID"
     )

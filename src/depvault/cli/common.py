@@ -46,8 +46,8 @@ def operator_database() -> Iterator[Database]:
         database.dispose()
 
 
-def print_json(payload: dict[str, Any]) -> None:
-    """One JSON object on one line of standard output."""
+def print_json(payload: dict[str, Any] | list[Any]) -> None:
+    """One JSON value on one line of standard output."""
     sys.stdout.write(orjson.dumps(payload).decode() + "\n")
     sys.stdout.flush()
 

@@ -10,6 +10,26 @@ from depvault.cli.common import operator_database, print_json
 app = typer.Typer(help="Manage organizations.", no_args_is_help=True)
 
 
+@app.command("list")
+def list_organizations(
+    json_output: bool = typer.Option(False, "--json", help="Print one JSON array."),
+) -> None:
+    """Every organization of the store with its global organization (none when it left
+    every one): the site administrator's view, which the API gives per global
+    organization only."""
+    with operator_database() as database:
+        found = admin.list_organizations(database)
+    rows = [
+        {"orgName": o.name, "orgToken": o.token, "globalOrgName": o.global_org_name} for o in found
+    ]
+    if json_output:
+        print_json(rows)
+        return
+    for row in rows:
+        global_org = row["globalOrgName"] or "(no global organization)"
+        typer.echo(f"{row['orgName']}\t{row['orgToken']}\t{global_org}")
+
+
 @app.command("create")
 def create(
     name: str = typer.Argument(..., help="Name of the new organization."),

@@ -93,6 +93,9 @@ class Inventory:
     source_format: str = ""
     tool: str | None = None
     warnings: tuple[str, ...] = field(default=())
+    # Values dropped because they broke only a string format of the schema
+    # (``path: value``): the document imported without them.
+    dropped: tuple[str, ...] = field(default=())
 
     def direct_refs(self) -> list[str]:
         """The refs directly under the project: declared ones, and every component that no

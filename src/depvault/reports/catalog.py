@@ -1,9 +1,9 @@
 """The report catalog: every report type the asynchronous document names, at every scope
 it lists, mapped to what builds it (columns, a row source, its JSON shape, its filter).
 
-A report type that is listed but not built yet (the analytic and SBOM reports) stays in
-the catalog with ``source`` None: requesting it answers a precise error instead of an
-unknown-type one, and the coverage table shows it.
+Every listed report type is built: those of data depvault does not hold (bugs,
+containers, clusters, effective usage: ``reports/always_empty.py``) answer their headers
+and no rows, and say why in ``always_empty``.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 
 from depvault.domain.access import Level
 from depvault.domain.alert_rules import AlertStatus, AlertType
+from depvault.reports import always_empty
+from depvault.reports.always_empty import no_rows
 from depvault.reports.attribution.report import EXPORT_FORMATS, AttributionFilter, write_attribution
 from depvault.reports.filters import NoFilter, StatusFilter
 from depvault.reports.formats.xlsx import Column
 from depvault.reports.risk.report import write_risk_report
 from depvault.reports.sbom.cyclonedx_json import CYCLONEDX_FORMATS, SbomFilter, write_cyclonedx
 from depvault.reports.sbom.spdx import SYNTAXES, write_spdx
-from depvault.reports.sources.activity import change_log_rows, history_rows, plugin_request_rows
 from depvault.reports.sources.attributes import attribute_rows
 from depvault.reports.sources.core import (
     EARLY_WARNING_TYPES,
@@ -32,6 +33,11 @@ from depvault.reports.sources.core import (
     early_warning_rows,
     inventory_rows,
     vulnerability_rows,
+)
+from depvault.reports.sources.activity import (
+    change_log_rows,
+    history_rows,
+    plugin_request_rows,
 )
 from depvault.reports.sources.diff import DiffFilter, diff_rows
 from depvault.reports.sources.inventory_details import (
@@ -113,13 +119,18 @@ class ReportSpec:
     # When the formats depend on the options (the SBOM's ``standard``): those the
     # validated options offer, a subset of ``formats`` (which then lists them all).
     formats_for: Callable[[Any], Offered] | None = None
-    # Why a report is not offered at all (depvault holds no data for it); empty for a
-    # report that is built, or planned.
-    unavailable: str = ""
+    # Why a report is always empty (depvault holds no such data); empty for the others.
+    always_empty: str = ""
 
     def offered(self, options: Any) -> Offered:
         """The formats this report is offered in with these validated options."""
         return self.formats_for(options) if self.formats_for is not None else Offered(self.formats)
+
+    def default_format(self, options: Any) -> str:
+        """The format of a request that names none (document 003): xlsx where it is
+        offered, else the first offered."""
+        formats = self.offered(options).formats
+        return "xlsx" if "xlsx" in formats else formats[0]
 
     @property
     def built(self) -> bool:
@@ -489,9 +500,10 @@ ATTRIBUTES = ReportSpec(
     root="attributes",
     item="attribute",
 )
-# The formats of each SBOM ``standard`` (``SbomFilter`` makes it canonical), the first
-# its default: CycloneDX in JSON (``cyclonedx_export`` has no XML emitter), SPDX in JSON
-# or tag-value (``tv``, a ``.spdx`` file as ``getProjectSpdxReport`` names it).
+# The formats of each SBOM ``standard`` (``SbomFilter`` makes it canonical), document
+# 003's: CycloneDX in JSON or XML, SPDX in JSON, tag-value (``tv``, a ``.spdx`` file as
+# ``getProjectSpdxReport`` names it), YAML, XML or the SPDX spreadsheet (xlsx, the
+# default when no format is named).
 SBOM_FORMATS: dict[str, tuple[str, ...]] = {
     "CycloneDX": CYCLONEDX_FORMATS,
     "SPDX": tuple(SYNTAXES),
@@ -561,25 +573,15 @@ CHANGE_LOG = ReportSpec(
 )
 
 
-def _planned(key: str) -> ReportSpec:
-    return ReportSpec(key, key, unavailable=NO_DATA.get(key, ""))
+def _empty(family: tuple[str, str, tuple[Column, ...], str, str, str]) -> ReportSpec:
+    key, title, columns, root, item, reason = family
+    return ReportSpec(key, title, columns, no_rows, root=root, item=item, always_empty=reason)
 
 
-# Reports of data depvault does not hold: answered with the reason, not "not yet".
-NO_DATA = {
-    "BugsReport": "depvault holds no data on libraries' known bugs (Mend's bug database)",
-    "ClusterInventoryReport": (
-        "depvault does not scan Kubernetes clusters; import an image's SBOM into a project instead"
-    ),
-    "ContainerVulnerabilityReport": (
-        "depvault does not scan container images; import an image's SBOM (syft, trivy) "
-        "into a project and use the Vulnerability report"
-    ),
-    "EffectiveUsageAnalysisReport": (
-        "effective usage analysis needs Mend's code reachability analysis, which depvault "
-        "does not have"
-    ),
-}
+BUGS = _empty(always_empty.BUGS)
+CONTAINER_VULNERABILITY = _empty(always_empty.CONTAINER_VULNERABILITY)
+CLUSTER_INVENTORY = _empty(always_empty.CLUSTER_INVENTORY)
+EFFECTIVE_USAGE = _empty(always_empty.EFFECTIVE_USAGE)
 
 
 # reportType suffix (after the scope prefix) → report; one entry per name in the
@@ -611,6 +613,11 @@ _BY_SUFFIX: dict[str, ReportSpec] = {
     "SBOMReport": SBOM,
     # ProductAttributionReport, and the project's unprefixed AttributionReport
     "AttributionReport": ATTRIBUTION,
+    "RiskReport": RISK,
+    "BugsReport": BUGS,
+    "ContainerVulnerabilityReport": CONTAINER_VULNERABILITY,
+    "ClusterInventoryReport": CLUSTER_INVENTORY,
+    "EffectiveUsageAnalysisReport": EFFECTIVE_USAGE,
 }
 _SCOPE_NAMES = {
     Level.ORG: (
@@ -645,13 +652,6 @@ _UNPREFIXED = {
     "ChangeLogReport": (Level.ORG,),
     "AttributionReport": (Level.PROJECT,),
 }
-# Unprefixed names built at some of the levels listing them only: the others still
-# answer "not available yet".
-_BUILT_AT: dict[tuple[Level, str], ReportSpec] = {
-    (Level.ORG, "RiskReport"): RISK,
-    (Level.PRODUCT, "RiskReport"): RISK,
-    (Level.PROJECT, "RiskReport"): RISK,
-}
 
 
 def _catalog() -> dict[tuple[Level, str], ReportType]:
@@ -659,12 +659,12 @@ def _catalog() -> dict[tuple[Level, str], ReportType]:
     for level, (prefix, names) in _SCOPE_NAMES.items():
         for short in names.split():
             suffix = f"{short}Report"
-            spec = _BY_SUFFIX.get(suffix) or _planned(suffix)
+            spec = _BY_SUFFIX[suffix]
             name = f"{prefix}{suffix}"
             table[(level, name)] = ReportType(name, level, spec)
     for name, levels in _UNPREFIXED.items():
         for level in levels:
-            spec = _BUILT_AT.get((level, name)) or _BY_SUFFIX.get(name) or _planned(name)
+            spec = _BY_SUFFIX[name]
             table[(level, name)] = ReportType(name, level, spec)
     return table
 
@@ -672,6 +672,17 @@ def _catalog() -> dict[tuple[Level, str], ReportType]:
 REPORT_TYPES = _catalog()
 
 
+# client-compat.md: ws-sdk spells the organization prefix out ("OrganizationInventory
+# Report" for "OrgInventoryReport"); both name the same report type.
+_LONG_ORG = "Organization"
+
+
 def report_type(level: Level, name: str) -> ReportType | None:
-    """The report type of this name at this scope level."""
-    return REPORT_TYPES.get((level, name))
+    """The report type of this name at this scope level (an organization report also
+    as ``Organization…Report``)."""
+    found = REPORT_TYPES.get((level, name))
+    if found is None and level is Level.ORG and name.startswith(_LONG_ORG):
+        short = REPORT_TYPES.get((level, "Org" + name.removeprefix(_LONG_ORG)))
+        if short is not None and short.name.startswith("Org"):
+            found = short
+    return found

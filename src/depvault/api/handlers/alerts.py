@@ -289,11 +289,13 @@ class SetAlertsStatus(Params):
 
 
 def set_alerts_status(call: Call, params: SetAlertsStatus) -> Result:
-    """Set alerts of the organization Active or Ignored (with an optional comment)."""
+    """Set alerts of the organization Active or Ignored (with an optional comment).
+    The answer is Mend's message exactly: clients compare the whole string
+    (client-compat.md), so it carries no count."""
     status = _status(params.status)
     if status is AlertStatus.RESOLVED:
         raise InvalidParameter("status", "only Active or Ignored can be set")
-    changed = set_alert_status(
+    set_alert_status(
         call.db,
         ProjectFilter(org_id=call.org.id),
         params.alert_uuids,
@@ -302,7 +304,7 @@ def set_alerts_status(call: Call, params: SetAlertsStatus) -> Result:
         call.caller.email,
         call.now,
     )
-    return {"message": f"{SUCCESS_MESSAGE} ({changed} changed)"}
+    return {"message": SUCCESS_MESSAGE}
 
 
 class IgnoreAlerts(Params):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 
 import orjson
@@ -66,14 +67,27 @@ def read_sbom_param(params: ImportProjectSbom, config: Config) -> ImportProjectS
     return params
 
 
+# A text document sent as it is: XML starts with "<", tag-value holds "SPDXVersion:",
+# YAML an "spdxVersion:" key; none of the three can be base64 (no "<", ":" or space).
+_PLAIN_TEXT = re.compile(
+    r"\A\s*<|^\s*SPDXVersion\s*:|^\s*['\"]?spdxVersion['\"]?\s*:", re.MULTILINE
+)
+
+
 def _document(sbom: dict[str, Any] | str) -> bytes:
+    """The document's bytes: a JSON object as sent, an XML, YAML or tag-value text as
+    it is (users paste them), anything else base64."""
     if isinstance(sbom, dict):
         return orjson.dumps(sbom)
+    if _PLAIN_TEXT.search(sbom):
+        return sbom.encode()
     try:
         return base64.b64decode(sbom.strip(), validate=True)
     except (binascii.Error, ValueError):
         raise InvalidParameter(
-            "sbom", "a JSON document is sent as an object, any other syntax as base64"
+            "sbom",
+            "a JSON document is sent as an object, an XML, YAML or tag-value one as its "
+            "text or in base64",
         ) from None
 
 
@@ -112,12 +126,15 @@ def import_project_sbom(call: Call, params: ImportProjectSbom) -> Result:
     )
     call.after_commit.append(call.jobs.notify)
     verb = "created and queued" if created else "queued"
-    return {
-        "requestToken": token,
-        "projectToken": target_project.token,
-        "message": f"SBOM ({inventory.source_format}, {len(inventory.components)} components) "
-        f"{verb} for project {target_project.name}",
-    }
+    message = (
+        f"SBOM ({inventory.source_format}, {len(inventory.components)} components) "
+        f"{verb} for project {target_project.name}"
+    )
+    if inventory.dropped:
+        shown = "; ".join(inventory.dropped[:20])
+        more = f" and {len(inventory.dropped) - 20} more" if len(inventory.dropped) > 20 else ""
+        message += f"; dropped values that break the schema's formats: {shown}{more}"
+    return {"requestToken": token, "projectToken": target_project.token, "message": message}
 
 
 class RequestStateParams(Params):

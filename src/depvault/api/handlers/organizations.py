@@ -108,7 +108,9 @@ def _target_global_org(call: Call, params: GlobalOrgTarget) -> Ref:
 
 
 def assign_global_org(call: Call, params: GlobalOrgTarget) -> Result:
-    """Put the organization under a global organization administered by the caller."""
+    """Put the organization under a global organization administered by the caller. An
+    organization is in one global organization at most: it leaves the one it was in,
+    and the answer says so."""
     target = _target_global_org(call, params)
     before = call.scope.global_org
     if before is not None and before.id == target.id:
@@ -126,7 +128,10 @@ def assign_global_org(call: Call, params: GlobalOrgTarget) -> Result:
             after=target.name,
         ),
     )
-    return {"message": f"Successfully assigned organization {call.org.name} to {target.name}"}
+    message = f"Successfully assigned organization {call.org.name} to {target.name}"
+    if before is not None:
+        message += f"; it left its previous global organization {before.name}"
+    return {"message": message}
 
 
 def remove_global_org(call: Call, params: GlobalOrgTarget) -> Result:
@@ -334,7 +339,10 @@ REQUEST_TYPES = in_category(
             access=Access.ADMIN,
             writes=True,
             token_params=frozenset({"globalOrgToken"}),
-            summary="Put the organization under a global organization the caller administers.",
+            summary=(
+                "Put the organization under a global organization the caller administers; "
+                "it leaves its previous global organization, and the answer names it."
+            ),
         ),
         RequestType(
             "removeGlobalOrgFromOrg",
@@ -344,7 +352,10 @@ REQUEST_TYPES = in_category(
             access=Access.ADMIN,
             writes=True,
             token_params=frozenset({"globalOrgToken"}),
-            summary="Take the organization out of its global organization.",
+            summary=(
+                "Take the organization out of its global organization; its own "
+                "administrators keep administering it, and `depvault org list` shows it."
+            ),
         ),
         RequestType("getAllOrganizations", Level.GLOBAL_ORG, NoParams, get_all_organizations),
         RequestType("getOrganizationDetails", Level.ORG, NoParams, get_organization_details),

@@ -151,14 +151,55 @@ def _reason(error: jsonschema_rs.ValidationError) -> tuple[str, str]:
     return _path(path), message
 
 
-def validate_json(document: dict[str, Any], version: str) -> None:
-    """Raise :class:`SbomSchemaError` naming the first place ``document`` breaks the strict
-    schema of its version."""
+def validate_json(document: dict[str, Any], version: str) -> tuple[str, ...]:
+    """Check ``document`` against the strict schema of its version; raise
+    :class:`SbomSchemaError` naming the first structure error.
+
+    Values that break only a string ``format`` (an ``externalReferences`` URL such as
+    ``https://github.com/FasterXML/${project.artifactId}/issues``, common in Maven-built
+    SBOMs) are dropped from ``document`` instead, with the object that then misses a
+    required property (the reference without its URL); answers what was dropped, as
+    ``path: value``, for the request's message."""
     validator = _validator(SPEC_VERSIONS[version])
-    error = _on_deep_stack(lambda: next(validator.iter_errors(document), None))
-    if error is not None:
-        path, reason = _reason(error)
-        raise SbomSchemaError(f"CycloneDX {version} JSON", path, reason)
+    dropped: list[tuple[list[str | int], str]] = []
+    while True:
+        errors = _on_deep_stack(lambda: list(validator.iter_errors(document)))
+        if not errors:
+            return tuple(f"{_path(at)}: {shown}" for at, shown in dropped)
+        removals: list[list[str | int]] = []
+        for error in errors:
+            at = list(error.instance_path)
+            if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Format):
+                dropped.append((at, _shown(error.instance)))
+                removals.append(at)
+            elif isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Required) and any(
+                gone[: len(at)] == at for gone, _ in dropped
+            ):  # the object a dropped value was required in
+                removals.append(at)
+            else:
+                path, reason = _reason(error)
+                raise SbomSchemaError(f"CycloneDX {version} JSON", path, reason)
+        # deepest and last first, so that the paths of the others stay right
+        for at in sorted(removals, key=_removal_order, reverse=True):
+            _remove(document, at)
+
+
+def _removal_order(at: list[str | int]) -> tuple[int, list[str]]:
+    return len(at), [f"{p:012d}" if isinstance(p, int) else p for p in at]
+
+
+def _remove(document: Any, at: list[str | int]) -> None:
+    """Take the value at ``at`` out of its parent (an item out of its list)."""
+    if not at:
+        raise SbomSchemaError("CycloneDX JSON", "(document)", "the document itself is invalid")
+    parent = document
+    for part in at[:-1]:
+        parent = parent[part]
+    last = at[-1]
+    if isinstance(parent, list) and isinstance(last, int) and last < len(parent):
+        del parent[last]
+    elif isinstance(parent, dict):
+        parent.pop(last, None)
 
 
 def _license(entry: dict[str, Any]) -> str | None:

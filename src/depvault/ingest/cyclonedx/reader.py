@@ -52,6 +52,7 @@ document           parse    validation  mapping  end to end
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Final, Literal
 
 from lxml import etree  # type: ignore[import-untyped]
@@ -80,8 +81,11 @@ _SNIFF_XML_BYTES: Final = 65536
 def read_cyclonedx_json(data: bytes) -> Inventory:
     """The inventory of a CycloneDX 1.2 to 1.6 JSON document; raises :class:`SbomError`."""
     document, version = parse_json(data)
-    validate_json(document, version)
-    return build_inventory(facts_from_json(document, version))
+    dropped = validate_json(document, version)
+    inventory = build_inventory(facts_from_json(document, version))
+    if not dropped:
+        return inventory
+    return replace(inventory, dropped=dropped)
 
 
 def read_cyclonedx_xml(data: bytes) -> Inventory:

@@ -19,6 +19,7 @@ from depvault.reports.attribution.model import (
     LicenseUse,
     Summary,
 )
+from depvault.reports.sbom.labels import spdx_safe
 
 __all__ = ["JsonSyntax"]
 
@@ -71,7 +72,7 @@ class JsonSyntax:
         )
 
     def _identity(self, entry: Entry) -> dict[str, Any]:
-        shown: dict[str, Any] = {"library": entry.name}
+        shown: dict[str, Any] = {"library": entry.label or spdx_safe(entry.name)}
         if self._layout.versions:
             shown["version"] = entry.version or ""
         if self._layout.projects:

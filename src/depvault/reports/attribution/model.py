@@ -27,7 +27,9 @@ class Entry:
     """One library as the report lists it: in one project (``BY_PROJECT``) or once for
     the whole scope (``BY_COMPONENT``, ``project`` None). ``version`` is None when the
     report leaves versions out (``includeVersions`` False), and then an entry stands for
-    every version of the name. ``licenses`` are SPDX ids (or ``LicenseRef-``)."""
+    every version of the name. ``licenses`` are SPDX ids (or ``LicenseRef-``).
+    ``label`` is the name the JSON gives as ``library``: the one the SPDX export's
+    package id carries (``reports/sbom/labels.py``)."""
 
     project: str | None
     name: str
@@ -35,6 +37,7 @@ class Entry:
     licenses: tuple[str, ...]
     copyrights: tuple[str, ...] = ()
     notices: tuple[Notice, ...] = ()
+    label: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ links, by project name.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from contextlib import closing
 from typing import Any, cast
 
@@ -109,10 +109,16 @@ def _notices(db: Session, org_id: int, ids: set[int]) -> dict[int, Notice]:
 
 
 def library_entries(
-    db: Session, which: ProjectFilter, *, by_project: bool, notices_of: int | None
+    db: Session,
+    which: ProjectFilter,
+    labels: Mapping[int, str],
+    *,
+    by_project: bool,
+    notices_of: int | None,
 ) -> Generator[Entry]:
     """The entries of the scope in report order, with their licenses, copyright and
-    (when ``notices_of`` names the organization) notice."""
+    (when ``notices_of`` names the organization) notice; ``labels`` are the scope's
+    library labels (``reports/sbom/labels.py``)."""
     licenses: Memo[int, tuple[str, ...]] = Memo(lambda ids: _licenses(db, ids))
     with _chunks(db, _entries(which, by_project, by_license=False)) as chunks:
         for chunk in chunks:
@@ -128,11 +134,12 @@ def library_entries(
                     known[library_id],
                     (copyright_,) if copyright_ else (),
                     (notice,) if notice else (),
+                    labels.get(library_id, ""),
                 )
 
 
 def licensed_entries(
-    db: Session, which: ProjectFilter, *, by_project: bool
+    db: Session, which: ProjectFilter, labels: Mapping[int, str], *, by_project: bool
 ) -> Generator[tuple[str, Entry]]:
     """(license key, entry) in order of license key (:data:`NO_LICENSE` for a library
     without one), then report order: an entry comes once under each of its licenses,
@@ -142,7 +149,8 @@ def licensed_entries(
         for chunk in chunks:
             known = licenses({row[2] for row in chunk})
             for key, project, library_id, name, version in chunk:
-                yield key, Entry(project, name, version, known[library_id])
+                label = labels.get(library_id, "")
+                yield key, Entry(project, name, version, known[library_id], label=label)
 
 
 def _members(which: ProjectFilter, by_project: bool, by_version: bool) -> list[Any]:

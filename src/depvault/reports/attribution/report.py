@@ -54,6 +54,7 @@ from depvault.reports.attribution.model import (
     Syntax,
 )
 from depvault.reports.filters import NoFilter
+from depvault.reports.sbom.labels import library_labels, spdx_safe
 from depvault.store.inventories.hierarchy import ProjectFilter
 
 __all__ = ["EXPORT_FORMATS", "MEDIA_TYPES", "AttributionFilter", "write_attribution"]
@@ -226,7 +227,8 @@ def _libraries(
     notices = NOTICES in opts.reporting_scope
     org = reads.organization_of(db, which) if notices else None
     reading = _Reading(limit)
-    entries = reads.library_entries(db, which, by_project=by_project, notices_of=org)
+    labels = library_labels(db, which)
+    entries = reads.library_entries(db, which, labels, by_project=by_project, notices_of=org)
     with closing(entries):  # closed when cut short: the next queries use the connection
         out.libraries(_versions(reading(entries), opts.include_versions))
     return reading.rows
@@ -248,7 +250,7 @@ def _detail(
         uses.append(LicenseUse(GENERIC, GENERIC, None, GENERIC_TEXT, counts[reads.NO_LICENSE]))
     by_project = opts.reporting_aggregation_mode == BY_PROJECT
     reading = _Reading(limit)
-    pairs = reads.licensed_entries(db, which, by_project=by_project)
+    pairs = reads.licensed_entries(db, which, library_labels(db, which), by_project=by_project)
     with closing(pairs):
         groups = _groups(reading(pairs), versions=opts.include_versions, generic=generic)
         out.detail(groups, {use.license_id: use for use in uses})
@@ -290,6 +292,7 @@ def _merged(same: list[Entry]) -> Entry:
     return replace(
         first,
         version=None,
+        label=spdx_safe(first.name),  # every version of the name: its name alone
         licenses=tuple(sorted(set(chain.from_iterable(e.licenses for e in same)))),
         copyrights=tuple(dict.fromkeys(chain.from_iterable(e.copyrights for e in same))),
         notices=tuple(dict.fromkeys(chain.from_iterable(e.notices for e in same))),

@@ -41,6 +41,7 @@ __all__ = [
     "EXCEL_MAX_CELL_CHARS",
     "EXCEL_MAX_ROWS",
     "Column",
+    "XlsxWorkbook",
     "XlsxWriteError",
     "column_letters",
     "excel_serial",
@@ -356,41 +357,91 @@ def _absolute(ref: str) -> str:
     return re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", ref)
 
 
+class XlsxWorkbook:
+    """A workbook of several sheets written one after another into ``package``: rows go
+    to the sheet :meth:`sheet` opened last; a sheet past ``limit`` rows continues in
+    "Title (2)", … with the header repeated. :meth:`close` writes the parts around the
+    sheets (the package itself stays the caller's to close)."""
+
+    def __init__(self, package: zipfile.ZipFile, limit: int = EXCEL_MAX_ROWS) -> None:
+        self._package = package
+        self._limit = limit
+        self._names: list[str] = []
+        self._filters: list[str] = []
+        self._current: _Sheet | None = None
+        self._title = ""
+        self._columns: Sequence[Column] = ()
+        self._part = 0
+
+    def sheet(self, title: str, columns: Sequence[Column]) -> None:
+        """Close the current sheet and start ``title`` with its header of ``columns``."""
+        if not columns:
+            raise ValueError("an XLSX sheet needs at least one column")
+        if len(columns) > EXCEL_MAX_COLUMNS:
+            raise XlsxWriteError(f"{len(columns)} columns: Excel has at most {EXCEL_MAX_COLUMNS}")
+        self._close_sheet()
+        self._title, self._columns, self._part = title, columns, 0
+        self._current = self._open_sheet()
+
+    def _open_sheet(self) -> _Sheet:
+        self._part += 1
+        self._names.append(sheet_name(self._title, self._part))
+        number = len(self._names)
+        part = self._package.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True)
+        # deflated on another core while the next rows are formatted
+        return _Sheet(BackgroundWriter(part), self._columns, selected=number == 1)
+
+    def _close_sheet(self) -> None:
+        if self._current is not None:
+            self._current.close()
+            self._current.out.close()
+            self._filters.append(self._current.filter_range)
+            self._current = None
+
+    def add(self, values: Sequence[object]) -> None:
+        """One row of the current sheet (as many values as it has columns)."""
+        sheet = self._current
+        if sheet is None:
+            raise ValueError("no sheet is open")
+        if len(values) != sheet.count:
+            raise ValueError(f"row {sheet.rows}: {len(values)} values for {sheet.count} columns")
+        if sheet.rows == self._limit:
+            self._close_sheet()
+            sheet = self._current = self._open_sheet()
+        sheet.add(values)
+
+    def abandon(self) -> None:
+        """Close the open sheet's part after a failure (the package cannot close over
+        an open part); the workbook is not usable after."""
+        if self._current is not None:
+            self._current.out.close()
+            self._current = None
+
+    def close(self) -> None:
+        """Finish the last sheet and write the workbook's other parts."""
+        self._close_sheet()
+        for part_name, text in _workbook_parts(self._names, self._filters).items():
+            self._package.writestr(part_name, text.encode("utf-8"))
+
+
 def _fill(
     package: zipfile.ZipFile, title: str, columns: Sequence[Column], rows: Rows, limit: int
 ) -> int:
-    names: list[str] = []
-    filters: list[str] = []
-
-    def open_sheet() -> _Sheet:
-        names.append(sheet_name(title, len(names) + 1))
-        part = package.open(f"xl/worksheets/sheet{len(names)}.xml", "w", force_zip64=True)
-        # deflated on another core while the next rows are formatted
-        return _Sheet(BackgroundWriter(part), columns, selected=len(names) == 1)
-
-    def close_sheet(sheet: _Sheet) -> None:
-        sheet.close()
-        sheet.out.close()
-        filters.append(sheet.filter_range)
-
+    book = XlsxWorkbook(package, limit)
+    book.sheet(title, columns)
     total = 0
-    sheet = open_sheet()
-    width = len(columns)
     try:
         for values in rows:
-            if len(values) != width:
-                raise ValueError(f"row {total + 1}: {len(values)} values for {width} columns")
-            if sheet.rows == limit:
-                close_sheet(sheet)
-                sheet = open_sheet()
-            sheet.add(values)
+            if len(values) != len(columns):
+                raise ValueError(
+                    f"row {total + 1}: {len(values)} values for {len(columns)} columns"
+                )
+            book.add(values)
             total += 1
     except BaseException:
-        sheet.out.close()  # the package cannot close over an open part
+        book.abandon()
         raise
-    close_sheet(sheet)
-    for part_name, text in _workbook_parts(names, filters).items():
-        package.writestr(part_name, text.encode("utf-8"))
+    book.close()
     return total
 
 

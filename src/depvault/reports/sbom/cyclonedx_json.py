@@ -12,6 +12,7 @@ top level only (direct dependencies), each level one step deeper.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -40,11 +41,13 @@ from depvault.store.models import (
 
 __all__ = ["CYCLONEDX_FORMATS", "SBOM_VERSIONS", "SbomFilter", "write_cyclonedx"]
 
+# An expression that cannot be written as a list of licenses, all applying.
+_CHOICE = re.compile(r"\b(OR|WITH)\b")
 
-# The versions each standard is offered in, the default first: CycloneDX as Mend's;
-# SPDX 2.3 by default although Mend's default is 2.2 (a 2.2 document differs only in
-# its spdxVersion here, so both are offered).
-SBOM_VERSIONS: dict[str, tuple[str, ...]] = {"CycloneDX": ("1.4", "1.5"), "SPDX": ("2.3", "2.2")}
+
+# The versions each standard is offered in, the default first, as document 003 says
+# (SPDX 2.2 and 2.3 differ here in how an advisory reference is categorised).
+SBOM_VERSIONS: dict[str, tuple[str, ...]] = {"CycloneDX": ("1.4", "1.5"), "SPDX": ("2.2", "2.3")}
 # The formats this module writes (XML through ``cyclonedx_xml``).
 CYCLONEDX_FORMATS: tuple[str, ...] = ("json", "xml")
 
@@ -168,6 +171,7 @@ def _components(which: ProjectFilter, depth: int) -> Any:
             Library.purl,
             Library.sha1,
             Library.description,
+            Library.license_expression,
         )
         .select_from(ProjectLibrary)
         .join(Project, Project.id == ProjectLibrary.project_id)
@@ -190,7 +194,7 @@ def _licenses(db: Session, ids: set[int]) -> dict[int, list[str]]:
 
 
 def _component(row: Any, licenses: Iterable[str]) -> dict[str, Any]:
-    _id, key_uuid, name, group, version, purl, sha1, description = row
+    _id, key_uuid, name, group, version, purl, sha1, description, expression = row
     component: dict[str, Any] = {"type": "library", "bom-ref": key_uuid, "name": name}
     if group:
         component["group"] = group
@@ -201,7 +205,13 @@ def _component(row: Any, licenses: Iterable[str]) -> dict[str, Any]:
     if sha1:
         component["hashes"] = [{"alg": "SHA-1", "content": sha1}]
     ids = [i for i in licenses]
-    if ids:
+    if expression and _CHOICE.search(expression):
+        # the source's expression ("MIT OR WTFPL"), not its ids as separate licenses,
+        # which would read as all of them applying; CycloneDX holds it as one entry.
+        # An AND of ids alone is what several stated licenses become on ingest
+        # (``ingest/licensing.py``): it goes back as those licenses.
+        component["licenses"] = [{"expression": expression}]
+    elif ids:
         component["licenses"] = [
             {"license": {"id": i}} if not i.startswith("LicenseRef-") else {"license": {"name": i}}
             for i in ids

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 
 from lxml import etree  # type: ignore[import-untyped]
 
-__all__ = ["CycloneDxXmlWriter"]
+__all__ = ["CycloneDxXmlWriter", "xml_text"]
 
 NAMESPACE = "http://cyclonedx.org/schema/bom/{version}"
 
@@ -79,6 +79,9 @@ class CycloneDxXmlWriter(AbstractContextManager["CycloneDxXmlWriter"]):
         if item.get("licenses"):
             licenses = self._e("licenses")
             for entry in item["licenses"]:
+                if "expression" in entry:
+                    self._sub(licenses, "expression", entry["expression"])
+                    continue
                 license_ = self._e("license")
                 for field in ("id", "name"):
                     self._sub(license_, field, entry["license"].get(field))
@@ -135,10 +138,10 @@ class CycloneDxXmlWriter(AbstractContextManager["CycloneDxXmlWriter"]):
     def _sub(self, parent: Any, tag: str, text: str | None, **attributes: str) -> None:
         if text is None or text == "":
             return
-        etree.SubElement(parent, self._q(tag), attributes).text = _xml_text(text)
+        etree.SubElement(parent, self._q(tag), attributes).text = xml_text(text)
 
 
-def _xml_text(text: str) -> str:
+def xml_text(text: str) -> str:
     """XML 1.0 cannot hold most control characters, surrogates, U+FFFE or U+FFFF: they
     are dropped, as a description copied from a package index may carry them."""
     return "".join(ch for ch in text if _xml_char(ord(ch)))

@@ -1,23 +1,29 @@
-"""SPDX 2.3 (or 2.2) export of a project or product inventory, streamed: the
-``ProjectSBOMReport``/``ProductSBOMReport`` with ``standard: SPDX`` and the synchronous
-``getProjectSpdxReport``.
+"""SPDX 2.2 (the default, as document 003 says) or 2.3 export of a project or product
+inventory, streamed: the ``ProjectSBOMReport``/``ProductSBOMReport`` with ``standard:
+SPDX`` and the synchronous ``getProjectSpdxReport``.
 
 DESIGN.md records why this is our own emitter rather than spdx-tools' writer: spdx-tools
 validates as it builds and its validation is quadratic (10,000 packages ≈ 85 s). Packages
-are written one at a time from a cursor, as JSON (orjson) or tag-value; spdx-tools is the
-test oracle (``tests/functional/test_spdx_export.py`` parses and validates every
-document, and imports it back through depvault's own importer).
+are written one at a time from a cursor, as JSON (orjson), tag-value, YAML, XML or the
+SPDX spreadsheet (``reports/sbom/``); spdx-tools is the test oracle
+(``tests/functional/test_spdx_export.py`` and ``test_sbom_combinations.py`` parse and
+validate every document, and import it back through depvault's own importer).
 
-The document. One package per library (``SPDXRef-Package-<keyUuid>``: stable, and the id
-clients already know), one per project for the project itself
+The document. One package per library (``SPDXRef-PACKAGE-<library>``, where
+``<library>`` is the Attribution report's name of it: ``reports/sbom/labels.py``), one
+per project for the project itself
 (``SPDXRef-Project-<id>``); the document DESCRIBES the project packages, each project
 DEPENDS_ON its direct libraries and each edge of the dependency tree is a DEPENDS_ON.
 That is the layout depvault's SPDX importer reads back (``ingest/spdx/reader.py``): described
 packages are the project, what they depend on is direct. Licenses are the library's
 normalised expression for both ``licenseConcluded`` and ``licenseDeclared``; every
 ``LicenseRef-`` in them gets a ``hasExtractedLicensingInfos`` entry, with the license's
-text when the ScanCode database has it. ``maxDepthLevel`` as the CycloneDX export reads
-it (0 is the direct dependencies); without it, every level (see ``SbomFilter``).
+text when the ScanCode database has it. With ``includeVulnerabilities`` (the default),
+each advisory affecting a library is an external reference of its package, as SPDX 2.3
+§7.21 shows: category SECURITY, type ``advisory``, the advisory's page as locator (2.2
+has no SECURITY category: OTHER, with the same type and locator). ``maxDepthLevel`` as
+the CycloneDX export reads it (0 is the direct dependencies); without it, every level
+(see ``SbomFilter``).
 """
 
 from __future__ import annotations
@@ -38,10 +44,16 @@ from depvault.domain.licensing.licenses import license_info
 from depvault.domain.licensing.texts import license_text
 from depvault.domain.timefmt import utcnow
 from depvault.reports.sbom.cyclonedx_json import SbomFilter
+from depvault.reports.sbom.labels import PACKAGE_PREFIX, library_labels
+from depvault.reports.sbom.spdx_xlsx import XlsxSyntax
+from depvault.reports.sbom.spdx_xml import XmlSyntax
+from depvault.reports.sbom.spdx_yaml import YamlSyntax
 from depvault.reports.sources.core import in_scope, stream_chunks
 from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.models import (
+    Advisory,
     Library,
+    LibraryVulnerability,
     Organization,
     Product,
     Project,
@@ -49,7 +61,7 @@ from depvault.store.models import (
     ProjectLibrary,
 )
 
-__all__ = ["SYNTAXES", "Syntax", "write_spdx"]
+__all__ = ["SYNTAXES", "Syntax", "advisory_url", "write_spdx"]
 
 NOASSERTION: Final = "NOASSERTION"
 DOCUMENT_ID: Final = "SPDXRef-DOCUMENT"
@@ -90,21 +102,25 @@ def write_spdx(
     are read: a caller that refuses larger documents sees the count pass the limit and
     discards what was written."""
     opts = options if isinstance(options, SbomFilter) else SbomFilter(standard="SPDX")
-    version = opts.version if opts.standard == "SPDX" and opts.version else "2.3"
+    version = opts.version if opts.standard == "SPDX" and opts.version else "2.2"
     out = SYNTAXES[syntax](target)
     out.head(_head(db, which, version, title))
     projects = _projects(db, which)
     for project_id, name in projects:
         out.package(_project_package(project_id, name))
+    labels = library_labels(db, which)
     refs: dict[int, str] = {}
     licenses: dict[str, dict[str, Any]] = {}
     depth = None if opts.max_depth_level is None else opts.max_depth_level + 1
+    category = "SECURITY" if version != "2.2" else "OTHER"
     # closed when left early (``limit``): the relationships' queries follow on this connection
     chunks_of = cast(Generator[list[Any]], stream_chunks(db, _libraries(which, depth)))
     with closing(chunks_of) as chunks:
-        rows = chain.from_iterable(chunks)
-        for row in rows if limit is None else islice(rows, limit + 1):
-            package = _package(row, licenses)
+        rows = chain.from_iterable(_advised(db, chunks, opts.include_vulnerabilities))
+        for row, advisories in rows if limit is None else islice(rows, limit + 1):
+            package = _package(row, PACKAGE_PREFIX + labels[row[0]], licenses)
+            for key in advisories:
+                package.setdefault("externalRefs", []).append(_advisory_ref(category, key))
             refs[row[0]] = package["SPDXID"]
             out.package(package)
     out.relationships(_relationships(db, which, projects, refs))
@@ -113,6 +129,30 @@ def write_spdx(
 
 
 # --- reads -------------------------------------------------------------------------------
+
+
+def _advised(
+    db: Session, chunks: Iterable[list[Any]], wanted: bool
+) -> Iterator[list[tuple[Any, list[str]]]]:
+    """Each chunk's rows with the keys of the advisories affecting their library (none
+    when vulnerabilities are not ``wanted``): one query a chunk."""
+    for chunk in chunks:
+        found: dict[int, list[str]] = {}
+        if wanted:
+            statement = (
+                select(LibraryVulnerability.library_id, Advisory.key)
+                .join(Advisory, Advisory.id == LibraryVulnerability.advisory_id)
+                .where(LibraryVulnerability.library_id.in_([row[0] for row in chunk]))
+                .order_by(Advisory.key)
+            )
+            for library_id, key in db.execute(statement):
+                found.setdefault(library_id, []).append(key)
+        yield [(row, found.get(row[0], [])) for row in chunk]
+
+
+def advisory_url(key: str) -> str:
+    """The page of an advisory, as the Vulnerability report and CycloneDX give it."""
+    return f"https://osv.dev/vulnerability/{key}"
 
 
 def _head(db: Session, which: ProjectFilter, version: str, title: str) -> dict[str, Any]:
@@ -240,13 +280,18 @@ def _project_package(project_id: int, name: str) -> dict[str, Any]:
     }
 
 
-def _package(row: Any, licenses: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """One library as an SPDX package; records the LicenseRefs its expression names."""
-    _id, key_uuid, name, version, filename, purl, sha1, description, expression, copyright_ = row
-    package: dict[str, Any] = {
-        "SPDXID": "SPDXRef-Package-" + _ID_UNSAFE.sub("-", key_uuid),
-        "name": name,
+def _advisory_ref(category: str, key: str) -> dict[str, str]:
+    return {
+        "referenceCategory": category,
+        "referenceType": "advisory",
+        "referenceLocator": advisory_url(key),
     }
+
+
+def _package(row: Any, spdx_id: str, licenses: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """One library as an SPDX package; records the LicenseRefs its expression names."""
+    _id, _key_uuid, name, version, filename, purl, sha1, description, expression, copyright_ = row
+    package: dict[str, Any] = {"SPDXID": spdx_id, "name": name}
     if version:
         package["versionInfo"] = version
     if filename:
@@ -418,4 +463,7 @@ class TagValueSyntax:
 SYNTAXES: Final[dict[str, Callable[[BinaryIO], Syntax]]] = {
     "json": JsonSyntax,
     "tv": TagValueSyntax,
+    "yaml": YamlSyntax,
+    "xml": XmlSyntax,
+    "xlsx": XlsxSyntax,
 }

@@ -35,10 +35,33 @@ def _alembic_config(connection: Connection | None = None) -> AlembicConfig:
 def upgrade(database: Database, revision: str = "head") -> None:
     """Apply every migration not yet applied (up to ``revision``: tests of a migration
     stop before it)."""
+    if database.dialect == "sqlite":
+        _upgrade_sqlite(database, revision)
+        return
     with database.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
         command.upgrade(_alembic_config(connection), revision)
+
+
+def _upgrade_sqlite(database: Database, revision: str) -> None:
+    """SQLite migrations that rebuild a table (Alembic batch mode: copy, drop, rename)
+    run with foreign keys off, as SQLite's ALTER TABLE documentation prescribes: with them
+    on, dropping the old table would delete the rows referring to it (ON DELETE CASCADE).
+    The pragma only takes effect outside a transaction; the keys are checked before the
+    migration commits, and turned back on before the connection returns to the pool."""
+    with database.engine.connect() as connection:
+        # on the driver's connection: SQLAlchemy's would BEGIN first (``store.db``)
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                command.upgrade(_alembic_config(connection), revision)
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                if broken is not None:
+                    raise RuntimeError(f"migration left a dangling foreign key: {tuple(broken)}")
+        finally:
+            driver.execute("PRAGMA foreign_keys=ON")
 
 
 def head_revision() -> str | None:

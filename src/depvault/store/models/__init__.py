@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from depvault.store.models.alerts import Alert, AlertEvent
 from depvault.store.models.attributes import CustomAttribute, CustomAttributeValue
-from depvault.store.models.base import TOKEN_LENGTH, Base, BigId
+from depvault.store.models.base import TOKEN_LENGTH, Base, BigId, never_reuse_ids
 from depvault.store.models.changes import ChangeLogEntry
 from depvault.store.models.inventory import (
     InventoryChange,
@@ -50,6 +50,8 @@ from depvault.store.models.policies import Policy
 from depvault.store.models.policy_issues import PendingTask, PolicyIssue
 from depvault.store.models.reports import AsyncProcess
 from depvault.store.models.updates import UpdateItem, UpdateRequest
+
+never_reuse_ids(Base.metadata)
 
 __all__ = [
     "TOKEN_LENGTH",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 TOKEN_LENGTH = 64
@@ -36,3 +36,27 @@ def token_column() -> Mapped[str]:
 def created_column() -> Mapped[datetime]:
     """A non-null creation time (naive UTC)."""
     return mapped_column(DateTime(), nullable=False)
+
+
+def id_tables(metadata: MetaData) -> list[Table]:
+    """The tables whose primary key is one integer id the database assigns."""
+    found = []
+    for table in metadata.sorted_tables:
+        [*key] = table.primary_key.columns
+        if (
+            len(key) == 1
+            and key[0].autoincrement in ("auto", True)
+            and not key[0].foreign_keys
+            and isinstance(key[0].type, Integer)
+        ):
+            found.append(table)
+    return found
+
+
+def never_reuse_ids(metadata: MetaData) -> None:
+    """Ids are never reused: a client holding the id of a removed policy must not act on
+    the next one created. PostgreSQL's sequences never go back; SQLite gives a new row
+    the largest rowid plus one unless the table is AUTOINCREMENT (migration 0022 rebuilt
+    the existing tables so)."""
+    for table in id_tables(metadata):
+        table.dialect_kwargs["sqlite_autoincrement"] = True

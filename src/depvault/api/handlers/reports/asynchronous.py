@@ -1,10 +1,12 @@
 """Asynchronous reports (catalog §6.4.2, source document 003): generating a report at
 an organization, product or project, following its process, downloading its ZIP.
 
-A report type the document lists but depvault does not build yet, or a format its
-report does not offer, is refused when the process is requested (never accepted and
-then FAILED). ``getAsyncProcessStatus`` and ``downloadAsyncReport`` are organization
-requests that product roles may call for the processes of their own products.
+A format its report does not offer is refused when the process is requested (never
+accepted and then FAILED); without ``format``, xlsx where the report offers it, else its
+first format (document 003). Organization report types are also accepted spelled
+``Organization…Report`` (ws-sdk's spelling, client-compat.md). ``getAsyncProcessStatus``
+and ``downloadAsyncReport`` are organization requests that product roles may call for
+the processes of their own products.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from depvault.api.request_types import (
 )
 from depvault.domain.access import Level
 from depvault.domain.timefmt import format_timestamp
-from depvault.errors import InvalidParameter, MissingParameter, NotFound, NotSupported
+from depvault.errors import InvalidParameter, MissingParameter, NotFound
 from depvault.jobs.reports import ProcessStatus, enqueue_report, find_process
 from depvault.reports.catalog import REPORT_TYPES, report_type
 from depvault.store.models import AsyncProcess
@@ -36,7 +38,7 @@ ZIP = "application/zip"
 
 class GenerateReport(Params):
     report_type: str = Field(min_length=1, max_length=100)
-    format: str = Field(min_length=1, max_length=10)
+    format: str | None = Field(default=None, min_length=1, max_length=10)
     filter: dict[str, Any] | None = None
     # SBOM reports take their options beside ``filter`` (document 003)
     standard: str | None = None
@@ -65,20 +67,13 @@ def generate_report(call: Call, params: GenerateReport) -> Result:
     if kind is None:
         offered = sorted(name for (lvl, name) in REPORT_TYPES if lvl is level)
         raise InvalidParameter("reportType", f"expected one of {', '.join(offered)}")
-    if not kind.spec.built:
-        reason = kind.spec.unavailable
-        raise NotSupported(
-            f"The report type {kind.name} is not available: {reason}"
-            if reason
-            else f"The report type {kind.name} is not available yet"
-        )
     try:
         options = kind.spec.filter.model_validate(params.options())
     except ValidationError as exc:
         problem = exc.errors()[0]
         where = ".".join(str(p) for p in problem["loc"])
         raise InvalidParameter(f"filter.{where}", problem["msg"]) from None
-    fmt = params.format.strip().lower()
+    fmt = (params.format or kind.spec.default_format(options)).strip().lower()
     formats = kind.spec.offered(options)  # an SBOM's depend on its standard
     if fmt not in formats.formats:
         raise InvalidParameter("format", formats.refusal(kind.name))

@@ -105,11 +105,13 @@ def _sync(
             return answer
         return BinaryResult(MEDIA_TYPES[fmt], data, path.name)
 
-    handler.__doc__ = f"{spec.title}, synchronously ({', '.join(formats)})."
+    empty = f"; always empty: {spec.always_empty}" if spec.always_empty else ""
+    handler.__doc__ = f"{spec.title}, synchronously ({', '.join(formats)}){empty}."
     return handler
 
 
 ALL = ("xlsx", "json", "xml", "pdf")
+XLSX_JSON = ("xlsx", "json")
 
 
 def _three(
@@ -182,11 +184,13 @@ TAG_VALUE = "text/spdx; charset=utf-8"  # the SPDX tag-value media type
 
 class SpdxReport(Params):
     format: str | None = Field(default=None, max_length=20)
+    version: str | None = Field(default=None, max_length=10)
 
 
 def get_project_spdx_report(call: Call, params: SpdxReport) -> Result:
-    """The project's SPDX 2.3 document, every dependency level: the document itself as
-    the JSON answer (the default), or a tag-value file (``TV``)."""
+    """The project's SPDX document, 2.2 (the SBOM report's default) or 2.3
+    (``version``), every dependency level: the document itself as the JSON answer (the
+    default), or a tag-value file (``TV``)."""
     syntax = SPDX_FORMATS.get((params.format or "json").strip().lower().replace("_", "-"))
     if syntax is None:
         raise InvalidParameter(
@@ -195,7 +199,10 @@ def get_project_spdx_report(call: Call, params: SpdxReport) -> Result:
     project = call.project
     limit = call.config.sync_report_max_rows
     document = io.BytesIO()
-    options = SbomFilter(standard="SPDX")
+    try:
+        options = SbomFilter(standard="SPDX", version=params.version)
+    except ValidationError as exc:
+        raise InvalidParameter("version", exc.errors()[0]["msg"]) from None
     count = write_spdx(
         call.db, call.projects(), options, document, project.name, syntax=syntax, limit=limit
     )
@@ -267,6 +274,17 @@ def get_attribution_report(call: Call, params: AttributionReport) -> Result:
     return BinaryResult(ATTRIBUTION_MEDIA_TYPES[fmt], document.getvalue(), name)
 
 
+def get_effective_usage_analysis(call: Call, params: NoParams) -> Result:
+    """The organization's effective usage analysis in its documented shape, with no
+    products: it needs Mend's code reachability analysis, which depvault does not have
+    (``reports/always_empty.py``)."""
+    return {
+        "analysisReportDateTime": format_timestamp(call.now),
+        "orgName": call.org.name,
+        "products": [],
+    }
+
+
 RISK_SUMMARY = (
     "The Risk report as PDF (no options): headline figures; open security alerts by "
     "severity and the most vulnerable libraries with their top fix; libraries by license "
@@ -336,6 +354,26 @@ REQUEST_TYPES = in_category(
             _sync(catalog.PLUGIN_REQUESTS, "PluginRequestHistoryReport", ALL, prefixed=False),
         ),
         RequestType("getChangesReport", Level.ORG, ChangesReport, get_changes_report),
+        # Reports of data depvault does not hold: the headers, no rows (always_empty.py)
+        *_three("BugsReport", catalog.BUGS, "BugsReport"),
+        RequestType(
+            "getOrganizationContainerVulnerabilityReportRequest",
+            Level.ORG,
+            SyncReport,
+            _sync(catalog.CONTAINER_VULNERABILITY, "ContainerVulnerabilityReport", XLSX_JSON),
+        ),
+        RequestType(  # a cluster is named by its product's token
+            "getClusterVulnerabilityReportRequest",
+            Level.PRODUCT,
+            SyncReport,
+            _sync(catalog.CONTAINER_VULNERABILITY, "ContainerVulnerabilityReport", XLSX_JSON),
+        ),
+        RequestType(
+            "getOrganizationEffectiveUsageAnalysis",
+            Level.ORG,
+            NoParams,
+            get_effective_usage_analysis,
+        ),
         RequestType("getProjectSpdxReport", Level.PROJECT, SpdxReport, get_project_spdx_report),
         *(
             RequestType(
