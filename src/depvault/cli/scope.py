@@ -1,0 +1,79 @@
+"""Naming products and projects on the command line: by name or by token.
+
+An operator knows "shop" and "shop/web", not 64-character tokens; these turn either
+into the token the API wants, through the API (``getAllProducts``, ``getAllProjects``),
+so a name is resolved with the caller's own access.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import typer
+
+from depvault.cli.client import Server
+from depvault.cli.common import fail, load_config
+
+__all__ = ["ORG", "SCOPE", "Scope", "org_token", "parse_scope", "product_token", "project_token"]
+
+ORG = typer.Option(None, "--org", help="Organization token [DEPVAULT_ORG_TOKEN, config].")
+SCOPE = typer.Option(
+    "org", "--scope", help="org, product:PRODUCT or project:PRODUCT/PROJECT (names or tokens)."
+)
+
+
+def org_token(given: str | None) -> str:
+    """The organization token from ``--org`` or the configuration."""
+    token = given or load_config().org_token
+    if not token:
+        fail("no organization: give --org, set DEPVAULT_ORG_TOKEN, or org_token in the config")
+    return token
+
+
+def product_token(server: Server, org: str, product: str) -> str:
+    """The token of the product named ``product`` (or ``product`` when it is a token)."""
+    products = server.call("getAllProducts", orgToken=org)["products"]
+    for p in products:
+        if product in (p["productName"], p["productToken"]):
+            return str(p["productToken"])
+    names = ", ".join(sorted(p["productName"] for p in products)) or "none"
+    fail(f"no product {product!r} in the organization (products: {names})")
+
+
+def project_token(server: Server, org: str, product: str, project: str) -> str:
+    """The token of ``project`` of ``product`` (names or tokens)."""
+    token = product_token(server, org, product)
+    projects = server.call("getAllProjects", productToken=token)["projects"]
+    for p in projects:
+        if project in (p["projectName"], p["projectToken"]):
+            return str(p["projectToken"])
+    names = ", ".join(sorted(p["projectName"] for p in projects)) or "none"
+    fail(f"no project {project!r} in product {product!r} (projects: {names})")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A resolved scope: its level (Organization, Product, Project) and token field."""
+
+    noun: str
+    token_field: str
+    token: str
+    org: str
+
+    def params(self) -> dict[str, str]:
+        """The scope as request parameters."""
+        return {self.token_field: self.token}
+
+
+def parse_scope(server: Server, org: str, text: str) -> Scope:
+    """``org``, ``product:P`` or ``project:P/X`` as a resolved :class:`Scope`."""
+    kind, _, name = text.partition(":")
+    if kind == "org" and not name:
+        return Scope("Organization", "orgToken", org, org)
+    if kind == "product" and name:
+        return Scope("Product", "productToken", product_token(server, org, name), org)
+    if kind == "project" and "/" in name:
+        product, _, project = name.partition("/")
+        token = project_token(server, org, product, project)
+        return Scope("Project", "projectToken", token, org)
+    fail(f"--scope {text!r}: expected org, product:PRODUCT or project:PRODUCT/PROJECT")
