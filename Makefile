@@ -15,9 +15,10 @@ install: $(BIN)/depvault
 
 # Install and start the server on its embedded defaults (SQLite in ./depvault-data,
 # in-process workers, http://127.0.0.1:8080/api/v1.3). The first start prints the
-# bootstrap tokens and the administrator's key once.
+# bootstrap tokens and the administrator's key once. Another port: make run PORT=9000
+PORT ?=
 run: install
-	$(BIN)/depvault serve
+	$(BIN)/depvault serve $(if $(PORT),--port $(PORT))
 
 # Install and run the whole test suite (lint, types, tests on SQLite and, when it
 # answers, PostgreSQL; DEPVAULT_REQUIRE_POSTGRES=1 makes PostgreSQL mandatory).

@@ -29,6 +29,7 @@ from depvault.api.agent import agent_endpoint
 from depvault.api.body import parse_json_object, read_capped
 from depvault.api.charset import DEFAULT_CHARSET, encode_json_text, negotiate_charset
 from depvault.api.dispatch import Dispatcher
+from depvault.api.docs_page import docs_endpoint
 from depvault.api.errors import UNEXPECTED_ERROR_CODE, error_code, http_status
 from depvault.api.registry import Registry, build_registry
 from depvault.api.request_types import ApiVersion, BinaryResult, Result
@@ -211,6 +212,9 @@ def create_app(
     ]
     routes.append(Route("/health", health_endpoint(database), methods=["GET"]))
     routes.append(Route("/status", status_endpoint(database), methods=["GET"]))
+    docs = docs_endpoint(registry)
+    routes.append(Route("/docs", docs, methods=["GET"]))
+    routes.append(Route("/docs/{name}", docs, methods=["GET"]))
     routes.append(
         Route("/agent", agent_endpoint(dispatcher, config.max_body_bytes), methods=["POST"])
     )
