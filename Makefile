@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install run test lint docs clean
+.PHONY: install run test lint docs examples clean
 
 $(BIN)/depvault: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,5 +30,13 @@ test: install
 docs: install
 	$(BIN)/python scripts/gen_docs.py
 
+# Record the API reference's examples from a real run of the functional tests (SQLite),
+# then regenerate the docs from them (src/depvault/api_examples.json, docs/api/).
+examples: install
+	rm -rf .examples && mkdir .examples
+	DEPVAULT_RECORD_EXAMPLES=$(CURDIR)/.examples $(BIN)/pytest -n 2 -q tests/functional \
+		-k "not postgres and not test_cli and not wheel"
+	$(BIN)/python scripts/gen_docs.py --merge-examples .examples
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .examples

@@ -9,15 +9,14 @@ with a message that says so.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import typer
 
-from depvault.cli.client import CA_FILE, URL, USER_KEY, Server, connect
+from depvault.cli.client import Server, client_command
 from depvault.cli.common import fail
 from depvault.cli.output import JSON, answer
-from depvault.cli.scope import ORG, SCOPE, org_token, parse_scope
+from depvault.cli.scope import SCOPE, parse_scope
 
 app = typer.Typer(help="Alerts of a scope (over HTTP).", no_args_is_help=True)
 
@@ -40,26 +39,24 @@ def _severity(alert: dict[str, Any]) -> str:
 
 
 @app.command("list")
+@client_command
 def list_command(
+    server: Server,
+    org: str,
     scope: str = SCOPE,
     alert_type: str | None = typer.Option(
         None, "--type", help="SECURITY_VULNERABILITY, NEW_MAJOR_VERSION, … (all types if omitted)."
     ),
     severity: str | None = typer.Option(None, help="critical, high, medium or low."),
     status: str = typer.Option("active", help="active or ignored."),
-    org: str | None = ORG,
     json_output: bool = JSON,
-    url: str | None = URL,
-    user_key: str | None = USER_KEY,
-    ca_file: Path | None = CA_FILE,
 ) -> None:
     """List the alerts of the organization, a product or a project."""
     if status.lower() not in STATUSES:
         fail(f"--status {status!r}: expected {' or '.join(STATUSES)}")
     if severity is not None and severity.lower() not in SEVERITIES:
         fail(f"--severity {severity!r}: expected {', '.join(SEVERITIES)}")
-    server = connect(url, user_key, ca_file)
-    where = parse_scope(server, org_token(org), scope)
+    where = parse_scope(server, org, scope)
     if status.lower() == "ignored":
         found = server.call(f"get{where.noun}IgnoredAlerts", **where.params())["alerts"]
     elif alert_type:
@@ -85,31 +82,27 @@ def list_command(
     answer({"alerts": alerts}, json_output, rows, _COLUMNS, "alerts")
 
 
-def _set(server: Server, org: str, uuids: list[str], status: str, comment: str) -> str:
-    done = server.call(
-        "setAlertsStatus", orgToken=org, alertUuids=uuids, status=status, comments=comment
-    )
-    return str(done.get("message", ""))
-
-
 def _change(status: str) -> Any:
     def command(
+        server: Server,
+        org: str,
         uuids: list[str] = typer.Argument(..., help="Alert uuids (from `alerts list`)."),
         comment: str = typer.Option(..., "--comment", help="Why (kept in the history)."),
-        org: str | None = ORG,
         json_output: bool = JSON,
-        url: str | None = URL,
-        user_key: str | None = USER_KEY,
-        ca_file: Path | None = CA_FILE,
     ) -> None:
-        server = connect(url, user_key, ca_file)
-        message = _set(server, org_token(org), uuids, status, comment)
-        row = {"alerts": len(uuids), "status": status, "message": message}
-        answer(row, json_output, [row], [("alerts", "alerts"), ("status", "status"),
-                                         ("message", "result")])  # fmt: skip
+        done = server.call(
+            "setAlertsStatus", orgToken=org, alertUuids=uuids, status=status, comments=comment
+        )
+        row = {"alerts": len(uuids), "status": status, "message": done.get("message", "")}
+        answer(
+            row,
+            json_output,
+            [row],
+            [("alerts", "alerts"), ("status", "status"), ("message", "result")],
+        )
 
     command.__doc__ = f"Set alerts {status}, with a comment."
-    return command
+    return client_command(command)
 
 
 app.command("ignore")(_change("Ignored"))

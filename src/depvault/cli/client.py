@@ -9,10 +9,13 @@ not answer is one sentence saying what to do, not a urllib traceback.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import ssl
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,13 +25,14 @@ import typer
 
 from depvault.cli.common import fail, load_config
 
-__all__ = ["CA_FILE", "URL", "USER_KEY", "Server", "connect"]
+__all__ = ["CA_FILE", "ORG", "URL", "USER_KEY", "Server", "client_command", "connect"]
 
 URL = typer.Option(None, "--url", help="Server address [DEPVAULT_URL, config `url`].")
 USER_KEY = typer.Option(
     None, "--user-key", help="Your user key [DEPVAULT_USER_KEY, config `user_key`]."
 )
 CA_FILE = typer.Option(None, "--ca-file", help="CA bundle for an HTTPS server.")
+ORG = typer.Option(None, "--org", help="Organization token [DEPVAULT_ORG_TOKEN, config].")
 
 
 @dataclass(frozen=True)
@@ -97,3 +101,47 @@ def connect(
     typer.echo(f"depvault: server {address}", err=True)
     context = ssl.create_default_context(cafile=str(ca_file)) if ca_file else None
     return Server(address, key, context)
+
+
+def org_token(given: str | None) -> str:
+    """The organization token from ``--org`` or the configuration."""
+    token = given or load_config().org_token
+    if not token:
+        fail("no organization: give --org, set DEPVAULT_ORG_TOKEN, or org_token in the config")
+    return token
+
+
+_CONNECTION = (
+    ("url", URL, str | None),
+    ("user_key", USER_KEY, str | None),
+    ("ca_file", CA_FILE, Path | None),
+)
+
+
+def client_command(func: Callable[..., None]) -> Callable[..., None]:
+    """A command that talks to a server: ``func`` takes ``server`` (and, if it names
+    it, ``org``, the organization token) instead of declaring ``--url``, ``--user-key``,
+    ``--ca-file`` and ``--org`` itself; the options are added to the signature typer
+    reads, so every client command offers them the same way."""
+    signature = inspect.signature(func, eval_str=True)
+    wants_org = "org" in signature.parameters
+    kept = [p for p in signature.parameters.values() if p.name not in {"server", "org"}]
+    extra = [(name, option, kind) for name, option, kind in _CONNECTION]
+    if wants_org:
+        extra.insert(0, ("org", ORG, str | None))
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=kind)
+        for name, option, kind in extra
+    ]
+
+    @functools.wraps(func)
+    def command(**given: Any) -> None:
+        server = connect(given.pop("url"), given.pop("user_key"), given.pop("ca_file"))
+        if wants_org:
+            given["org"] = org_token(given.pop("org"))
+        func(server=server, **given)
+
+    command.__signature__ = signature.replace(parameters=[*kept, *added])  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in [*kept, *added]}
+    del command.__wrapped__  # typer must read this signature, not func's
+    return command

@@ -12,15 +12,14 @@ replace a role's whole membership, so the current one is read first):
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import typer
 
-from depvault.cli.client import CA_FILE, URL, USER_KEY, Server, connect
+from depvault.cli.client import Server, client_command
 from depvault.cli.common import fail
 from depvault.cli.output import JSON, answer
-from depvault.cli.scope import ORG, org_token, product_token
+from depvault.cli.scope import product_token
 
 ROLES = {
     ("org-admin", False): "administrators",
@@ -49,15 +48,14 @@ def _granted(server: Server, noun: str, scope: dict[str, str], role: str, email:
     return True
 
 
+@client_command
 def grant(
+    server: Server,
+    org: str,
     email: str = typer.Argument(..., help="E-mail of a member of the organization."),
     role: str = typer.Option(..., "--role", help="org-admin, product-admin or member."),
     product: str | None = typer.Option(None, "--product", help="Name or token of a product."),
-    org: str | None = ORG,
     json_output: bool = JSON,
-    url: str | None = URL,
-    user_key: str | None = USER_KEY,
-    ca_file: Path | None = CA_FILE,
 ) -> None:
     """Grant a person a role in the organization or one of its products."""
     wire_role = ROLES.get((role, product is not None))
@@ -67,14 +65,16 @@ def grant(
         if role == "org-admin":
             fail("--role org-admin is organization-wide: drop --product")
         fail(f"--role {role!r}: expected org-admin, product-admin or member")
-    server = connect(url, user_key, ca_file)
-    organization = org_token(org)
     if product is None:
-        noun, scope, where = "Organization", {"orgToken": organization}, "the organization"
+        noun, scope, where = "Organization", {"orgToken": org}, "the organization"
     else:
-        token = product_token(server, organization, product)
+        token = product_token(server, org, product)
         noun, scope, where = "Product", {"productToken": token}, f"product {product}"
     changed = _granted(server, noun, scope, wire_role, email)
     row = {"email": email, "role": wire_role, "scope": where, "changed": changed}
-    answer(row, json_output, [row], [("email", "email"), ("role", "role"), ("scope", "in"),
-                                     ("changed", "changed")])  # fmt: skip
+    answer(
+        row,
+        json_output,
+        [row],
+        [("email", "email"), ("role", "role"), ("scope", "in"), ("changed", "changed")],
+    )

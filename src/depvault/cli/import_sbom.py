@@ -18,7 +18,7 @@ import orjson
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from depvault.cli.client import CA_FILE, URL, USER_KEY, connect
+from depvault.cli.client import Server, client_command
 from depvault.cli.common import fail, print_json
 from depvault.cli.output import progress_console
 
@@ -39,22 +39,20 @@ def _sbom_parameter(path: Path) -> Any:
     return document if isinstance(document, dict) else base64.b64encode(raw).decode()
 
 
+@client_command
 def import_sbom(
+    server: Server,
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="The SBOM document."),
     project_token: str | None = typer.Option(None, help="Project to import into."),
     product_token: str | None = typer.Option(None, help="Token of the project's product."),
     project_name: str | None = typer.Option(None, help="Project name, created when missing."),
     update_type: str = typer.Option("OVERRIDE", help="OVERRIDE, APPEND or REMOVE."),
     wait: bool = typer.Option(False, "--wait", help="Follow the import until it ends."),
-    url: str | None = URL,
-    user_key: str | None = USER_KEY,
-    ca_file: Path | None = CA_FILE,
     timeout: float = typer.Option(600, help="Seconds --wait waits at most."),
 ) -> None:
     """Import a CycloneDX or SPDX document into a project (prints one JSON object)."""
     if bool(project_token) == bool(product_token and project_name):
         fail("give --project-token, or --product-token with --project-name")
-    server = connect(url, user_key, ca_file)
     body: dict[str, Any] = {"updateType": update_type}
     if project_token:
         body["projectToken"] = project_token

@@ -9,16 +9,19 @@ from pathlib import Path
 import typer
 
 from depvault.cli.async_report import run_report
-from depvault.cli.client import CA_FILE, URL, USER_KEY, connect
+from depvault.cli.client import Server, client_command
 from depvault.cli.common import fail
 from depvault.cli.output import JSON, answer
-from depvault.cli.scope import ORG, SCOPE, org_token, parse_scope
+from depvault.cli.scope import SCOPE, parse_scope
 
 app = typer.Typer(help="Asynchronous reports (over HTTP).", no_args_is_help=True)
 
 
 @app.command("generate")
+@client_command
 def generate(
+    server: Server,
+    org: str,
     report_type: str = typer.Argument(
         ..., help="reportType (docs/api-coverage.md lists them per scope)."
     ),
@@ -27,15 +30,10 @@ def generate(
     out: Path = typer.Option(..., "--out", help="The ZIP to write (a folder with --unzip)."),
     unzip: bool = typer.Option(False, "--unzip", help="Extract the ZIP's files into --out."),
     timeout: float = typer.Option(3600, help="Seconds to wait at most."),
-    org: str | None = ORG,
     json_output: bool = JSON,
-    url: str | None = URL,
-    user_key: str | None = USER_KEY,
-    ca_file: Path | None = CA_FILE,
 ) -> None:
     """Queue a report, wait for it with a progress display, and download it."""
-    server = connect(url, user_key, ca_file)
-    where = parse_scope(server, org_token(org), scope)
+    where = parse_scope(server, org, scope)
     status, body = run_report(server, where, report_type, fmt, timeout)
     if unzip:
         try:

@@ -13,30 +13,28 @@ from pathlib import Path
 import typer
 
 from depvault.cli.async_report import run_report
-from depvault.cli.client import CA_FILE, URL, USER_KEY, connect
+from depvault.cli.client import Server, client_command
 from depvault.cli.common import fail
 from depvault.cli.output import JSON, answer
-from depvault.cli.scope import ORG, org_token, parse_scope
+from depvault.cli.scope import parse_scope
 
 app = typer.Typer(help="SBOM documents (over HTTP).", no_args_is_help=True)
 
 
 @app.command("export")
+@client_command
 def export(
+    server: Server,
+    org: str,
     project: str = typer.Option(..., "--project", help="PRODUCT/PROJECT (names or tokens)."),
     standard: str = typer.Option("CycloneDX", help="CycloneDX or SPDX."),
     fmt: str = typer.Option("json", "--format", help="json or xml (CycloneDX); json or tv."),
     out: Path = typer.Option(..., "--out", help="The document to write."),
     timeout: float = typer.Option(3600, help="Seconds to wait at most."),
-    org: str | None = ORG,
     json_output: bool = JSON,
-    url: str | None = URL,
-    user_key: str | None = USER_KEY,
-    ca_file: Path | None = CA_FILE,
 ) -> None:
     """Export a project's SBOM."""
-    server = connect(url, user_key, ca_file)
-    where = parse_scope(server, org_token(org), f"project:{project}")
+    where = parse_scope(server, org, f"project:{project}")
     status, body = run_report(server, where, "ProjectSBOMReport", fmt, timeout, standard=standard)
     try:
         with zipfile.ZipFile(io.BytesIO(body)) as archive:

@@ -12,22 +12,13 @@ from dataclasses import dataclass
 import typer
 
 from depvault.cli.client import Server
-from depvault.cli.common import fail, load_config
+from depvault.cli.common import fail
 
-__all__ = ["ORG", "SCOPE", "Scope", "org_token", "parse_scope", "product_token", "project_token"]
+__all__ = ["SCOPE", "Scope", "parse_scope", "product_token", "project_token"]
 
-ORG = typer.Option(None, "--org", help="Organization token [DEPVAULT_ORG_TOKEN, config].")
 SCOPE = typer.Option(
     "org", "--scope", help="org, product:PRODUCT or project:PRODUCT/PROJECT (names or tokens)."
 )
-
-
-def org_token(given: str | None) -> str:
-    """The organization token from ``--org`` or the configuration."""
-    token = given or load_config().org_token
-    if not token:
-        fail("no organization: give --org, set DEPVAULT_ORG_TOKEN, or org_token in the config")
-    return token
 
 
 def product_token(server: Server, org: str, product: str) -> str:
