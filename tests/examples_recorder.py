@@ -25,7 +25,10 @@ def _sample(value: Any, key: str = "") -> Any:
     if isinstance(value, dict):
         return {k: _sample(v, k) for k, v in value.items()}
     if isinstance(value, list):
-        return [_sample(v, key) for v in value[:2]]
+        # two objects show a list's shape; a short list of scalars (a schema's
+        # ``required``) is kept whole, since cutting it would misstate the answer
+        keep = 2 if any(isinstance(v, dict | list) for v in value) else 20
+        return [_sample(v, key) for v in value[:keep]]
     if isinstance(value, str) and len(value) > 200:
         return value[:200] + "…"
     return value

@@ -65,7 +65,7 @@ def to_html(blocks: Sequence[Block], title: str) -> str:
         elif block.kind == "p":
             body.append(f"<p>{_inline(block.text)}</p>")
         elif block.kind == "code":
-            body.append(f"<pre><code>{html.escape(block.text)}</code></pre>")
+            body.append(f"<pre><code>{html.escape(block.text, quote=False)}</code></pre>")
         elif block.kind == "table":
             header, *rows = block.rows
             head = "".join(f"<th>{_inline(c)}</th>" for c in header)

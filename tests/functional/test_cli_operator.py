@@ -292,41 +292,16 @@ def test_the_first_hour_with_the_cli(env: dict[str, str], tmp_path: Path) -> Non
 
         before = datetime.now(UTC).replace(microsecond=0, tzinfo=None)
         report = tmp_path / "report.zip"
-        _json(
-            depvault(
-                "report",
-                "generate",
-                "ProductSecurityAlertsReport",
-                "--scope",
-                "product:shop",
-                "--format",
-                "json",
-                "--out",
-                str(report),
-                "--json",
-                env=client,
-            )
-        )
+        generate = ["report", "generate", "ProductSecurityAlertsReport", "--scope"]
+        generate += ["product:shop", "--format", "json", "--json"]
+        _json(depvault(*generate, "--out", str(report), env=client))
         with zipfile.ZipFile(report) as archive:
             [member] = archive.infolist()
             assert datetime(*member.date_time) >= before.replace(second=0)  # not 1980-01-01
             rows = json.loads(archive.read(member))
         assert rows
         unzipped = _json(
-            depvault(
-                "report",
-                "generate",
-                "ProductSecurityAlertsReport",
-                "--scope",
-                "product:shop",
-                "--format",
-                "json",
-                "--out",
-                str(tmp_path / "unzipped"),
-                "--unzip",
-                "--json",
-                env=client,
-            )
+            depvault(*generate, "--out", str(tmp_path / "unzipped"), "--unzip", env=client)
         )
         assert [Path(f).parent for f in unzipped["files"]] == [tmp_path / "unzipped"]
         exported = tmp_path / "web.cdx.json"

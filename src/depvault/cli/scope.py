@@ -8,6 +8,7 @@ so a name is resolved with the caller's own access.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import typer
 
@@ -21,25 +22,26 @@ SCOPE = typer.Option(
 )
 
 
+def _token(items: list[dict[str, Any]], wanted: str, kind: str, where: str) -> str:
+    """The ``<kind>Token`` of the item whose name or token is ``wanted``."""
+    for item in items:
+        if wanted in (item[f"{kind}Name"], item[f"{kind}Token"]):
+            return str(item[f"{kind}Token"])
+    names = ", ".join(sorted(item[f"{kind}Name"] for item in items)) or "none"
+    fail(f"no {kind} {wanted!r} in {where} ({kind}s: {names})")
+
+
 def product_token(server: Server, org: str, product: str) -> str:
     """The token of the product named ``product`` (or ``product`` when it is a token)."""
     products = server.call("getAllProducts", orgToken=org)["products"]
-    for p in products:
-        if product in (p["productName"], p["productToken"]):
-            return str(p["productToken"])
-    names = ", ".join(sorted(p["productName"] for p in products)) or "none"
-    fail(f"no product {product!r} in the organization (products: {names})")
+    return _token(products, product, "product", "the organization")
 
 
 def project_token(server: Server, org: str, product: str, project: str) -> str:
     """The token of ``project`` of ``product`` (names or tokens)."""
     token = product_token(server, org, product)
     projects = server.call("getAllProjects", productToken=token)["projects"]
-    for p in projects:
-        if project in (p["projectName"], p["projectToken"]):
-            return str(p["projectToken"])
-    names = ", ".join(sorted(p["projectName"] for p in projects)) or "none"
-    fail(f"no project {project!r} in product {product!r} (projects: {names})")
+    return _token(projects, project, "project", f"product {product!r}")
 
 
 @dataclass(frozen=True)
