@@ -46,7 +46,8 @@ class Config:
     data_dir: Path = _setting(
         "DEPVAULT_DATA_DIR",
         "Folder for the embedded database, report files and the generated TLS pair. "
-        "Created when missing.",
+        "`depvault serve`, `bootstrap` and `db upgrade` create it when missing; every other "
+        "command refuses a missing store, naming the absolute path it looked at.",
         Path("depvault-data"),
     )
     database_url: str = _setting(

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.data_files import OSV, SBOMS
+from tests.data_files import OSV
 from tests.functional.test_cli import _free_port, _until_up, serving
 
 REPO = Path(__file__).resolve().parents[2]
@@ -377,7 +377,6 @@ def test_the_readme_says_where_the_command_lives_and_walks_the_first_hour() -> N
     assert "(by name)" not in help_text
 
 
-@pytest.mark.skipif(not SBOMS.exists(), reason=f"SBOMs not found at {SBOMS}")
 def test_the_docs_page_is_served(env: dict[str, str], tmp_path: Path) -> None:
     with serving(env, tmp_path / "server.log") as values:
         url = f"http://127.0.0.1:{values['port']}"
