@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install run test lint docs clean mutation
+.PHONY: install run test lint docs examples clean mutation
 
 $(BIN)/depvault: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,9 +15,10 @@ install: $(BIN)/depvault
 
 # Install and start the server on its embedded defaults (SQLite in ./depvault-data,
 # in-process workers, http://127.0.0.1:8080/api/v1.3). The first start prints the
-# bootstrap tokens and the administrator's key once.
+# bootstrap tokens and the administrator's key once. Another port: make run PORT=9000
+PORT ?=
 run: install
-	$(BIN)/depvault serve
+	$(BIN)/depvault serve $(if $(PORT),--port $(PORT))
 
 # Install and run the whole test suite (lint, types, tests on SQLite and, when it
 # answers, PostgreSQL; DEPVAULT_REQUIRE_POSTGRES=1 makes PostgreSQL mandatory).
@@ -41,5 +42,13 @@ mutation: install
 	$(BIN)/mutmut run --max-children 2 $(foreach m,$(MUTANTS),'$(m)')
 	$(BIN)/python scripts/mutation_report.py
 
+# Record the API reference's examples from a real run of the functional tests (SQLite),
+# then regenerate the docs from them (src/depvault/api_examples.json, docs/api/).
+examples: install
+	rm -rf .examples && mkdir .examples
+	DEPVAULT_RECORD_EXAMPLES=$(CURDIR)/.examples $(BIN)/pytest -n 2 -q tests/functional \
+		-k "not postgres and not test_cli and not wheel"
+	$(BIN)/python scripts/gen_docs.py --merge-examples .examples
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache mutants
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .examples mutants

@@ -4,7 +4,11 @@
     .venv/bin/python scripts/gen_docs.py --check    # exit 1 naming each stale document
     .venv/bin/python scripts/gen_docs.py --summary  # print the coverage per category
 
-The documents are ``docs/api-coverage.md`` and ``docs/configuration.md``.
+    .venv/bin/python scripts/gen_docs.py --merge-examples DIR   # examples recorded by
+                                                # DEPVAULT_RECORD_EXAMPLES=DIR pytest …
+
+The documents are ``docs/api-coverage.md``, ``docs/configuration.md`` and the API
+reference in ``docs/api/`` (from the request table and ``src/depvault/api_examples.json``).
 
 The rendering lives in :mod:`depvault.docs_gen`; this is only the command line. The API
 coverage needs the request catalog (``../shared/spec/api-catalog.json`` beside the
@@ -19,6 +23,7 @@ import sys
 from pathlib import Path
 
 from depvault.api.registry import build_registry
+from depvault.api_reference import EXAMPLES_FILE, merge_examples
 from depvault.docs_gen import (
     API_COVERAGE_DOC,
     CATALOG_ENV,
@@ -28,6 +33,7 @@ from depvault.docs_gen import (
     coverage_lines,
     load_catalog,
     render_api_coverage,
+    render_api_reference,
     render_configuration,
     stale_docs,
 )
@@ -46,10 +52,20 @@ def main(argv: list[str] | None = None) -> int:
         "--summary", action="store_true", help="print the coverage per category and exit"
     )
     parser.add_argument("--root", type=Path, default=REPO_ROOT, help="repository root")
+    parser.add_argument(
+        "--merge-examples",
+        type=Path,
+        metavar="DIR",
+        help="write the API examples recorded in DIR (DEPVAULT_RECORD_EXAMPLES) first",
+    )
     args = parser.parse_args(argv)
     root: Path = args.root
+    if args.merge_examples is not None:
+        count = merge_examples(sorted(args.merge_examples.glob("*.jsonl")), EXAMPLES_FILE)
+        print(f"gen_docs: {count} request types have an example in {EXAMPLES_FILE}")
 
-    docs = {CONFIGURATION_DOC: render_configuration()}
+    registry = build_registry()
+    docs = {CONFIGURATION_DOC: render_configuration(), **render_api_reference(registry)}
     path = catalog_path(root)
     try:
         catalog = load_catalog(path)
@@ -61,7 +77,6 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         catalog = None
-    registry = build_registry()
     if args.summary:
         if catalog is None:
             return 2

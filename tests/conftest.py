@@ -27,6 +27,7 @@ from depvault.config import Config
 from depvault.store.engine.db import Database, create_database
 from depvault.store.engine.migrate import upgrade
 from depvault.store.models import Base
+from tests.examples_recorder import record
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 POSTGRES_URL = os.environ.get("DEPVAULT_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
@@ -137,7 +138,9 @@ class Api:
         body = {"requestType": request_type, "userKey": key or self.user_key, **params}
         response = self.client.post(f"/api/v{self.version}", json=body)
         assert response.status_code == 200, response.text
-        return response.json()
+        answer = response.json()
+        record(body, answer)
+        return answer
 
     def raw(self, request_type: str, **params: Any) -> tuple[str, bytes]:
         """POST one request expecting a file: (content type, body)."""
@@ -145,6 +148,7 @@ class Api:
         response = self.client.post(f"/api/v{self.version}", json=body)
         assert response.status_code == 200, response.text
         assert not response.headers["content-type"].startswith("application/json"), response.text
+        record(body, f"<{response.headers['content-type']}: {len(response.content)} bytes>")
         return response.headers["content-type"], response.content
 
     def ok(self, request_type: str, **params: Any) -> Any:

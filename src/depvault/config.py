@@ -7,20 +7,28 @@ it; ``docs/configuration.md`` is generated from these fields by
 
 The embedded defaults need nothing installed beside Python: SQLite in WAL mode under
 ``DEPVAULT_DATA_DIR``, report files in a folder beside it, and in-process workers.
+
+The same settings may come from a TOML file (``depvault.toml`` in the working folder,
+``--config FILE`` or ``DEPVAULT_CONFIG``), keyed by the field names below (``data_dir =
+"/var/lib/depvault"``), so that a service and the cron jobs beside it read one truth.
+The environment overrides the file; relative paths in the file are relative to the file.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Config", "ConfigError", "setting_docs"]
+__all__ = ["CONFIG_ENV", "CONFIG_FILE", "Config", "ConfigError", "config_file", "setting_docs"]
 
 MIB = 1024 * 1024
+CONFIG_ENV = "DEPVAULT_CONFIG"
+CONFIG_FILE = "depvault.toml"
 
 
 class ConfigError(ValueError):
@@ -38,7 +46,8 @@ class Config:
     data_dir: Path = _setting(
         "DEPVAULT_DATA_DIR",
         "Folder for the embedded database, report files and the generated TLS pair. "
-        "Created when missing.",
+        "`depvault serve`, `bootstrap` and `db upgrade` create it when missing; every other "
+        "command refuses a missing store, naming the absolute path it looked at.",
         Path("depvault-data"),
     )
     database_url: str = _setting(
@@ -138,6 +147,24 @@ class Config:
         "are never logged; refusals and server faults are logged either way.",
         False,
     )
+    url: str = _setting(
+        "DEPVAULT_URL",
+        "Server the client commands (`product`, `project`, `alerts`, `report`, `sbom`, "
+        "`import-sbom`, `status` …) talk to; `--url` overrides it.",
+        "http://127.0.0.1:8080",
+    )
+    org_token: str = _setting(
+        "DEPVAULT_ORG_TOKEN",
+        "Organization the client commands act in (products, projects and scopes are named "
+        "within it); `--org` overrides it.",
+        "",
+    )
+    user_key: str = _setting(
+        "DEPVAULT_USER_KEY",
+        "The key the client commands send; `--user-key` overrides it. In a config file, "
+        "keep that file readable by its owner only.",
+        "",
+    )
 
     @property
     def effective_database_url(self) -> str:
@@ -162,8 +189,19 @@ class Config:
 
         Raises :class:`ConfigError` naming the variable whose value cannot be parsed.
         """
+        return cls.from_sources(environ, None, **overrides)
+
+    @classmethod
+    def from_sources(
+        cls, environ: Mapping[str, str] | None, file: Path | None, **overrides: Any
+    ) -> Config:
+        """The settings of the TOML ``file`` (when given), overridden by the
+        ``DEPVAULT_*`` variables, overridden by ``overrides``.
+
+        Raises :class:`ConfigError` naming the file key or variable that cannot be used.
+        """
         environ = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = _read_file(file) if file is not None else {}
         for f in dataclasses.fields(cls):
             raw = environ.get(f.metadata["env"])
             if raw is None or raw == "":
@@ -171,6 +209,46 @@ class Config:
             values[f.name] = _parse(f, raw)
         values.update(overrides)
         return cls(**values)
+
+
+def config_file(
+    explicit: Path | None, environ: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> Path | None:
+    """The configuration file in use: ``explicit`` (``--config``), else
+    ``$DEPVAULT_CONFIG``, else ``depvault.toml`` in ``cwd`` when there is one. A file
+    named explicitly or by the variable must exist (a typo is an error, not defaults)."""
+    environ = os.environ if environ is None else environ
+    named = explicit or (Path(environ[CONFIG_ENV]) if environ.get(CONFIG_ENV) else None)
+    if named is not None:
+        if not named.is_file():
+            raise ConfigError(f"configuration file {named.resolve()} does not exist")
+        return named.resolve()
+    found = (cwd or Path.cwd()) / CONFIG_FILE
+    return found.resolve() if found.is_file() else None
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    """The settings of one TOML file, checked against the fields' types."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    fields = {f.name: f for f in dataclasses.fields(Config)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        f = fields.get(key)
+        if f is None:
+            raise ConfigError(f"{path}: unknown setting {key!r}; known: {', '.join(fields)}")
+        if isinstance(value, bool) != (str(f.type) == "bool") or isinstance(value, dict | list):
+            raise ConfigError(f"{path}: {key} = {value!r} is not a {f.type}")
+        try:
+            parsed = _parse(f, str(value).lower() if isinstance(value, bool) else str(value))
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {key}: {exc}") from None
+        if isinstance(parsed, Path) and not parsed.is_absolute():
+            parsed = (path.parent / parsed).resolve()
+        values[key] = parsed
+    return values
 
 
 def _parse(f: dataclasses.Field[Any], raw: str) -> Any:

@@ -22,12 +22,15 @@ from typing import Any
 
 from depvault.api.registry import Registry
 from depvault.api.request_types import ALL_VERSIONS, ApiVersion, RequestType
+from depvault.api_reference import EXAMPLES_FILE, load_examples, reference_blocks
+from depvault.api_reference_render import to_markdown
 from depvault.config import setting_docs
 from depvault.domain.access import Level
 from depvault.reports.catalog import REPORT_TYPES, ReportSpec
 
 __all__ = [
     "API_COVERAGE_DOC",
+    "API_REFERENCE_DIR",
     "CATALOG_ENV",
     "CONFIGURATION_DOC",
     "REGENERATE",
@@ -39,6 +42,7 @@ __all__ = [
     "coverage_lines",
     "load_catalog",
     "render_api_coverage",
+    "render_api_reference",
     "render_configuration",
     "stale_docs",
     "status_of",
@@ -47,6 +51,7 @@ __all__ = [
 CATALOG_ENV = "DEPVAULT_CATALOG_PATH"
 API_COVERAGE_DOC = Path("docs/api-coverage.md")
 CONFIGURATION_DOC = Path("docs/configuration.md")
+API_REFERENCE_DIR = Path("docs/api")
 REGENERATE = "make docs"
 _REGENERATE_LONG = "`make docs` (or `.venv/bin/python scripts/gen_docs.py`)"
 
@@ -406,6 +411,10 @@ def render_configuration(settings: Iterable[tuple[str, str, str]] | None = None)
         "depvault reads its settings from `DEPVAULT_*` environment variables, once, when "
         "a process starts (`depvault serve`, and the commands that open the database); "
         "a change takes effect at the next start. An unset or empty variable keeps the default. "
+        "The same settings may live in a TOML file (`--config FILE`, `$DEPVAULT_CONFIG`, or "
+        "`depvault.toml` in the working folder), keyed by their names in lower case without "
+        'the prefix (`data_dir = "/var/lib/depvault"`); the environment overrides the file, '
+        "and a relative path in the file is relative to the file. "
         "The defaults are the embedded mode: SQLite in WAL mode under "
         "`DEPVAULT_DATA_DIR`, nothing to install beside Python, and the server on "
         "loopback only.\n\n"
@@ -423,6 +432,12 @@ def render_configuration(settings: Iterable[tuple[str, str, str]] | None = None)
         "connections each server process keeps open."
     )
     return f"{intro}\n\n{table}\n\n{postgres}\n"
+
+
+def render_api_reference(registry: Registry) -> dict[Path, str]:
+    """``docs/api/*.md``: the reference of every request type, one page per category."""
+    pages = reference_blocks(registry, load_examples(EXAMPLES_FILE))
+    return {API_REFERENCE_DIR / f"{slug}.md": to_markdown(blocks) for slug, blocks in pages.items()}
 
 
 def stale_docs(repo_root: Path, docs: dict[Path, str]) -> list[Path]:

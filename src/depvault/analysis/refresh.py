@@ -12,7 +12,7 @@ when idle). On PostgreSQL concurrent runners skip rows another one has locked.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from depvault.analysis.alerts import PROJECTS_PER_BATCH, derive_alerts, outdated_security_holders
 from depvault.analysis.matching import match_libraries, package_libraries
-from depvault.analysis.newest import NewestReleases, compute_newest_releases
+from depvault.analysis.newest import compute_newest_releases
 from depvault.domain.timefmt import utcnow
 from depvault.gc_pause import paused_collection
 from depvault.store.engine.db import Database
@@ -38,15 +38,19 @@ IDS_PER_QUERY = 5000
 
 @dataclass
 class RefreshStats:
-    """What a re-analysis did, and the newest releases it learnt on the way (shared by
-    its steps: every batch of projects meets the same packages)."""
+    """What a re-analysis did.
+
+    It holds no knowledge between steps: each step is its own transaction, and another
+    process (the server's workers, a second import) may store newer facts between two
+    of them. A cache of newest releases kept here once made an import derive from a
+    newest release another process had already replaced, so the import and a later
+    rematch disagreed; each step now reads what is stored (issue 17)."""
 
     libraries: int = 0
     matches: int = 0
     projects: int = 0
     alerts_opened: int = 0
     alerts_resolved: int = 0
-    newest: NewestReleases = field(default_factory=dict, repr=False)
 
 
 def schedule_full_rematch(database: Database) -> int:
@@ -111,7 +115,7 @@ def _match_step(database: Database, stats: RefreshStats) -> bool:
         # Only the projects whose alerts can change are re-derived: those holding a
         # library whose matches changed, a library of a package whose newest known
         # release changed, or a security alert whose advisory took another name.
-        renewed = _renew_newest_releases(db, packages, stats.newest)
+        renewed = _renew_newest_releases(db, packages)
         affected = matched.changed | {i for i, package in libraries.items() if package in renewed}
         holders = outdated_security_holders(db, ids)
         listed = sorted(affected)
@@ -142,9 +146,7 @@ def _match_step(database: Database, stats: RefreshStats) -> bool:
     return True
 
 
-def _renew_newest_releases(
-    db: Session, packages: list[tuple[str, str]], newest: NewestReleases
-) -> set[tuple[str, str]]:
+def _renew_newest_releases(db: Session, packages: list[tuple[str, str]]) -> set[tuple[str, str]]:
     """Compute the newest known release of these packages again (their advisories
     changed), store it, and return the packages where it is not what was stored."""
     now = utcnow()
@@ -152,7 +154,6 @@ def _renew_newest_releases(
     after = compute_newest_releases(db, packages)
     changed = {p for p in packages if p not in before or before[p] != after[p]}
     save_newest_releases(db, after, now)  # replaces every row computed before now
-    newest.update(after)
     return changed
 
 
@@ -169,7 +170,8 @@ def _alerts_step(database: Database, stats: RefreshStats) -> bool:
         )
         if not due:
             return False
-        changes = derive_alerts(db, due, utcnow(), stats.newest)
+        # the newest releases as stored now, read in this transaction (see RefreshStats)
+        changes = derive_alerts(db, due, utcnow())
         db.execute(update(Project).where(Project.id.in_(due)).values(analysis_due=False))
     stats.projects += len(due)
     stats.alerts_opened += changes.opened

@@ -24,10 +24,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
+from depvault import __version__
 from depvault.api.agent.endpoint import agent_endpoint
 from depvault.api.body import parse_json_object, read_capped
 from depvault.api.charset import DEFAULT_CHARSET, encode_json_text, negotiate_charset
 from depvault.api.dispatch import Dispatcher
+from depvault.api.docs_page import docs_endpoint
 from depvault.api.errors import UNEXPECTED_ERROR_CODE, error_code, http_status
 from depvault.api.registry import Registry, build_registry
 from depvault.api.request_types import ApiVersion, BinaryResult, Result
@@ -40,6 +42,7 @@ from depvault.jobs.updates import UpdateWorker
 from depvault.jobs.worker import Worker
 from depvault.store.engine.db import Database, create_database
 from depvault.store.engine.migrate import upgrade
+from depvault.store.jobs.status_reads import store_status
 
 __all__ = ["create_app", "error_response", "json_response"]
 
@@ -145,6 +148,27 @@ def health_endpoint(database: Database) -> Callable[[Request], Awaitable[Respons
     return endpoint
 
 
+def status_endpoint(database: Database) -> Callable[[Request], Awaitable[Response]]:
+    """``GET /status``: the version, the knowledge base's freshness and the work
+    waiting (``depvault status``). Counts only: nothing an organization owns."""
+
+    def read() -> dict[str, Any]:
+        with database.transaction(write=False) as db:
+            return store_status(db)
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            found = await run_in_threadpool(read)
+        except Exception:
+            log.exception("status: database unreachable")
+            return json_response({"status": "unavailable", "version": __version__}, status=503)
+        return json_response(
+            {"status": "ok", "version": __version__, "database": database.dialect, **found}
+        )
+
+    return endpoint
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return json_response(
@@ -187,6 +211,10 @@ def create_app(
         for version in ApiVersion
     ]
     routes.append(Route("/health", health_endpoint(database), methods=["GET"]))
+    routes.append(Route("/status", status_endpoint(database), methods=["GET"]))
+    docs = docs_endpoint(registry)
+    routes.append(Route("/docs", docs, methods=["GET"]))
+    routes.append(Route("/docs/{name}", docs, methods=["GET"]))
     routes.append(
         Route("/agent", agent_endpoint(dispatcher, config.max_body_bytes), methods=["POST"])
     )

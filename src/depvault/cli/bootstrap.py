@@ -14,7 +14,7 @@ def bootstrap(
     admin_email: str = typer.Option(admin.DEFAULT_ADMIN_EMAIL, help="E-mail of its administrator."),
 ) -> None:
     """Create the global organization, an organization and its administrator."""
-    with operator_database() as database:
+    with operator_database(create=True) as database:
         result = admin.bootstrap(database, org_name=org_name, admin_email=admin_email)
     if json_output:
         print_json(result.as_json())

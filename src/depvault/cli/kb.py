@@ -7,6 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import typer
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -47,7 +48,11 @@ def import_command(
             reanalysis_progress=_reanalysing(progress, task),
         )
     database.dispose()
-    print_json(asdict(stats))
+    for source, reason in stats.rejected:
+        typer.echo(f"depvault: rejected {source}: {reason}", err=True)
+    print_json({**asdict(stats), "rejected": [list(r) for r in stats.rejected]})
+    if stats.read == stats.invalid:
+        fail(f"no valid OSV record read from {', '.join(str(p) for p in paths)}", code=1)
 
 
 @app.command("rematch")
@@ -73,12 +78,14 @@ def rematch_command() -> None:
 
 
 def _progress() -> Progress:
+    # on standard error: standard output carries only the JSON answer
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         transient=True,
+        console=Console(stderr=True),
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import orjson
@@ -27,7 +27,7 @@ from depvault.store.knowledge.lock import hold_knowledge_exclusive
 from depvault.store.models import Advisory as AdvisoryRow
 from depvault.store.models import AdvisoryPackage, PendingRematch
 
-__all__ = ["ImportStats", "import_osv", "read_osv_documents"]
+__all__ = ["ImportStats", "import_osv", "read_osv_documents", "write_advisories"]
 
 BATCH = 1000
 
@@ -47,6 +47,9 @@ class ImportStats:
     rematched_libraries: int = 0
     rematched: int = 0
     reanalysed_projects: int = 0
+    # (source, reason) of every document skipped as invalid, in reading order: the
+    # operator must be able to find and fix each one.
+    rejected: list[tuple[str, str]] = field(default_factory=list)
 
 
 def read_osv_documents(paths: Iterable[Path]) -> Iterator[tuple[str, bytes]]:
@@ -154,6 +157,14 @@ def _write(database: Database, batch: list[Advisory], stats: ImportStats) -> Non
         )
 
 
+def _reason(exc: Exception) -> str:
+    """Why a document is not an OSV record, in one line."""
+    if isinstance(exc, orjson.JSONDecodeError):
+        return f"not JSON ({exc})"
+    text = " ".join(str(exc).split())
+    return f"not an OSV record ({text or type(exc).__name__})"
+
+
 def import_osv(
     database: Database,
     documents: Iterable[tuple[str, bytes]],
@@ -163,16 +174,34 @@ def import_osv(
     reanalysis_progress: Callable[[str, int], None] | None = None,
 ) -> ImportStats:
     """Import OSV documents, then re-analyse what they changed; returns what changed. A
-    document that is not a valid OSV record is counted in ``invalid`` and skipped (the
-    rest still imports)."""
+    document that is not a valid OSV record is counted in ``invalid``, named with the
+    reason in ``rejected``, and skipped (the rest still imports)."""
+    stats = write_advisories(database, documents, default_band=default_band, progress=progress)
+    done: RefreshStats = refresh(database, reanalysis_progress)
+    stats.rematched_libraries = done.libraries
+    stats.rematched = done.matches
+    stats.reanalysed_projects = done.projects
+    return stats
+
+
+def write_advisories(
+    database: Database,
+    documents: Iterable[tuple[str, bytes]],
+    *,
+    default_band: str = "medium",
+    progress: Callable[[int], None] | None = None,
+) -> ImportStats:
+    """Write OSV documents and record the packages they changed as pending a
+    re-analysis, which any process finishes (:func:`import_osv` runs it at once)."""
     stats = ImportStats()
     batch: list[Advisory] = []
-    for _source, raw in documents:
+    for source, raw in documents:
         stats.read += 1
         try:
             batch.append(parse_advisory(orjson.loads(raw), default_band))
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError) as exc:
             stats.invalid += 1
+            stats.rejected.append((source, _reason(exc)))
         if len(batch) >= BATCH:
             _write(database, batch, stats)
             batch = []
@@ -180,8 +209,4 @@ def import_osv(
             progress(1)
     if batch:
         _write(database, batch, stats)
-    done: RefreshStats = refresh(database, reanalysis_progress)
-    stats.rematched_libraries = done.libraries
-    stats.rematched = done.matches
-    stats.reanalysed_projects = done.projects
     return stats

@@ -18,7 +18,6 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from depvault.config import Config
 from depvault.domain.access import Level
+from depvault.domain.processes import ProcessStatus
 from depvault.domain.scope import Ref
 from depvault.domain.secrets import new_token
 from depvault.domain.timefmt import format_timestamp, utcnow
@@ -53,15 +53,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 CONTEXT_TYPES = {Level.ORG: "DOMAIN", Level.PRODUCT: "PRODUCT", Level.PROJECT: "PROJECT"}
 _LEVELS = {value: key for key, value in CONTEXT_TYPES.items()}
-
-
-class ProcessStatus(StrEnum):
-    """The four statuses of the asynchronous document."""
-
-    PENDING = "PENDING"
-    IN_PROGRESS = "IN_PROGRESS"
-    SUCCESS = "SUCCESS"
-    FAILED = "FAILED"
 
 
 def enqueue_report(

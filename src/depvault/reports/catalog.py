@@ -25,6 +25,11 @@ from depvault.reports.formats.xlsx import Column
 from depvault.reports.risk.report import write_risk_report
 from depvault.reports.sbom.cyclonedx_json import CYCLONEDX_FORMATS, SbomFilter, write_cyclonedx
 from depvault.reports.sbom.spdx import SYNTAXES, write_spdx
+from depvault.reports.sources.activity import (
+    change_log_rows,
+    history_rows,
+    plugin_request_rows,
+)
 from depvault.reports.sources.attributes import attribute_rows
 from depvault.reports.sources.core import (
     EARLY_WARNING_TYPES,
@@ -33,11 +38,6 @@ from depvault.reports.sources.core import (
     early_warning_rows,
     inventory_rows,
     vulnerability_rows,
-)
-from depvault.reports.sources.activity import (
-    change_log_rows,
-    history_rows,
-    plugin_request_rows,
 )
 from depvault.reports.sources.diff import DiffFilter, diff_rows
 from depvault.reports.sources.inventory_details import (

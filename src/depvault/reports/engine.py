@@ -21,6 +21,7 @@ from typing import Any, BinaryIO, cast
 
 from sqlalchemy.orm import Session
 
+from depvault.domain.timefmt import utcnow
 from depvault.reports.attribution.report import EXPORT_FORMATS as ATTRIBUTION_FORMATS
 from depvault.reports.attribution.report import MEDIA_TYPES as ATTRIBUTION_MEDIA_TYPES
 from depvault.reports.attribution.report import AttributionFilter, write_attribution
@@ -112,6 +113,15 @@ def render_files(
     return Rendered(tuple(folder / name for name in parts), rows)
 
 
+def _dated(name: str) -> zipfile.ZipInfo:
+    """A deflated member dated now (UTC, the store's clock): ``ZipFile.open(name)``
+    would date it 1980-01-01, which unzip shows and archivers sort by (issue 17)."""
+    info = zipfile.ZipInfo(name, date_time=utcnow().timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info._compresslevel = 1  # type: ignore[attr-defined]  # what ZipFile.open(str) sets
+    return info
+
+
 def render_zip(
     db: Session,
     spec: ReportSpec,
@@ -143,7 +153,7 @@ def render_zip(
                 zf.write(path, arcname=name, compress_type=zipfile.ZIP_STORED)
                 path.unlink()
                 return
-            with BackgroundWriter(zf.open(name, "w", force_zip64=True)) as stream:
+            with BackgroundWriter(zf.open(_dated(name), "w", force_zip64=True)) as stream:
                 yield cast(BinaryIO, stream)
 
         return _render(

@@ -68,7 +68,10 @@ def save_newest_releases(
     db: Session, newest: Mapping[Package, str | None], computed_at: datetime
 ) -> None:
     """Cache these in one upsert: a package's row is written unless the stored one was
-    computed at ``computed_at`` or later (another transaction's, from the same sources)."""
+    computed after ``computed_at`` (another transaction's, from newer sources). A row of
+    the same second is replaced: times are stored to the second, and a knowledge import
+    right after an SBOM import (same second) must not lose its newer facts to the
+    import's fold (issue 17)."""
     if not newest:
         return
     ecosystems = [eco for eco, _ in newest]
@@ -86,7 +89,7 @@ def save_newest_releases(
             statement.on_conflict_do_update(
                 index_elements=_KEY,
                 set_={c: statement.excluded[c] for c in _COLUMNS[2:]},
-                where=NewestRelease.computed_at < statement.excluded.computed_at,
+                where=NewestRelease.computed_at <= statement.excluded.computed_at,
             )
         )
         return
@@ -97,7 +100,7 @@ def save_newest_releases(
         upsert.on_conflict_do_update(
             index_elements=_KEY,
             set_={c: upsert.excluded[c] for c in _COLUMNS[2:]},
-            where=NewestRelease.computed_at < upsert.excluded.computed_at,
+            where=NewestRelease.computed_at <= upsert.excluded.computed_at,
         ),
         [
             {"ecosystem": e, "name": n, "version": v, "computed_at": computed_at}

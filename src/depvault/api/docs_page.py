@@ -1,0 +1,42 @@
+"""``GET /docs`` and ``GET /docs/{requestType}``: the API reference as HTML.
+
+The same blocks ``make docs`` writes to ``docs/api/`` (``depvault.api_reference``),
+rendered once per process from the request table the server dispatches on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import cache
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from depvault.api.registry import Registry
+from depvault.api_reference import EXAMPLES_FILE, load_examples, reference_blocks, request_blocks
+from depvault.api_reference_render import to_html
+
+__all__ = ["docs_endpoint"]
+
+
+def docs_endpoint(registry: Registry) -> Callable[[Request], Awaitable[Response]]:
+    """The reference's index (``/docs``) and one page per request type."""
+    examples = load_examples(EXAMPLES_FILE)
+
+    @cache
+    def index() -> str:
+        return to_html(reference_blocks(registry, examples)["index"], "depvault API reference")
+
+    async def endpoint(request: Request) -> Response:
+        name = request.path_params.get("name")
+        if name is None:
+            return HTMLResponse(index())
+        request_type = registry.get(name)
+        if request_type is None:
+            return HTMLResponse(
+                f"<p>No request type {name!r}: see <a href=/docs>/docs</a></p>", status_code=404
+            )
+        page = request_blocks(request_type, examples)
+        return HTMLResponse(to_html(page, f"{name} — depvault API reference"))
+
+    return endpoint
