@@ -523,9 +523,11 @@ def test_missing_name_names_the_path() -> None:
             lambda c: c.update(licenses=[{"license": {"id": "No-Such"}}]),
             "components[0].licenses[0].license.id: 'No-Such' is not one of ",
         ),
-        (
-            lambda c: c.update(externalReferences=[{"type": "vcs", "url": "http://a b/<>"}]),
-            "components[0].externalReferences[0].url: 'http://a b/<>' is not a valid iri-reference",
+        (  # a bad format beside a structure error: the structure error refuses it
+            lambda c: c.update(
+                name=7, externalReferences=[{"type": "vcs", "url": "http://a b/<>"}]
+            ),
+            "components[0].name: 7 is not of type string",
         ),
         (lambda c: c.update(name=7), "components[0].name: 7 is not of type string"),
     ],
@@ -541,6 +543,24 @@ def test_schema_errors_say_where_and_what(change: Any, message: str) -> None:
     error = error_of(read_cyclonedx_json, cdx_json(components=[component]))
     assert isinstance(error, SbomSchemaError)
     assert error.message.startswith("CycloneDX 1.4 JSON does not follow its schema: " + message)
+
+
+def test_values_breaking_only_a_format_are_dropped_and_named() -> None:
+    """A Maven-built SBOM's ``${project.artifactId}`` URL: the reference goes, the
+    component stays, and the inventory says what was dropped."""
+    component = {
+        "type": "library",
+        "name": "a",
+        "version": "1",
+        "externalReferences": [
+            {"type": "vcs", "url": "http://a b/<>"},
+            {"type": "website", "url": "https://example.org/a"},
+        ],
+    }
+    inventory = read_cyclonedx_json(cdx_json(components=[component]))
+    [read] = inventory.components
+    assert read.name == "a"
+    assert inventory.dropped == ("components[0].externalReferences[0].url: 'http://a b/<>'",)
 
 
 def test_xml_schema_error_names_the_element() -> None:
