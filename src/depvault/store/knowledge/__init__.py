@@ -1,0 +1,1 @@
+"""The vulnerability knowledge base: its advisories, sources and locks."""
