@@ -16,6 +16,7 @@ from depvault.api.handlers import (
     introspection,
     inventory,
     issue_tracking,
+    knowledge,
     libraries,
     library_marks,
     library_texts,
@@ -46,6 +47,7 @@ CATEGORY_MODULES = (
     reports,
     report_requests,
     comparison_reports,
+    knowledge,
     unavailable,
 )
 

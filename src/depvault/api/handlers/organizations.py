@@ -30,6 +30,7 @@ from depvault.errors import InvalidParameter, NotFound, UnknownToken, UserNotFou
 from depvault.store import hierarchy, organizations, people
 from depvault.store.changelog import Change, record_change
 from depvault.store.hierarchy import ProjectFilter
+from depvault.store.knowledge.sources import projects_gaps
 from depvault.store.people import RoleScope
 from depvault.store.scopes import resolve_token
 
@@ -210,9 +211,18 @@ def get_all_projects(call: Call, params: NoParams) -> Result:
 
 
 def _project_vitals(call: Call, which: ProjectFilter) -> Result:
-    return {
-        "projectVitals": [project_vitals_json(p) for p in hierarchy.list_projects(call.db, which)]
-    }
+    """The vitals; a project holding libraries of an ecosystem the knowledge base knows
+    nothing about carries ``knowledgeGaps`` (depvault's extra field: its security alerts
+    are incomplete until that ecosystem syncs)."""
+    rows = hierarchy.list_projects(call.db, which)
+    gaps = projects_gaps(call.db, [p.id for p in rows])
+    items = []
+    for project in rows:
+        item = project_vitals_json(project)
+        if project.id in gaps:
+            item["knowledgeGaps"] = gaps[project.id]
+        items.append(item)
+    return {"projectVitals": items}
 
 
 def get_organization_project_vitals(call: Call, params: NoParams) -> Result:

@@ -23,7 +23,10 @@ from depvault.store.models import (
     AdvisoryPackage,
     KnowledgeSource,
     Library,
+    Project,
     ProjectLibrary,
+    UpdateItem,
+    UpdateRequest,
 )
 
 __all__ = [
@@ -36,9 +39,11 @@ __all__ = [
     "projects_gaps",
     "read_ecosystem_names",
     "read_sources",
+    "record_counts",
     "record_failure",
     "record_success",
     "request_first_sync",
+    "request_gaps",
     "requested_ecosystems",
 ]
 
@@ -173,6 +178,22 @@ def record_success(
     )
 
 
+def record_counts(db: Session, source: str, ecosystems: Collection[str] | None = None) -> None:
+    """Count again what is held per ecosystem (all the advisories name, by default)
+    without touching the sync fields: after an import by hand, which is no sync (a
+    folder of a few records says nothing of the rest of the ecosystem)."""
+    if ecosystems is None:
+        ecosystems = list(db.scalars(select(AdvisoryPackage.ecosystem).distinct()))
+    for ecosystem in ecosystems:
+        _ensure(db, source, ecosystem)
+        records, newest = _counts(db, ecosystem)
+        db.execute(
+            update(KnowledgeSource)
+            .where(KnowledgeSource.source == source, KnowledgeSource.ecosystem == ecosystem)
+            .values(records=records, newest_modified=newest)
+        )
+
+
 def record_failure(db: Session, source: str, ecosystem: str, *, error: str, now: datetime) -> None:
     """A sync of the ecosystem failed: say why; what is held and its counts stay."""
     _ensure(db, source, ecosystem)
@@ -223,3 +244,25 @@ def projects_gaps(db: Session, project_ids: Collection[int]) -> dict[int, list[s
     for project_id, ecosystem in rows:
         found[project_id].add(str(ecosystem))
     return {p: sorted(e) for p, e in found.items()}
+
+
+def request_gaps(
+    db: Session, org_id: int, request_token: str, visible_products: frozenset[int] | None = None
+) -> list[str]:
+    """The ecosystems an update request's inventories held that the knowledge base knew
+    nothing about when they were analysed, and still knows nothing about."""
+    query = (
+        select(UpdateItem.knowledge_gaps)
+        .join(UpdateRequest, UpdateRequest.id == UpdateItem.request_id)
+        .where(
+            UpdateRequest.org_id == org_id,
+            UpdateRequest.request_token == request_token,
+            UpdateItem.knowledge_gaps.is_not(None),
+        )
+    )
+    if visible_products is not None:
+        query = query.join(Project, Project.id == UpdateItem.project_id).where(
+            Project.product_id.in_(visible_products)
+        )
+    noted = {e for gaps in db.scalars(query) if gaps for e in gaps.split(",")}
+    return sorted(noted - known_ecosystems(db, noted))

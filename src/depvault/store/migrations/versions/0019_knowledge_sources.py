@@ -34,9 +34,7 @@ def upgrade() -> None:
     )
     # plain ADD COLUMN on both backends: a batch copy of the table on SQLite would fire
     # the ON DELETE CASCADE of the tables under it
-    op.add_column(
-        "update_items", sa.Column("knowledge_gaps", sa.String(length=255), nullable=True)
-    )
+    op.add_column("update_items", sa.Column("knowledge_gaps", sa.String(length=255), nullable=True))
 
 
 def downgrade() -> None:
