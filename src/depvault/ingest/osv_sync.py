@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -151,8 +152,8 @@ def _sync_one(database: Database, config: Config, mirror: Mirror, outcome: Ecosy
     documents: Iterable[tuple[str, bytes]] | None = None
     if cursor is not None:
         changes = _changes(mirror, ecosystem, cursor, config.kb_sync_max_changes)
-        if changes is not None:
-            wanted = _not_held(database, changes)
+        wanted = _not_held(database, changes) if changes is not None else None
+        if wanted is not None and len(wanted) <= config.kb_sync_max_changes:
             documents = [
                 (f"{ecosystem}/{i}.json", mirror.read(f"{ecosystem}/{i}.json")) for i in wanted
             ]
@@ -168,8 +169,11 @@ def _changes(
     mirror: Mirror, ecosystem: str, cursor: datetime, limit: int
 ) -> list[tuple[datetime, str]] | None:
     """The ``(modified, id)`` of the records at or after ``cursor`` (newest first), or
-    None when more than ``limit`` changed. Malformed lines are skipped."""
+    None when more than ``limit`` are newer. Records exactly at the cursor are listed
+    whatever their number (a database that re-exports everything at once stamps
+    thousands alike), for :func:`_not_held` to sort out. Malformed lines are skipped."""
     found: list[tuple[datetime, str]] = []
+    newer = 0
     for line in mirror.lines(f"{ecosystem}/modified_id.csv"):
         stamp, _, record_id = line.partition(",")
         modified = _time(stamp)
@@ -178,7 +182,8 @@ def _changes(
         if modified < cursor:
             break
         found.append((modified, record_id.strip()))
-        if len(found) > limit:
+        newer += modified > cursor
+        if newer > limit:
             return None
     return found
 
@@ -195,12 +200,13 @@ def _not_held(database: Database, changes: list[tuple[datetime, str]]) -> list[s
     """The ids of changes the store does not hold at that ``modified`` (the records at
     exactly the cursor's time are mostly the ones the last sync brought)."""
     newest = {record_id: modified for modified, record_id in reversed(changes)}
+    listed = list(newest)
+    held: dict[str, datetime] = {}
     with database.transaction(write=False) as db:
-        held = dict(
-            db.execute(
-                select(Advisory.key, Advisory.modified).where(Advisory.key.in_(list(newest)))
-            ).tuples()
-        )
+        for start in range(0, len(listed), 5000):
+            part = listed[start : start + 5000]
+            rows = db.execute(select(Advisory.key, Advisory.modified).where(Advisory.key.in_(part)))
+            held.update((key, modified) for key, modified in rows)
     return [i for i, modified in newest.items() if held.get(i) != modified]
 
 
@@ -212,7 +218,7 @@ def _import_archive(database: Database, mirror: Mirror, outcome: EcosystemSync) 
             with zipfile.ZipFile(archive.path) as opened:
                 broken = opened.testzip()
                 members = sum(1 for n in opened.namelist() if n.endswith(".json"))
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
             raise KnowledgeSyncError(
                 f"{mirror.location}/{path} is not a valid zip: {exc}"
             ) from None
