@@ -19,6 +19,7 @@ import logging
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -42,6 +43,7 @@ from depvault.store.models import Advisory
 __all__ = ["EcosystemSync", "default_ecosystems", "sync_osv"]
 
 log = logging.getLogger(__name__)
+FETCHES_AT_ONCE = 8  # httpx's client is shared by the threads: one connection pool
 
 
 @dataclass
@@ -154,15 +156,21 @@ def _sync_one(database: Database, config: Config, mirror: Mirror, outcome: Ecosy
         changes = _changes(mirror, ecosystem, cursor, config.kb_sync_max_changes)
         wanted = _not_held(database, changes) if changes is not None else None
         if wanted is not None and len(wanted) <= config.kb_sync_max_changes:
-            documents = [
-                (f"{ecosystem}/{i}.json", mirror.read(f"{ecosystem}/{i}.json")) for i in wanted
-            ]
+            documents = _fetch_records(mirror, ecosystem, wanted)
             outcome.method = "changes" if wanted else "none"
             outcome.fetched = len(wanted)
     if documents is None:
         _import_archive(database, mirror, outcome)
     else:
         _apply(database, outcome, documents)
+
+
+def _fetch_records(mirror: Mirror, ecosystem: str, ids: list[str]) -> list[tuple[str, bytes]]:
+    """The records, fetched a few at a time: one by one, a sync of a thousand changes
+    over the internet is a thousand round trips (a failure of any fails the sync)."""
+    paths = [f"{ecosystem}/{i}.json" for i in ids]
+    with ThreadPoolExecutor(max_workers=FETCHES_AT_ONCE) as pool:
+        return list(zip(paths, pool.map(mirror.read, paths), strict=True))
 
 
 def _changes(

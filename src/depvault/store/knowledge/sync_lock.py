@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from depvault.store.db import Database
 
@@ -40,8 +41,13 @@ def sync_lock(database: Database, folder: Path) -> Iterator[bool]:
                 yield held
             finally:
                 if held:
-                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SYNC_LOCK_KEY})
-                    connection.commit()
+                    try:
+                        connection.execute(
+                            text("SELECT pg_advisory_unlock(:k)"), {"k": SYNC_LOCK_KEY}
+                        )
+                        connection.commit()
+                    except SQLAlchemyError:
+                        connection.invalidate()  # a broken session: the lock ends with it
         finally:
             connection.close()
         return
