@@ -96,6 +96,8 @@ def sync_osv(
     on. Callers hold ``store.knowledge.sync_lock``."""
     wanted = list(ecosystems) if ecosystems is not None else default_ecosystems(database, config)
     outcomes = [EcosystemSync(e) for e in wanted]
+    if not outcomes:
+        return []
     try:
         mirror = mirror or open_mirror(config)
     except KnowledgeSyncError as exc:
