@@ -235,14 +235,19 @@ def projects_gaps(db: Session, project_ids: Collection[int]) -> dict[int, list[s
     if not gaps or not project_ids:
         return {}
     found: dict[int, set[str]] = defaultdict(set)
-    rows = db.execute(
-        select(ProjectLibrary.project_id, Library.osv_ecosystem)
-        .join(Library, Library.id == ProjectLibrary.library_id)
-        .where(Library.osv_ecosystem.in_(gaps), among(db, ProjectLibrary.project_id, project_ids))
-        .distinct()
-    )
-    for project_id, ecosystem in rows:
-        found[project_id].add(str(ecosystem))
+    listed = sorted(set(project_ids))
+    for start in range(0, len(listed), 5000):  # SQLite takes some 32,000 parameters at most
+        rows = db.execute(
+            select(ProjectLibrary.project_id, Library.osv_ecosystem)
+            .join(Library, Library.id == ProjectLibrary.library_id)
+            .where(
+                Library.osv_ecosystem.in_(gaps),
+                among(db, ProjectLibrary.project_id, listed[start : start + 5000]),
+            )
+            .distinct()
+        )
+        for project_id, ecosystem in rows:
+            found[project_id].add(str(ecosystem))
     return {p: sorted(e) for p, e in found.items()}
 
 
