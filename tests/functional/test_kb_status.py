@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
 from depvault.admin import Bootstrap
+from depvault.analysis.knowledge_status import knowledge_status
+from depvault.api.app import create_app
 from depvault.config import Config
 from depvault.jobs.kb_sync import KnowledgeSync
 from depvault.store.db import Database
@@ -124,3 +128,24 @@ def test_a_full_run_syncs_the_catalog_ecosystems_not_attempted_within_the_interv
     assert "publishes no ecosystem named 'PyPI'" in status["ecosystems"]["PyPI"]["lastError"]
     assert status["sources"]["osv"]["lastResult"] == "failed"
     assert status["sources"]["osv"]["failing"] == ["PyPI", "crates.io"]
+
+
+def test_the_server_syncs_on_its_schedule(
+    database: Database, config: Config, tmp_path: Path
+) -> None:
+    """Started with the local workers, the server runs the sync thread: at start it syncs
+    the listed ecosystems never attempted, and stops with the application."""
+    mirror = build_mirror(tmp_path / "mirror", {"PyPI": PYPI.parent / "PyPI-ghsa-sample.zip"})
+    served = dataclasses.replace(
+        config, kb_osv_url=str(mirror), kb_ecosystems="PyPI", kb_sync_interval=6.0
+    )
+    with TestClient(create_app(served, database, migrate=False)):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with database.transaction(write=False) as db:
+                status = knowledge_status(db, served)
+            if "PyPI" in status["ecosystems"]:
+                break
+            time.sleep(0.2)
+    pypi = status["ecosystems"]["PyPI"]
+    assert (pypi["lastResult"], pypi["records"], pypi["lastMethod"]) == ("ok", 25, "all.zip")
