@@ -61,8 +61,12 @@ ORG_NAME = "Reports bench"
 def _config(args: argparse.Namespace) -> Config:
     reports = Path(args.reports_dir) if args.reports_dir else None
     if args.database_url:
-        return Config.from_env(database_url=args.database_url, reports_dir=reports)
-    return Config.from_env(data_dir=Path(args.data_dir), database_url="", reports_dir=reports)
+        return Config.from_env(
+            database_url=args.database_url, reports_dir=reports, kb_sync_interval=0
+        )
+    return Config.from_env(
+        data_dir=Path(args.data_dir), database_url="", reports_dir=reports, kb_sync_interval=0
+    )
 
 
 def prepare(args: argparse.Namespace) -> None:

@@ -97,13 +97,14 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def config(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Config:
-    """Settings pointing at an empty, migrated database of the backend."""
+    """Settings pointing at an empty, migrated database of the backend (the scheduled
+    knowledge-base sync off: tests fetch nothing from the network)."""
     if backend == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
         shutil.copy(template, tmp_path / "depvault.db")
-        return Config(data_dir=tmp_path)
+        return Config(data_dir=tmp_path, kb_sync_interval=0)
     url: str = request.getfixturevalue("postgres_database")
-    return Config(data_dir=tmp_path, database_url=url)
+    return Config(data_dir=tmp_path, database_url=url, kb_sync_interval=0)
 
 
 @pytest.fixture

@@ -137,6 +137,51 @@ class Config:
         "this many seconds.",
         10,
     )
+    kb_osv_url: str = _setting(
+        "DEPVAULT_KB_OSV_URL",
+        "Where the knowledge base syncs OSV advisories from: a base URL laid out as OSV "
+        "publishes its data dumps (`ecosystems.txt`, `<ecosystem>/all.zip`, "
+        "`<ecosystem>/<ID>.json`, `<ecosystem>/modified_id.csv`), or a local folder laid "
+        "out the same way (a path or `file://` URL: an rsync'd mirror for air-gapped sites).",
+        "https://osv-vulnerabilities.storage.googleapis.com",
+    )
+    kb_ecosystems: str = _setting(
+        "DEPVAULT_KB_ECOSYSTEMS",
+        "OSV ecosystems to sync besides those of the catalog's libraries, comma-separated "
+        "as OSV names them (`PyPI,npm,Maven`). Empty: only the catalog's ecosystems; an "
+        "import in an ecosystem the knowledge base lacks queues its first sync.",
+        "",
+    )
+    kb_sync_interval: float = _setting(
+        "DEPVAULT_KB_SYNC_INTERVAL",
+        "Hours between the server's knowledge-base syncs (fractions allowed). 0 turns the "
+        "scheduled sync off (`depvault kb sync` still works); one process at a time syncs.",
+        6.0,
+    )
+    kb_sync_max_changes: int = _setting(
+        "DEPVAULT_KB_SYNC_MAX_CHANGES",
+        "A sync fetches changed records one by one up to this many per ecosystem; when more "
+        "changed since the last sync it downloads the ecosystem's `all.zip` instead.",
+        1000,
+    )
+    kb_ca_bundle: Path | None = _setting(
+        "DEPVAULT_KB_CA_BUNDLE",
+        "PEM file of the certificate authorities trusted for the knowledge-base mirror "
+        "(a TLS-inspecting proxy's CA). Empty: the certifi bundle. The proxy comes from the "
+        "standard `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` variables.",
+    )
+    kb_http_timeout: int = _setting(
+        "DEPVAULT_KB_HTTP_TIMEOUT",
+        "Seconds a knowledge-base download may wait to connect or between two reads.",
+        60,
+    )
+    kb_http_attempts: int = _setting(
+        "DEPVAULT_KB_HTTP_ATTEMPTS",
+        "Attempts per knowledge-base download before the sync gives up and records why; "
+        "between attempts it waits 1, 2, 4 … seconds, and a broken `all.zip` download "
+        "resumes where it stopped (HTTP Range).",
+        4,
+    )
     log_level: str = _setting(
         "DEPVAULT_LOG_LEVEL", "Python logging level of the server: DEBUG, INFO, WARNING …", "INFO"
     )
@@ -177,6 +222,17 @@ class Config:
     def effective_reports_dir(self) -> Path:
         """The folder of report files in use."""
         return self.reports_dir if self.reports_dir is not None else self.data_dir / "reports"
+
+    @property
+    def kb_listed_ecosystems(self) -> list[str]:
+        """The ecosystems ``DEPVAULT_KB_ECOSYSTEMS`` names, in its order, once each."""
+        names = (name.strip() for name in self.kb_ecosystems.split(","))
+        return list(dict.fromkeys(name for name in names if name))
+
+    @property
+    def kb_downloads_dir(self) -> Path:
+        """Where knowledge-base downloads are kept while they are incomplete (resumable)."""
+        return self.data_dir / "kb-downloads"
 
     @property
     def is_sqlite(self) -> bool:
@@ -260,6 +316,11 @@ def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
             if value <= 0:
                 raise ValueError("must be positive")
             return value
+        if kind == "float":
+            number = float(raw)
+            if not number >= 0:  # also refuses NaN
+                raise ValueError("must be zero or more")
+            return number
         if kind == "bool":
             lowered = raw.strip().lower()
             if lowered in {"1", "true", "yes", "on"}:

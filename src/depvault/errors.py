@@ -18,6 +18,7 @@ __all__ = [
     "InvalidLibrary",
     "InvalidParameter",
     "InvalidUserKey",
+    "KnowledgeSyncError",
     "LastAdministrator",
     "MalformedBody",
     "MethodNotAllowed",
@@ -215,3 +216,8 @@ class InvalidLibrary(NotFound):
 
 class AlreadyMember(DepvaultError):
     """The user is already a member (Mend: "invitation was already sent")."""
+
+
+class KnowledgeSyncError(DepvaultError):
+    """A knowledge-base sync could not fetch or trust what the mirror serves (its
+    message names the file and the reason; the sync records it and changes nothing)."""

@@ -146,7 +146,7 @@ def test_an_update_is_read_back_identically(
     token = data["projectNamesToDetails"]["web"]["projectToken"]
     assert data["projectNamesToIds"]["web"] == data["projectNamesToDetails"]["web"]["projectId"]
     state = api.ok("getRequestState", orgToken=site.org_token, requestToken=answer["requestToken"])
-    assert state == {"requestState": "FINISHED"}
+    assert state["requestState"] == "FINISHED"
     hierarchy = api.ok("getProjectHierarchy", projectToken=token)["libraries"]
     assert sorted(shape(hierarchy)) == sorted(tree_shape(TREE))
     inventory = api.ok("getProjectInventory", projectToken=token)

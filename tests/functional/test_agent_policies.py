@@ -64,7 +64,7 @@ def seed_catalog(api: Api, site: Bootstrap) -> None:
         "importProjectSbom", productToken=product["productToken"], projectName="seed", sbom=sbom
     )
     state = api.ok("getRequestState", orgToken=site.org_token, requestToken=answer["requestToken"])
-    assert state == {"requestState": "FINISHED"}
+    assert state["requestState"] == "FINISHED"
 
 
 def check(

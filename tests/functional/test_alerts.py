@@ -77,7 +77,7 @@ class Portfolio:
         state = self.api.ok(
             "getRequestState", orgToken=self.site.org_token, requestToken=answer["requestToken"]
         )
-        assert state == {"requestState": "FINISHED"}
+        assert state["requestState"] == "FINISHED"
         token = answer["projectToken"] if "projectToken" in answer else self._token(project)
         self.projects[project] = token
         return token

@@ -79,7 +79,7 @@ class Legal:
         state = self.api.ok(
             "getRequestState", orgToken=self.site.org_token, requestToken=answer["requestToken"]
         )
-        assert state == {"requestState": "FINISHED"}, state
+        assert state["requestState"] == "FINISHED", state
         token: str = answer["projectToken"]
         self.projects[name] = token
         return token

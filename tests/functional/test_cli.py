@@ -25,6 +25,7 @@ from depvault.store.engine.db import create_database
 from depvault.store.inventories.hierarchy import create_product, create_project
 from depvault.store.organizations.scopes import find_organization
 from tests.data_files import DATA
+from tests.osv_mirror_server import build_mirror
 
 runner = CliRunner()
 
@@ -36,7 +37,11 @@ def _run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {"DEPVAULT_DATA_DIR": str(tmp_path / "data"), "DEPVAULT_DATABASE_URL": ""}
+    return {
+        "DEPVAULT_DATA_DIR": str(tmp_path / "data"),
+        "DEPVAULT_DATABASE_URL": "",
+        "DEPVAULT_KB_SYNC_INTERVAL": "0",  # a served test fetches nothing from the network
+    }
 
 
 def test_bootstrap_prints_one_json_object_once(env: dict[str, str]) -> None:
@@ -266,3 +271,32 @@ def test_import_sbom_against_a_running_server(env: dict[str, str], tmp_path: Pat
             values["userKey"],
         )
         assert code != 0 and "projectToken" in err
+
+
+def test_kb_sync_and_status_from_a_local_mirror(env: dict[str, str], tmp_path: Path) -> None:
+    sample = DATA / "osv" / "PyPI-ghsa-sample.zip"
+    if not sample.exists():
+        pytest.skip(f"OSV data not found at {sample}")
+    mirror = build_mirror(tmp_path / "mirror", {"PyPI": sample})
+    env = {**env, "DEPVAULT_KB_OSV_URL": mirror.as_uri()}
+    code, out, _ = _run(env, "kb", "sync", "-e", "PyPI")
+    assert code == 0
+    [pypi] = json.loads(out)["ecosystems"]
+    assert (pypi["result"], pypi["method"], pypi["fetched"], pypi["changed"]) == (
+        "ok",
+        "all.zip",
+        25,
+        25,
+    )
+    code, out, _ = _run(env, "kb", "sync", "-e", "PyPI", "-e", "npm")
+    assert code == 1  # npm is not mirrored
+    outcomes = {o["ecosystem"]: o for o in json.loads(out)["ecosystems"]}
+    assert outcomes["PyPI"]["method"] == "none"
+    assert "no ecosystem named 'npm'" in outcomes["npm"]["error"]
+    code, out, _ = _run(env, "kb", "status")
+    status = json.loads(out)
+    assert code == 0
+    assert status["ecosystems"]["PyPI"]["records"] == 25
+    assert status["ecosystems"]["npm"]["lastResult"] == "failed"
+    assert status["knowledgeGaps"] == ["npm"]
+    assert status["sources"]["osv"]["url"] == mirror.as_uri()

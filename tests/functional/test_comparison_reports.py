@@ -72,7 +72,7 @@ def release(api: Api, org: str, product: str, **projects: list[dict[str, Any]]) 
             sbom={**sbom, "components": components},
         )
         state = api.ok("getRequestState", orgToken=org, requestToken=answer["requestToken"])
-        assert state == {"requestState": "FINISHED"}
+        assert state["requestState"] == "FINISHED"
         listed = api.ok("getAllProjects", productToken=token)["projects"]
         tokens[project] = next(p["projectToken"] for p in listed if p["projectName"] == project)
     return Release(token, tokens)

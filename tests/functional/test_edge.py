@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -50,7 +51,7 @@ def test_malformed_bodies_get_envelope(app_client: TestClient, raw: bytes, fragm
 
 
 def test_oversized_body_refused_before_reading(config: Config, database: Database):
-    small = Config(data_dir=config.data_dir, database_url=config.database_url, max_body_bytes=1000)
+    small = dataclasses.replace(config, max_body_bytes=1000)
     with TestClient(create_app(small, database, migrate=False)) as client:
         status, answer = _post(client, {"requestType": "x", "pad": "a" * 2000})
         assert status == 413

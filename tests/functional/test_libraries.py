@@ -94,7 +94,7 @@ class World:
 def import_sbom(api: Api, site: Bootstrap, product: str, name: str, sbom: dict) -> str:
     answer = api.ok("importProjectSbom", productToken=product, projectName=name, sbom=sbom)
     state = api.ok("getRequestState", orgToken=site.org_token, requestToken=answer["requestToken"])
-    assert state == {"requestState": "FINISHED"}
+    assert state["requestState"] == "FINISHED"
     return str(answer["projectToken"])
 
 

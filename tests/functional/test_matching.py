@@ -70,9 +70,12 @@ def import_project(api: Api, site: Bootstrap, *packages: tuple[str, str]) -> Non
     answer = api.ok(
         "importProjectSbom", productToken=product, projectName="app", sbom=sbom(*packages)
     )
-    assert api.ok(
-        "getRequestState", orgToken=site.org_token, requestToken=answer["requestToken"]
-    ) == {"requestState": "FINISHED"}
+    assert (
+        api.ok("getRequestState", orgToken=site.org_token, requestToken=answer["requestToken"])[
+            "requestState"
+        ]
+        == "FINISHED"
+    )
 
 
 def test_inventories_are_matched_after_their_update(api: Api, site: Bootstrap, database: Database):
@@ -204,9 +207,12 @@ def test_an_analysis_matches_only_libraries_never_matched(
         projectName="second",
         sbom=sbom(("django", "3.2.18"), ("flask", "2.2.5")),
     )
-    assert api.ok(
-        "getRequestState", orgToken=site.org_token, requestToken=answer["requestToken"]
-    ) == {"requestState": "FINISHED"}
+    assert (
+        api.ok("getRequestState", orgToken=site.org_token, requestToken=answer["requestToken"])[
+            "requestState"
+        ]
+        == "FINISHED"
+    )
     with database.transaction(write=False) as db:
         ids = {name: id_ for name, id_ in db.execute(select(Library.name, Library.id))}
         second = db.scalar(select(Project.id).where(Project.name == "second"))
@@ -286,9 +292,12 @@ def test_libraries_marked_by_older_matching_rules_are_matched_again(
         projectName="again",
         sbom=sbom(("django", "3.2.18")),
     )
-    assert api.ok(
-        "getRequestState", orgToken=site.org_token, requestToken=answer["requestToken"]
-    ) == {"requestState": "FINISHED"}
+    assert (
+        api.ok("getRequestState", orgToken=site.org_token, requestToken=answer["requestToken"])[
+            "requestState"
+        ]
+        == "FINISHED"
+    )
     assert "PYSEC-2023-61" in advisories_of(database, "django", "3.2.18")
     with database.transaction(write=False) as db:
         assert db.execute(select(MatchedLibrary.library_id, MatchedLibrary.matcher)).all() == [

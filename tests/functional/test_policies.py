@@ -59,7 +59,7 @@ class World:
             "importProjectSbom", projectName=project, sbom=sbom(*components), **self.product
         )
         state = self.api.ok("getRequestState", requestToken=answer["requestToken"], **self.org)
-        assert state == {"requestState": "FINISHED"}
+        assert state["requestState"] == "FINISHED"
         if project not in self.projects:
             listed = self.api.ok("getAllProjects", **self.product)["projects"]
             token = next(p["projectToken"] for p in listed if p["projectName"] == project)

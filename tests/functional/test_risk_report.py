@@ -116,7 +116,7 @@ def org(api: Api, site: Bootstrap, database: Database, tmp_path: Path) -> Org:
             state = api.ok(
                 "getRequestState", orgToken=site.org_token, requestToken=answer["requestToken"]
             )
-            assert state == {"requestState": "FINISHED"}, state
+            assert state["requestState"] == "FINISHED", state
             projects[project] = answer["projectToken"]
     alerts = api.ok(
         "getProjectAlertsByType", projectToken=projects["api"], alertType="SECURITY_VULNERABILITY"

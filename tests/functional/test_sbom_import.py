@@ -41,7 +41,7 @@ def import_sbom(api: Api, site: Bootstrap, name: str, project: str, **extra: Any
         **extra,
     )
     state = api.ok("getRequestState", orgToken=site.org_token, requestToken=answer["requestToken"])
-    assert state == {"requestState": "FINISHED"}, state
+    assert state["requestState"] == "FINISHED", state
     return answer
 
 

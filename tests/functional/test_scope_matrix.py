@@ -429,6 +429,7 @@ SAMPLES: dict[str, Sample] = {
         "productToken": w.product_a,
     },
     "getSupportedRequests": _org,
+    "getKnowledgeBaseStatus": _org,
     "getRequestSchema": lambda w: {**_org(w), "request": "getAllProducts"},
     "createProduct": lambda w: {**_org(w), "productName": w.unique("P")},
     "deleteProduct": _fresh_product_like_a,

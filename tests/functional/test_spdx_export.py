@@ -109,7 +109,7 @@ class Shop:
         state = self.api.ok(
             "getRequestState", orgToken=self.site.org_token, requestToken=answer["requestToken"]
         )
-        assert state == {"requestState": "FINISHED"}, state
+        assert state["requestState"] == "FINISHED", state
         vitals = self.api.ok("getProductProjectVitals", productToken=self.product)
         return str(next(v["token"] for v in vitals["projectVitals"] if v["name"] == name))
 

@@ -42,6 +42,8 @@ def test_vulnerability_report_defaults_to_xlsx_and_answers_json(
     answer = api.ok("getProjectVulnerabilityReport", **project, format="json")
     assert sorted(v["name"] for v in answer["vulnerabilities"]) == sorted([DJANGO_CVE, IOTDB_CVE])
     assert all(len(v["library"]["keyUuid"]) == 36 for v in answer["vulnerabilities"])
+    # neither PYSEC record has a summary: the description is its details' first paragraph
+    assert all(v["description"] and "\n" not in v["description"] for v in answer["vulnerabilities"])
 
     alerts = portfolio.alerts("app")
     uuid = next(a["alertUuid"] for a in alerts if a["vulnerability"]["name"] == DJANGO_CVE)

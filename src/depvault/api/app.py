@@ -36,6 +36,7 @@ from depvault.api.request_types import ApiVersion, BinaryResult, Result
 from depvault.config import Config
 from depvault.errors import DepvaultError, MethodNotAllowed
 from depvault.ingest.licensing import license_facts
+from depvault.jobs.kb_sync import KnowledgeSync
 from depvault.jobs.reports import ReportWorker
 from depvault.jobs.runner import InlineRunner, LocalWorkerPool, Runner
 from depvault.jobs.updates import UpdateWorker
@@ -193,6 +194,8 @@ def create_app(
 
     Background work runs in ``config.workers`` local threads started with the
     application, or, with ``inline_jobs`` (tests), inside the request that queued it.
+    The knowledge-base sync runs on its schedule beside the local threads only (never
+    with inline jobs: tests fetch nothing).
     """
     database = database or create_database(config)
     if migrate:
@@ -200,6 +203,7 @@ def create_app(
     registry = registry or build_registry()
     worker = Worker(UpdateWorker(database, license_facts), ReportWorker(database, config))
     jobs: Runner = InlineRunner(worker) if inline_jobs else LocalWorkerPool(worker, config.workers)
+    kb_sync = None if inline_jobs else KnowledgeSync(database, config)
     dispatcher = Dispatcher(database, registry, config, jobs)
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     routes = [
@@ -222,9 +226,13 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await run_in_threadpool(jobs.start)
+        if kb_sync is not None:
+            kb_sync.start()
         try:
             yield
         finally:
+            if kb_sync is not None:
+                await run_in_threadpool(kb_sync.stop)
             await run_in_threadpool(jobs.stop)
 
     app = Starlette(

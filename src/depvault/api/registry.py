@@ -15,6 +15,7 @@ from depvault.api.handlers import (
     introspection,
     inventory,
     issue_tracking,
+    knowledge,
     organizations,
     policies,
     products_projects,
@@ -46,6 +47,7 @@ CATEGORY_MODULES = (
     reports,
     report_requests,
     comparison_reports,
+    knowledge,
     unavailable,
 )
 

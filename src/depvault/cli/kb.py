@@ -17,9 +17,13 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from depvault.analysis.knowledge_status import knowledge_status
 from depvault.analysis.refresh import refresh, schedule_full_rematch
 from depvault.cli.common import fail, load_config, open_database, print_json
 from depvault.ingest.osv import import_osv, read_osv_documents
+from depvault.ingest.osv_sync import sync_osv
+from depvault.store.knowledge.sources import OSV, record_counts
+from depvault.store.knowledge.sync_lock import sync_lock
 
 app = typer.Typer(help="Vulnerability knowledge base.", no_args_is_help=True)
 
@@ -47,12 +51,61 @@ def import_command(
             progress=lambda n: progress.advance(task, n),
             reanalysis_progress=_reanalysing(progress, task),
         )
+    with database.transaction() as db:
+        record_counts(db, OSV)  # what `kb status` shows; an import by hand is no sync
     database.dispose()
     for source, reason in stats.rejected:
         typer.echo(f"depvault: rejected {source}: {reason}", err=True)
     print_json({**asdict(stats), "rejected": [list(r) for r in stats.rejected]})
     if stats.read == stats.invalid:
         fail(f"no valid OSV record read from {', '.join(str(p) for p in paths)}", code=1)
+
+
+@app.command("sync")
+def sync_command(
+    ecosystems: list[str] = typer.Option(
+        None,
+        "--ecosystem",
+        "-e",
+        help="An OSV ecosystem to sync (repeatable). Default: the catalog's ecosystems and "
+        "DEPVAULT_KB_ECOSYSTEMS.",
+    ),
+) -> None:
+    """Sync the OSV knowledge from DEPVAULT_KB_OSV_URL now (prints one JSON; exit 1 when
+    an ecosystem failed, 3 when another process is syncing)."""
+    config = load_config()
+    database = open_database(config)
+    try:
+        with sync_lock(database, config.kb_downloads_dir) as held:
+            if not held:
+                fail("another process is syncing the knowledge base; try again later", 3)
+            with _progress() as progress:
+                task = progress.add_task("syncing", total=None)
+                outcomes = sync_osv(
+                    database,
+                    config,
+                    ecosystems or None,
+                    progress=lambda e: progress.update(task, description=f"syncing {e}"),
+                )
+    finally:
+        database.dispose()
+    print_json({"ecosystems": [o.as_json() for o in outcomes]})
+    if any(o.result != "ok" for o in outcomes):
+        raise typer.Exit(1)
+
+
+@app.command("status")
+def status_command() -> None:
+    """What the knowledge base holds per ecosystem and source, and how its last syncs
+    went (prints one JSON, the answer of getKnowledgeBaseStatus)."""
+    config = load_config()
+    database = open_database(config)
+    try:
+        with database.transaction(write=False) as db:
+            status = knowledge_status(db, config)
+    finally:
+        database.dispose()
+    print_json(status)
 
 
 @app.command("rematch")

@@ -32,6 +32,7 @@ from depvault.jobs.liveness import claimed_by, gone
 from depvault.jobs.payload import decode_inventory, encode_inventory, handoff_of
 from depvault.store.engine.db import Database
 from depvault.store.inventories.writes import LicenseNormalizer, UpdateType, write_inventory
+from depvault.store.knowledge.sources import project_gaps, request_first_sync
 from depvault.store.models import Project, UpdateItem, UpdateRequest
 
 __all__ = [
@@ -243,11 +244,32 @@ def analyse(database: Database, item_id: int) -> None:
         newest = fold_new_versions(db, matched.versions, now)
         derive_alerts(db, [project_id], now, newest)
         db.execute(update(Project).where(Project.id == project_id).values(analysis_due=False))
+        gaps = _knowledge_gaps(db, project_id, now)
         db.execute(
             update(UpdateItem)
             .where(UpdateItem.id == item_id, UpdateItem.state == ItemState.UPDATED.value)
-            .values(state=ItemState.FINISHED.value, finished_at=utcnow())
+            .values(
+                state=ItemState.FINISHED.value,
+                finished_at=utcnow(),
+                knowledge_gaps=",".join(gaps) or None,
+            )
         )
+
+
+def _knowledge_gaps(db: Session, project_id: int, now: datetime) -> list[str]:
+    """The ecosystems of the project's libraries the knowledge base knows nothing about:
+    said in the server log and (``knowledge_gaps``) in the request state, and their first
+    sync queued for the server's schedule; the update does not wait for it."""
+    gaps = project_gaps(db, project_id)
+    if gaps:
+        request_first_sync(db, gaps, now)
+        log.warning(
+            "project %s holds libraries of %s, which the knowledge base knows nothing about: "
+            "no security alerts for them until a sync brings that knowledge (queued)",
+            project_id,
+            ", ".join(gaps),
+        )
+    return gaps
 
 
 @dataclass

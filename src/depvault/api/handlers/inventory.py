@@ -37,6 +37,7 @@ from depvault.store.inventories import hierarchy, library_marks
 from depvault.store.inventories import reads as inventory_reads
 from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.inventories.writes import UpdateType
+from depvault.store.knowledge.sources import request_gaps
 
 __all__ = ["HIERARCHY_NODE_BUDGET", "REQUEST_TYPES"]
 
@@ -143,10 +144,19 @@ class RequestStateParams(Params):
 
 def get_request_state(call: Call, params: RequestStateParams) -> Result:
     """The state of an update: UNKNOWN, IN_PROGRESS, UPDATED, FINISHED, FAILED or
-    SKIPPED (v1.3 and later)."""
+    SKIPPED (v1.3 and later), with a ``message`` when its libraries fall in an ecosystem
+    the knowledge base knows nothing about."""
     states = item_states(call.db, call.org.id, params.request_token, call.visible_product_ids)
     skipped_known = call.version is not ApiVersion.V1_2
-    return {"requestState": request_state(states, skipped_known=skipped_known)}
+    answer: dict[str, Any] = {"requestState": request_state(states, skipped_known=skipped_known)}
+    gaps = request_gaps(call.db, call.org.id, params.request_token, call.visible_product_ids)
+    if gaps:  # depvault's extra field: the alerts of these libraries are not known yet
+        answer["message"] = (
+            f"No vulnerability knowledge for {', '.join(gaps)} yet: libraries of "
+            f"{'that ecosystem' if len(gaps) == 1 else 'those ecosystems'} get no security "
+            "alerts until the knowledge base syncs it (queued; see getKnowledgeBaseStatus)"
+        )
+    return answer
 
 
 class InventoryParams(Params):

@@ -29,6 +29,7 @@ from depvault.domain.timefmt import format_date, format_timestamp, parse_timesta
 from depvault.errors import InvalidParameter, NotFound, UnknownToken, UserNotFound
 from depvault.store.inventories import hierarchy
 from depvault.store.inventories.hierarchy import ProjectFilter
+from depvault.store.knowledge.sources import projects_gaps
 from depvault.store.organizations import orgs as organizations
 from depvault.store.organizations import people
 from depvault.store.organizations.changelog import Change, record_change
@@ -217,9 +218,18 @@ def get_all_projects(call: Call, params: NoParams) -> Result:
 
 
 def _project_vitals(call: Call, which: ProjectFilter) -> Result:
-    return {
-        "projectVitals": [project_vitals_json(p) for p in hierarchy.list_projects(call.db, which)]
-    }
+    """The vitals; a project holding libraries of an ecosystem the knowledge base knows
+    nothing about carries ``knowledgeGaps`` (depvault's extra field: its security alerts
+    are incomplete until that ecosystem syncs)."""
+    rows = hierarchy.list_projects(call.db, which)
+    gaps = projects_gaps(call.db, [p.id for p in rows])
+    items = []
+    for project in rows:
+        item = project_vitals_json(project)
+        if project.id in gaps:
+            item["knowledgeGaps"] = gaps[project.id]
+        items.append(item)
+    return {"projectVitals": items}
 
 
 def get_organization_project_vitals(call: Call, params: NoParams) -> Result:

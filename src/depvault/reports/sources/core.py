@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from depvault.domain.advisory_text import advisory_description
 from depvault.domain.alert_rules import AlertType, top_fix
 from depvault.domain.osv.packages import osv_package
 from depvault.domain.osv.records import band_of, v13_band
@@ -271,7 +272,8 @@ def _vulnerability_columns(
              format_date(a.published or a.modified), lib.filename, lib.version or "",
              lib.library_type),
             f"Upgrade to version {best}" if best else "",
-            (f"https://osv.dev/vulnerability/{a.key}", a.summary, lib.key_uuid,
+            (f"https://osv.dev/vulnerability/{a.key}", advisory_description(a.summary, a.details),
+             lib.key_uuid,
              _cvss3_band(a.cvss3_score, a.band)),
         )  # fmt: skip
     return columns

@@ -35,6 +35,7 @@ from depvault.store.models.knowledge import (
     NewestRelease,
     PendingRematch,
 )
+from depvault.store.models.knowledge_sources import KnowledgeSource
 from depvault.store.models.library_facts import InHouseLibrary, LibraryNotice
 from depvault.store.models.organizations import (
     GlobalOrganization,
@@ -70,6 +71,7 @@ __all__ = [
     "GroupMember",
     "InHouseLibrary",
     "InventoryChange",
+    "KnowledgeSource",
     "Library",
     "LibraryLicense",
     "LibraryLocation",

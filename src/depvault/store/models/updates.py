@@ -57,3 +57,6 @@ class UpdateItem(Base):
     claimed_by: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime())
+    # OSV ecosystems of the inventory the knowledge base knew nothing about at analysis,
+    # comma-separated (the request state's message says so)
+    knowledge_gaps: Mapped[str | None] = mapped_column(String(255))

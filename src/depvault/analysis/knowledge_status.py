@@ -1,0 +1,73 @@
+"""What the knowledge base knows, as ``depvault kb status`` and ``getKnowledgeBaseStatus``
+answer it (the same JSON).
+
+``ecosystems``: per OSV ecosystem, the records held, the newest ``modified`` among them,
+and the last sync's time, result, error and method. ``sources``: per source, keyed by
+its name, the same figures summed over its ecosystems; a source that is not split by
+ecosystem (NVD, EPSS, KEV) reports from its own ``knowledge_sources`` row (ecosystem
+``""``). ``knowledgeGaps``: the ecosystems the knowledge base has met (in the catalog or
+the sync list) and holds nothing about.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from depvault.config import Config
+from depvault.store.knowledge.sources import OSV, SourceView, open_gaps, read_sources
+
+__all__ = ["knowledge_status"]
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _ecosystem(row: SourceView) -> dict[str, Any]:
+    return {
+        "records": row.records,
+        "newestModified": _time(row.newest_modified),
+        "lastSync": _time(row.last_sync_at),
+        "lastResult": row.last_result or "never",
+        "lastError": row.last_error,
+        "lastMethod": row.last_method,
+        "lastChanged": row.last_changed,
+        "lastSuccess": _time(row.last_success_at),
+        "syncRequested": _time(row.requested_at),
+    }
+
+
+def _source(rows: list[SourceView]) -> dict[str, Any]:
+    """A source's summary over its rows: a sync that failed for any ecosystem shows."""
+    synced = [r.last_sync_at for r in rows if r.last_sync_at is not None]
+    newest = [r.newest_modified for r in rows if r.newest_modified is not None]
+    failed = sorted(r.ecosystem or "(all)" for r in rows if r.last_result == "failed")
+    results = {r.last_result for r in rows if r.last_result}
+    return {
+        "records": sum(r.records for r in rows),
+        "ecosystems": sum(1 for r in rows if r.ecosystem),
+        "newestModified": _time(max(newest, default=None)),
+        "lastSync": _time(max(synced, default=None)),
+        "lastResult": "failed" if failed else "ok" if results else "never",
+        "failing": failed,
+    }
+
+
+def knowledge_status(db: Session, config: Config) -> dict[str, Any]:
+    """The status JSON (see the module's docstring)."""
+    rows = read_sources(db)
+    by_source: dict[str, list[SourceView]] = defaultdict(list)
+    for row in rows:
+        by_source[row.source].append(row)
+    sources = {name: _source(listed) for name, listed in sorted(by_source.items())}
+    sources.setdefault(OSV, _source([]))["url"] = config.kb_osv_url
+    return {
+        "ecosystems": {r.ecosystem: _ecosystem(r) for r in by_source.get(OSV, [])},
+        "sources": sources,
+        "knowledgeGaps": open_gaps(db),
+        "syncIntervalHours": config.kb_sync_interval,
+    }
