@@ -207,7 +207,7 @@ def filter_matches(flt: Mapping[str, Any], inclusive: bool, facts: LibraryFacts)
     return compile_filter(flt, inclusive)(facts)
 
 
-def compile_filter(flt: Mapping[str, Any], inclusive: bool = False) -> Matcher:
+def compile_filter(flt: Mapping[str, Any], inclusive: bool) -> Matcher:
     """A normalised filter as a predicate on library facts (see :func:`filter_matches`)."""
     kind = FilterType(flt["type"])
     if kind is FilterType.LICENSE:

@@ -57,8 +57,9 @@ ORDERINGS: dict[str, type[uv.Version]] = {
 
 
 def ordering_for(ecosystem: str) -> type[uv.Version] | None:
-    """The version class of an ecosystem (``Debian:12`` orders like ``Debian``)."""
-    return ORDERINGS.get(ecosystem) or ORDERINGS.get(ecosystem.split(":", 1)[0])
+    """The version class of an ecosystem (``Debian:12`` orders like ``Debian``; no name
+    in the table has a colon)."""
+    return ORDERINGS.get(ecosystem.partition(":")[0])
 
 
 @dataclass(frozen=True, slots=True)
