@@ -9,8 +9,9 @@ from urllib.parse import parse_qsl, unquote, unquote_plus
 
 from sqlalchemy.orm import Session
 
-from depvault.api.authorize import require_access
-from depvault.api.validation import FORBIDDEN_CHARACTERS
+from depvault.api.authorize import require_access, require_visible
+from depvault.api.validation import FORBIDDEN_CHARACTERS, check_storable, unstorable_character
+from depvault.config import Config
 from depvault.domain.access import Access, Level
 from depvault.domain.scope import Caller, Ref, Scope
 from depvault.errors import (
@@ -19,8 +20,10 @@ from depvault.errors import (
     InvalidUserKey,
     MissingParameter,
     UnknownToken,
+    UnstorableCharacter,
 )
 from depvault.ingest.agent import AgentProject, decode_diff, read_agent_projects
+from depvault.ingest.expansion import ExpansionLimits
 from depvault.store import hierarchy
 from depvault.store.db import Database
 from depvault.store.identity import caller_by_key
@@ -98,24 +101,40 @@ def required(fields: dict[str, str], name: str) -> str:
     return value
 
 
+def check_form_characters(fields: dict[str, str]) -> None:
+    """Refuse a field holding a character a backend cannot store, or (but for the
+    ``diff`` document) one of the forbidden ``<>%&``."""
+    for name, value in fields.items():
+        bad = unstorable_character(value) if name != "diff" else None
+        if bad is not None:
+            raise UnstorableCharacter(name, bad)
+        hit = FORBIDDEN_CHARACTERS.intersection(value) if name != "diff" else None
+        if hit:
+            raise ForbiddenCharacter(name, min(hit))
+
+
 def authenticated_projects(
-    database: Database, fields: dict[str, str], max_expanded_bytes: int
+    database: Database, fields: dict[str, str], config: Config
 ) -> list[AgentProject]:
     """Check the form's characters, key and organization token, then decode its
     projects. Authentication comes first: the diff may be a large gzip stream, and only
-    a caller with a valid key gets to make the server decompress it."""
-    for name, value in fields.items():
-        if name != "diff" and FORBIDDEN_CHARACTERS.intersection(value):
-            raise ForbiddenCharacter(name, min(FORBIDDEN_CHARACTERS.intersection(value)))
+    a caller with a valid key gets to make the server decompress it. An organization
+    token the caller cannot see answers as an unknown one."""
+    check_form_characters(fields)
     org_token, user_key = required(fields, "token"), required(fields, "userKey")
     with database.transaction(write=False) as db:
-        if caller_by_key(db, user_key) is None:
+        caller = caller_by_key(db, user_key)
+        if caller is None:
             raise InvalidUserKey()
-        if resolve_token(db, Level.ORG, org_token) is None:
+        org_scope = resolve_token(db, Level.ORG, org_token)
+        if org_scope is None:
             raise UnknownToken("token")
-    projects = read_agent_projects(decode_diff(required(fields, "diff"), max_expanded_bytes))
+        require_visible(db, caller, org_scope, "token")
+    diff = decode_diff(required(fields, "diff"), ExpansionLimits.of(config))
+    projects = read_agent_projects(diff)
     if not projects:
         raise InvalidParameter("diff", "holds no project")
+    check_storable(projects, "diff")
     return projects
 
 

@@ -9,7 +9,6 @@ client as a stack trace.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,19 +19,20 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from depvault.api.agent import agent_endpoint
-from depvault.api.body import parse_json_object, read_capped
+from depvault.api.body import Body, parse_json_object
 from depvault.api.charset import DEFAULT_CHARSET, encode_json_text, negotiate_charset
 from depvault.api.dispatch import Dispatcher
+from depvault.api.edge import Edge
 from depvault.api.errors import UNEXPECTED_ERROR_CODE, error_code, http_status
 from depvault.api.registry import Registry, build_registry
 from depvault.api.request_types import ApiVersion, BinaryResult, Result
 from depvault.config import Config
-from depvault.errors import DepvaultError, MethodNotAllowed
+from depvault.errors import DepvaultError, InvalidUserKey, MethodNotAllowed, TryLater
 from depvault.ingest.licensing import license_facts
 from depvault.jobs.reports import ReportWorker
 from depvault.jobs.runner import InlineRunner, LocalWorkerPool, Runner
@@ -63,6 +63,8 @@ def json_response(
 def error_response(exc: DepvaultError, charset: str = DEFAULT_CHARSET) -> Response:
     """The error envelope for a deliberate refusal."""
     headers = {"allow": "POST"} if isinstance(exc, MethodNotAllowed) else None
+    if isinstance(exc, TryLater):
+        headers = {"retry-after": str(exc.retry_after)}
     return json_response(
         {"errorCode": error_code(exc), "errorMessage": exc.message},
         charset,
@@ -101,24 +103,47 @@ def result_response(result: Result, charset: str) -> Response:
     return json_response(result, charset)
 
 
+def answer_json(
+    dispatcher: Dispatcher, edge: Edge, version: ApiVersion, body: Body, content_type: str | None
+) -> Result:
+    """Parse a received body and dispatch it (in a worker thread: both may take a while);
+    a large body is parsed and answered in an expansion slot."""
+    with edge.parsing(body):
+        parsed = parse_json_object(body.read(), content_type)
+        return dispatcher.dispatch(version, parsed, body.sha1)
+
+
 def api_endpoint(
-    dispatcher: Dispatcher, version: ApiVersion, max_body_bytes: int
+    dispatcher: Dispatcher, edge: Edge, version: ApiVersion
 ) -> Callable[[Request], Awaitable[Response]]:
     """The endpoint of one API version."""
 
     async def endpoint(request: Request) -> Response:
         charset = negotiate_charset(request.headers.get("accept-charset"))
+        address = "unknown"
         try:
             if request.method != "POST":
                 raise MethodNotAllowed(request.method)
-            raw = await read_capped(
-                request.stream(), request.headers.get("content-length"), max_body_bytes
-            )
-            body = parse_json_object(raw, request.headers.get("content-type"))
-            digest = hashlib.sha1(raw, usedforsecurity=False).hexdigest()
-            result = await run_in_threadpool(dispatcher.dispatch, version, body, digest)
+            address = edge.admit(request)
+            body = await edge.receive(request)
+            try:
+                result = await run_in_threadpool(
+                    answer_json,
+                    dispatcher,
+                    edge,
+                    version,
+                    body,
+                    request.headers.get("content-type"),
+                )
+            finally:
+                body.close()
             return result_response(result, charset)
+        except ClientDisconnect:
+            edge.log_gone(address, request.url.path)
+            return Response(status_code=400)  # nobody is left to read it
         except DepvaultError as exc:
+            if isinstance(exc, InvalidUserKey):
+                edge.throttle.failed(address)
             log.info("refused %s: %s", request.url.path, type(exc).__name__)
             return error_response(exc, charset)
         except Exception:
@@ -137,8 +162,10 @@ def health_endpoint(database: Database) -> Callable[[Request], Awaitable[Respons
     async def endpoint(request: Request) -> Response:
         try:
             await run_in_threadpool(probe)
-        except Exception:
-            log.exception("health check: database unreachable")
+        except Exception as exc:
+            # WARNING without a traceback: anyone may ask /health, and the fault is
+            # the database's (its own log says why), not this request's
+            log.warning("health check: database unreachable (%s)", type(exc).__name__)
             return json_response({"status": "unavailable", "database": "unreachable"}, status=503)
         return json_response({"status": "ok", "database": database.dialect})
 
@@ -177,19 +204,18 @@ def create_app(
     worker = Worker(UpdateWorker(database, license_facts), ReportWorker(database, config))
     jobs: Runner = InlineRunner(worker) if inline_jobs else LocalWorkerPool(worker, config.workers)
     dispatcher = Dispatcher(database, registry, config, jobs)
+    edge = Edge.of(config)
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     routes = [
         Route(
             f"/api/v{version.value}",
-            api_endpoint(dispatcher, version, config.max_body_bytes),
+            api_endpoint(dispatcher, edge, version),
             methods=methods,
         )
         for version in ApiVersion
     ]
     routes.append(Route("/health", health_endpoint(database), methods=["GET"]))
-    routes.append(
-        Route("/agent", agent_endpoint(dispatcher, config.max_body_bytes), methods=["POST"])
-    )
+    routes.append(Route("/agent", agent_endpoint(dispatcher, edge), methods=["POST"]))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

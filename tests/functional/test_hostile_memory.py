@@ -1,0 +1,178 @@
+"""Hostile input costs bounded memory (issue 14): the RSS of a real server process,
+read from ``/proc/<pid>/status``, around decompression bombs and a huge chunked body.
+
+Each test starts its own ``depvault serve``, warms it with one legitimate import and
+one legitimate agent update (so that lazily imported code and caches are in place),
+takes the baseline, then sends the hostile requests while a thread samples the RSS.
+The bounds are the issue's: +150 MB during and after a bomb, +50 MB for the body.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import http.client
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.bombs import GIB, MIB, zero_bomb
+from tests.live_server import MB, LiveServer, RssSampler, live_server
+
+BOMB = zero_bomb(10 * GIB)  # 10.6 MB of gzip, 10 GiB of zeros
+BOMB_BUDGET = 150 * MB
+BODY_BUDGET = 50 * MB
+SMALL_SBOM = {
+    "bomFormat": "CycloneDX",
+    "specVersion": "1.4",
+    "version": 1,
+    "components": [
+        {
+            "type": "library",
+            "name": "left-pad",
+            "version": "1.3.0",
+            "purl": "pkg:npm/left-pad@1.3.0",
+        }
+    ],
+}
+SMALL_DIFF = [
+    {
+        "coordinates": {"artifactId": "app"},
+        "dependencies": [
+            {
+                "groupId": "junit",
+                "artifactId": "junit",
+                "version": "4.12",
+                "dependencyType": "MAVEN",
+            }
+        ],
+    }
+]
+
+
+def _agent_form(server: LiveServer, diff: str) -> bytes:
+    fields = {
+        "type": "UPDATE",
+        "token": server.values["orgToken"],
+        "userKey": server.values["userKey"],
+        "product": "memory",
+        "agent": "fs-agent",
+        "diff": diff,
+    }
+    return urlencode(fields).encode()
+
+
+def _agent_bomb(server: LiveServer) -> tuple[int, Any]:
+    body = _agent_form(server, base64.b64encode(BOMB).decode())
+    return server.post("/agent", body, "application/x-www-form-urlencoded", timeout=600)
+
+
+def _sbom_body(server: LiveServer, project_token: str, document: bytes) -> bytes:
+    body = {
+        "requestType": "importProjectSbom",
+        "userKey": server.values["userKey"],
+        "projectToken": project_token,
+        "sbom": base64.b64encode(document).decode(),
+    }
+    return json.dumps(body).encode()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Any:
+    """A warmed server and the token of a project to import into."""
+    with live_server(tmp_path) as live:
+        product = live.api("createProduct", orgToken=live.values["orgToken"], productName="m")
+        project = live.api("createProject", productToken=product["productToken"], projectName="p")
+        token = project["projectToken"]
+        small = gzip.compress(json.dumps(SMALL_SBOM).encode())
+        status, answer = live.post("/api/v1.3", _sbom_body(live, token, small), "application/json")
+        assert status == 200 and "requestToken" in answer, answer
+        diff = base64.b64encode(gzip.compress(json.dumps(SMALL_DIFF).encode())).decode()
+        status, answer = live.post(
+            "/agent", _agent_form(live, diff), "application/x-www-form-urlencoded"
+        )
+        assert answer["status"] == 1, answer
+        time.sleep(1)  # the queued updates are written by the workers
+        yield live, token
+
+
+def _baseline(server: LiveServer) -> int:
+    return min(server.rss() for _ in range(5))
+
+
+def _check(server: LiveServer, baseline: int, peak: int, budget: int, what: str) -> None:
+    time.sleep(0.5)
+    after = server.rss()
+    figures = (
+        f"{what}: baseline {baseline / MB:.0f} MB, peak {peak / MB:.0f} MB "
+        f"(+{(peak - baseline) / MB:.0f}), after {after / MB:.0f} MB "
+        f"(+{(after - baseline) / MB:.0f})"
+    )
+    print(figures)
+    assert peak - baseline <= budget, figures
+    assert after - baseline <= budget, figures
+
+
+def _bomb_refused(answer: Any, agent: bool) -> bool:
+    message = answer["message"] if agent else answer["errorMessage"]
+    code_ok = answer["status"] == 2 if agent else answer["errorCode"] == 3000
+    return code_ok and ("expands" in message or "busy" in message)
+
+
+@pytest.mark.parametrize("endpoint", ["agent", "sbom"])
+@pytest.mark.parametrize("at_once", [1, 4])
+def test_bomb_costs_bounded_memory(server: tuple[LiveServer, str], endpoint: str, at_once: int):
+    live, project = server
+    baseline = _baseline(live)
+
+    def one(_: int) -> tuple[int, Any]:
+        if endpoint == "agent":
+            return _agent_bomb(live)
+        return live.post(
+            "/api/v1.3", _sbom_body(live, project, BOMB), "application/json", timeout=600
+        )
+
+    with RssSampler(live).running() as sampler, ThreadPoolExecutor(at_once) as pool:
+        answers = list(pool.map(one, range(at_once)))
+    for status, answer in answers:
+        assert status == 200 and _bomb_refused(answer, endpoint == "agent"), answer
+    _check(live, baseline, sampler.peak, BOMB_BUDGET, f"{at_once} {endpoint} bomb(s)")
+    assert "ERROR" not in live.log()
+
+
+def _chunks(total: int) -> Any:
+    yield b'{"requestType": "getAllProducts", "pad": "'
+    piece = b"a" * MIB
+    for _ in range(total // MIB):
+        yield piece
+    yield b'"}'
+
+
+def test_chunked_body_past_the_limit_costs_bounded_memory(server: tuple[LiveServer, str]):
+    live, _ = server
+    baseline = _baseline(live)
+    status: int | None = None
+    with RssSampler(live).running() as sampler:
+        connection = live.connection(timeout=600)
+        try:
+            connection.request(
+                "POST",
+                "/api/v1.3",
+                body=_chunks(300 * MB),
+                headers={"content-type": "application/json"},
+                encode_chunked=True,
+            )
+        except OSError:
+            pass  # the server answered 413 and closed while the body was still coming
+        try:
+            status = connection.getresponse().status
+        except (OSError, http.client.HTTPException):
+            status = None
+        connection.close()
+    assert status in (413, None)
+    _check(live, baseline, sampler.peak, BODY_BUDGET, "chunked 300 MB body")
