@@ -39,7 +39,6 @@ from depvault.errors import (
     InvalidUserKey,
     MissingParameter,
     NotSupported,
-    TransportError,
 )
 from depvault.ingest.agent import AgentProject
 from depvault.jobs.updates import ProjectUpdate, enqueue
@@ -196,6 +195,10 @@ def agent_endpoint(dispatcher: Dispatcher, edge: Edge) -> Callable[[Request], Aw
     """The ``/agent`` endpoint."""
 
     async def endpoint(request: Request) -> Response:
+        async with edge.releasing():
+            return await respond(request)
+
+    async def respond(request: Request) -> Response:
         address = "unknown"
         try:
             address = edge.admit(request)
@@ -209,10 +212,8 @@ def agent_endpoint(dispatcher: Dispatcher, edge: Edge) -> Callable[[Request], Aw
         except ClientDisconnect:
             edge.log_gone(address, request.url.path)
             return Response(status_code=400)  # nobody is left to read it
-        except (TransportError, DepvaultError) as exc:
-            if isinstance(exc, InvalidUserKey):
-                edge.throttle.failed(address)
-            log.info("agent request refused: %s", type(exc).__name__)
+        except DepvaultError as exc:
+            edge.refused(exc, address, request.url.path)
             return _envelope(2, exc.message)
         except Exception:
             reference = secrets.token_hex(6)

@@ -32,7 +32,7 @@ from depvault.api.errors import UNEXPECTED_ERROR_CODE, error_code, http_status
 from depvault.api.registry import Registry, build_registry
 from depvault.api.request_types import ApiVersion, BinaryResult, Result
 from depvault.config import Config
-from depvault.errors import DepvaultError, InvalidUserKey, MethodNotAllowed, TryLater
+from depvault.errors import DepvaultError, MethodNotAllowed, TryLater
 from depvault.ingest.licensing import license_facts
 from depvault.jobs.reports import ReportWorker
 from depvault.jobs.runner import InlineRunner, LocalWorkerPool, Runner
@@ -119,6 +119,10 @@ def api_endpoint(
     """The endpoint of one API version."""
 
     async def endpoint(request: Request) -> Response:
+        async with edge.releasing():
+            return await respond(request)
+
+    async def respond(request: Request) -> Response:
         charset = negotiate_charset(request.headers.get("accept-charset"))
         address = "unknown"
         try:
@@ -142,9 +146,7 @@ def api_endpoint(
             edge.log_gone(address, request.url.path)
             return Response(status_code=400)  # nobody is left to read it
         except DepvaultError as exc:
-            if isinstance(exc, InvalidUserKey):
-                edge.throttle.failed(address)
-            log.info("refused %s: %s", request.url.path, type(exc).__name__)
+            edge.refused(exc, address, request.url.path)
             return error_response(exc, charset)
         except Exception:
             return unexpected_response(charset)

@@ -9,10 +9,10 @@ waits up to ``wait_seconds``, then is answered :class:`~depvault.errors.ServerBu
 So the memory a server can be made to spend is about ``max_concurrent`` times that of
 one expansion, whatever the number of clients.
 
-When a slot is released, freed memory is handed back to the operating system with
-glibc's ``malloc_trim``: CPython frees large buffers to malloc, whose arenas keep freed
-pages (measured in issue 14: +1.2 GB kept after one refused bomb). Other C libraries
-return memory their own way, and the call is skipped.
+Once a request that took a slot is answered, freed memory is handed back to the
+operating system with glibc's ``malloc_trim``: CPython frees large buffers to malloc,
+whose arenas keep freed pages (measured in issue 14: +1.2 GB kept after one refused
+bomb). Other C libraries return memory their own way, and the call is skipped.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from depvault.errors import ServerBusy
 if TYPE_CHECKING:
     from depvault.config import Config
 
-__all__ = ["ExpansionLimits", "release_memory"]
+__all__ = ["ExpansionLimits", "ExpansionUsage", "release_memory", "track_expansions"]
 
 _GATES: dict[int, threading.BoundedSemaphore] = {}
 _GATES_LOCK = threading.Lock()
@@ -39,6 +39,26 @@ _GATES_LOCK = threading.Lock()
 # gunzipping the document inside it is one expansion, not two (two would deadlock
 # when every slot is held by a request waiting for its second).
 _HOLDING: ContextVar[bool] = ContextVar("depvault_expansion_slot", default=False)
+
+
+@dataclass
+class ExpansionUsage:
+    """Whether a request took an expansion slot: then, once it is answered and its
+    objects are freed, the memory they took is released (:func:`release_memory`).
+    Releasing any earlier would miss what the refusal's traceback still holds."""
+
+    expanded: bool = False
+
+
+_USAGE: ContextVar[ExpansionUsage | None] = ContextVar("depvault_expansion_usage", default=None)
+
+
+def track_expansions() -> ExpansionUsage:
+    """Start recording, for the current request (its context and the worker threads
+    it runs code in), whether it takes an expansion slot."""
+    usage = ExpansionUsage()
+    _USAGE.set(usage)
+    return usage
 
 
 def _malloc_trim() -> Callable[[], None] | None:
@@ -88,7 +108,7 @@ class ExpansionLimits:
     def slot(self) -> Iterator[None]:
         """Hold one of the process's expansion slots for the block (once per request:
         nested blocks share the outer one); :class:`ServerBusy` when none frees up in
-        time. Memory is released to the system when the slot is."""
+        time. The request's :class:`ExpansionUsage` records it."""
         if _HOLDING.get():
             yield
             return
@@ -100,12 +120,14 @@ class ExpansionLimits:
                 retry_after=self.wait_seconds,
             )
         reset = _HOLDING.set(True)
+        usage = _USAGE.get()
+        if usage is not None:
+            usage.expanded = True
         try:
             yield
         finally:
             _HOLDING.reset(reset)
             gate.release()
-            release_memory()
 
 
 def _gate(max_concurrent: int) -> threading.BoundedSemaphore:
