@@ -25,7 +25,11 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from depvault.api.agent_check import check_vulnerabilities
-from depvault.api.agent_form import authenticated_projects, parse_agent_form
+from depvault.api.agent_form import (
+    authenticated_projects,
+    check_form_characters,
+    parse_agent_form,
+)
 from depvault.api.agent_policies import POLICY_CHECKS
 from depvault.api.body import Body
 from depvault.api.edge import Edge
@@ -176,6 +180,7 @@ def answer_agent(
     form is parsed and served in an expansion slot. (request token, envelope data)."""
     with edge.parsing(body):
         fields = parse_agent_form(body.read().decode("utf-8", errors="replace"))
+        check_form_characters(fields)
         kind = (fields.get("type") or "").strip()
         if kind == "UPDATE":
             return handle_update(dispatcher, fields)

@@ -33,6 +33,7 @@ __all__ = [
     "FIELDS",
     "CheckScope",
     "authenticated_projects",
+    "check_form_characters",
     "check_scope",
     "parse_agent_form",
     "required",
@@ -131,11 +132,11 @@ def check_form_characters(fields: dict[str, str]) -> None:
 def authenticated_projects(
     database: Database, fields: dict[str, str], config: Config
 ) -> list[AgentProject]:
-    """Check the form's characters, key and organization token, then decode its
-    projects. Authentication comes first: the diff may be a large gzip stream, and only
-    a caller with a valid key gets to make the server decompress it. An organization
-    token the caller cannot see answers as an unknown one."""
-    check_form_characters(fields)
+    """Check the form's key and organization token, then decode its projects.
+    Authentication comes first: the diff may be a large gzip stream, and only a caller
+    with a valid key gets to make the server decompress it. An organization token the
+    caller cannot see answers as an unknown one. (The endpoint checked the form's
+    characters: :func:`check_form_characters`.)"""
     org_token, user_key = required(fields, "token"), required(fields, "userKey")
     with database.transaction(write=False) as db:
         caller = caller_by_key(db, user_key)
