@@ -17,7 +17,8 @@ MAX_DEPTH = 6
 
 
 def _schema(request_type: RequestType[Any]) -> dict[str, Any]:
-    return request_type.params.model_json_schema(by_alias=True, mode="validation")
+    schema: dict[str, Any] = request_type.params.model_json_schema(by_alias=True, mode="validation")
+    return schema
 
 
 def _resolve(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import gzip
 import http.client
 import json
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,13 @@ def _sbom_body(server: LiveServer, project_token: str, document: bytes) -> bytes
 @pytest.fixture
 def server(tmp_path: Path) -> Any:
     """A warmed server and the token of a project to import into."""
-    with live_server(tmp_path) as live:
+    with warmed_server(tmp_path) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def warmed_server(folder: Path, **settings: str) -> Iterator[tuple[LiveServer, str]]:
+    with live_server(folder, **settings) as live:
         product = live.api("createProduct", orgToken=live.values["orgToken"], productName="m")
         project = live.api("createProject", productToken=product["productToken"], projectName="p")
         token = project["projectToken"]
@@ -134,8 +141,23 @@ def _bomb_refused(status: int, answer: Any, agent: bool) -> bool:
 
 @pytest.mark.parametrize("endpoint", ["agent", "sbom"])
 @pytest.mark.parametrize("at_once", [1, 4])
-def test_bomb_costs_bounded_memory(server: tuple[LiveServer, str], endpoint: str, at_once: int):
-    live, project = server
+def test_bomb_costs_bounded_memory(
+    server: tuple[LiveServer, str], endpoint: str, at_once: int
+) -> None:
+    _bombard(*server, endpoint, at_once)
+
+
+def test_without_the_ratio_check_the_spool_still_bounds_memory(tmp_path: Path) -> None:
+    """With the ratio check off, two bombs expand to the 1 GiB limit each — into
+    temporary files — and are refused there: memory is bounded by the design, not by
+    the early refusal."""
+    with warmed_server(tmp_path, DEPVAULT_MAX_EXPANSION_RATIO="1000000000") as (live, project):
+        answers = _bombard(live, project, "sbom", 2)
+    assert all("DEPVAULT_MAX_EXPANDED_BYTES" in answer["errorMessage"] for _, answer in answers)
+
+
+def _bombard(live: LiveServer, project: str, endpoint: str, at_once: int) -> list[Any]:
+    """Send ``at_once`` bombs at once; check every answer and the memory they cost."""
     baseline = _baseline(live)
 
     def one(_: int) -> tuple[int, Any]:
@@ -151,6 +173,7 @@ def test_bomb_costs_bounded_memory(server: tuple[LiveServer, str], endpoint: str
         assert _bomb_refused(status, answer, endpoint == "agent"), (status, answer)
     _check(live, baseline, sampler.peak, BOMB_BUDGET, f"{at_once} {endpoint} bomb(s)")
     assert "ERROR" not in live.log()
+    return answers
 
 
 def _chunks(total: int) -> Any:
@@ -161,7 +184,7 @@ def _chunks(total: int) -> Any:
     yield b'"}'
 
 
-def test_chunked_body_past_the_limit_costs_bounded_memory(server: tuple[LiveServer, str]):
+def test_chunked_body_past_the_limit_costs_bounded_memory(server: tuple[LiveServer, str]) -> None:
     live, _ = server
     baseline = _baseline(live)
     status: int | None = None
