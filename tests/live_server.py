@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LiveServer", "RssSampler", "live_server"]
+__all__ = ["LiveServer", "RssSampler", "free_port", "live_server", "serve_process"]
 
 MB = 1_000_000
 
@@ -91,17 +91,39 @@ class RssSampler:
             self.peak = max(self.peak, self.server.rss())
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
+def serve_process(env: dict[str, str], log_file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``depvault serve`` with exactly ``env``, its stderr in ``log_file``, until the
+    block ends: (its process id, the bootstrap values it printed)."""
+    with (
+        log_file.open("w") as log,
+        subprocess.Popen(
+            [sys.executable, "-c", "from depvault.cli.main import main; main()", "serve"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        ) as process,
+    ):
+        try:
+            assert process.stdout is not None
+            yield process.pid, json.loads(process.stdout.readline())
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@contextlib.contextmanager
 def live_server(folder: Path, **settings: str) -> Iterator[LiveServer]:
     """``depvault serve`` on a fresh SQLite store in ``folder`` (its temporary files
     too), until the block ends; ``settings`` are extra ``DEPVAULT_*`` variables."""
-    port = _free_port()
+    port = free_port()
     temp = folder / "tmp"
     temp.mkdir(parents=True, exist_ok=True)
     env = {
@@ -115,25 +137,10 @@ def live_server(folder: Path, **settings: str) -> Iterator[LiveServer]:
     }
     env.pop("DEPVAULT_DATABASE_URL", None)
     log_file = folder / "server.log"
-    with (
-        log_file.open("w") as log,
-        subprocess.Popen(
-            [sys.executable, "-c", "from depvault.cli.main import main; main()", "serve"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-        ) as process,
-    ):
-        try:
-            assert process.stdout is not None
-            values = json.loads(process.stdout.readline())
-            server = LiveServer(process.pid, port, log_file, values)
-            _wait_until_up(server)
-            yield server
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    with serve_process(env, log_file) as (pid, values):
+        server = LiveServer(pid, port, log_file, values)
+        _wait_until_up(server)
+        yield server
 
 
 def _wait_until_up(server: LiveServer) -> None:

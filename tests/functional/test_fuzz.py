@@ -23,29 +23,11 @@ from depvault.domain.access import Level
 from depvault.store.db import Database
 from tests.conftest import Api
 from tests.request_schemas import WILD, fuzz_params
+from tests.samples import SMALL_SBOM
 
 REGISTRY = build_registry()
 SEED = 14
 PER_BACKEND = 2500  # two backends: 5,000 requests
-SBOM = {
-    "bomFormat": "CycloneDX",
-    "specVersion": "1.4",
-    "version": 1,
-    "components": [
-        {
-            "type": "library",
-            "name": "left-pad",
-            "version": "1.3.0",
-            "purl": "pkg:npm/left-pad@1.3.0",
-        },
-        {
-            "type": "library",
-            "name": "lodash",
-            "version": "4.17.20",
-            "purl": "pkg:npm/lodash@4.17.20",
-        },
-    ],
-}
 AGENT_TYPES = ["UPDATE", "CHECK_VULNERABILITIES", "CHECK_POLICY_COMPLIANCE", "CHECK_POLICIES", "X"]
 
 
@@ -57,7 +39,7 @@ class Fuzzer:
     def __init__(self, api: Api, site: Bootstrap, database: Database) -> None:
         self.api, self.site, self.rng = api, site, random.Random(SEED)
         self.product, self.project = self._fresh()
-        api.ok("importProjectSbom", projectToken=self.project, sbom=SBOM)
+        api.ok("importProjectSbom", projectToken=self.project, sbom=SMALL_SBOM)
         libraries = api.ok("getProjectInventory", projectToken=self.project)["libraries"]
         other = admin.create_organization(database, "Other", admin_email="other@example.com")
         assert other.user_key is not None

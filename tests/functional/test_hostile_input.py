@@ -28,36 +28,10 @@ from depvault.store.db import Database
 from tests.conftest import Api
 from tests.live_server import live_server
 from tests.request_schemas import body_at, path_name, string_paths
+from tests.samples import SMALL_DIFF, SMALL_SBOM
 
 REGISTRY = build_registry()
 NUL = "n\x00x"
-SBOM = {
-    "bomFormat": "CycloneDX",
-    "specVersion": "1.4",
-    "version": 1,
-    "components": [
-        {
-            "type": "library",
-            "name": "left-pad",
-            "version": "1.3.0",
-            "purl": "pkg:npm/left-pad@1.3.0",
-        }
-    ],
-}
-DIFF = [
-    {
-        "coordinates": {"artifactId": "app"},
-        "projectTags": [{"tagKey": "team", "tagValue": "core"}],
-        "dependencies": [
-            {
-                "groupId": "junit",
-                "artifactId": "junit",
-                "version": "4.12",
-                "dependencyType": "MAVEN",
-            }
-        ],
-    }
-]
 
 
 def _version(request_type: RequestType[Any]) -> str:
@@ -108,7 +82,7 @@ def test_nul_in_every_string_parameter_of_every_request_type_answers_3000(
 def test_nul_in_documents_is_refused_naming_the_document(api: Api, site: Bootstrap) -> None:
     tokens = _tokens(api, site)
     project = tokens[Level.PROJECT]
-    sbom = json.loads(json.dumps(SBOM))
+    sbom = json.loads(json.dumps(SMALL_SBOM))
     sbom["components"][0]["name"] = NUL
     code, message = api.error("importProjectSbom", projectToken=project, sbom=sbom)
     assert (code, message) == (
@@ -133,7 +107,7 @@ def _agent(client: TestClient, site: Bootstrap, **fields: str) -> dict[str, Any]
         "token": site.org_token,
         "userKey": site.user_key,
         "product": "Shop",
-        "diff": json.dumps(DIFF),
+        "diff": json.dumps(SMALL_DIFF),
         **fields,
     }
     response = client.post(
@@ -156,7 +130,7 @@ def test_nul_in_every_agent_field_is_refused_naming_it(
         assert answer["status"] == 2, (name, answer)
         assert f"'{name}'" in answer["message"] and "U+0000" in answer["message"], answer
     for where in ("tag", "dependency", "project"):
-        diff = json.loads(json.dumps(DIFF))
+        diff = json.loads(json.dumps(SMALL_DIFF))
         if where == "tag":
             diff[0]["projectTags"][0]["tagKey"] = NUL
         elif where == "dependency":
@@ -190,8 +164,8 @@ def test_foreign_and_missing_tokens_answer_identically(
         ("getAllProducts", Level.ORG, {}),
         ("getProductVitals", Level.PRODUCT, {}),
         ("getProjectVitals", Level.PROJECT, {}),
-        ("importProjectSbom", Level.PROJECT, {"sbom": SBOM}),
-        ("importProjectSbom", Level.PRODUCT, {"sbom": SBOM, "projectName": "n"}),
+        ("importProjectSbom", Level.PROJECT, {"sbom": SMALL_SBOM}),
+        ("importProjectSbom", Level.PRODUCT, {"sbom": SMALL_SBOM, "projectName": "n"}),
         ("deleteProject", Level.PROJECT, {}),
     ]
     for name, level, params in calls:

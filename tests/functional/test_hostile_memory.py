@@ -25,36 +25,11 @@ import pytest
 
 from tests.bombs import GIB, MIB, zero_bomb
 from tests.live_server import MB, LiveServer, RssSampler, live_server
+from tests.samples import SMALL_DIFF, SMALL_SBOM
 
 BOMB = zero_bomb(10 * GIB)  # 10.6 MB of gzip, 10 GiB of zeros
 BOMB_BUDGET = 150 * MB
 BODY_BUDGET = 50 * MB
-SMALL_SBOM = {
-    "bomFormat": "CycloneDX",
-    "specVersion": "1.4",
-    "version": 1,
-    "components": [
-        {
-            "type": "library",
-            "name": "left-pad",
-            "version": "1.3.0",
-            "purl": "pkg:npm/left-pad@1.3.0",
-        }
-    ],
-}
-SMALL_DIFF = [
-    {
-        "coordinates": {"artifactId": "app"},
-        "dependencies": [
-            {
-                "groupId": "junit",
-                "artifactId": "junit",
-                "version": "4.12",
-                "dependencyType": "MAVEN",
-            }
-        ],
-    }
-]
 
 
 def _agent_form(server: LiveServer, diff: str) -> bytes:

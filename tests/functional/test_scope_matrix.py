@@ -26,6 +26,7 @@ from depvault.api.request_types import ApiVersion
 from depvault.domain.access import Access, Level
 from depvault.store.db import Database
 from tests.conftest import Api
+from tests.samples import SMALL_SBOM
 
 REGISTRY = build_registry()
 # The overview's two exceptions to "product administrators cannot call organization
@@ -222,27 +223,6 @@ def _reattached(w: World) -> dict[str, Any]:
     params = {**_org(w), "globalOrgToken": w.site.global_org_token}
     w.api.ok("assignGlobalOrgToOrg", **params)
     return params
-
-
-SMALL_SBOM = {
-    "bomFormat": "CycloneDX",
-    "specVersion": "1.4",
-    "version": 1,
-    "components": [
-        {
-            "type": "library",
-            "name": "left-pad",
-            "version": "1.3.0",
-            "purl": "pkg:npm/left-pad@1.3.0",
-        },
-        {  # a second version: MULTIPLE_LIBRARY_VERSIONS alerts without a knowledge base
-            "type": "library",
-            "name": "left-pad",
-            "version": "1.2.0",
-            "purl": "pkg:npm/left-pad@1.2.0",
-        },
-    ],
-}
 
 
 def _library_in_a(w: World) -> str:
