@@ -1,9 +1,10 @@
 """The ASGI application: one POST endpoint per API version, and a health probe.
 
-The endpoint reads the body (capped), parses it, hands it to the dispatcher in a worker
+The endpoint admits the client (:mod:`~depvault.api.edge`: address, failed-key
+throttle), receives the body (capped, spooled), parses and dispatches it in a worker
 thread (handlers use the synchronous SQLAlchemy session), and writes the answer in the
 negotiated charset. Every refusal is the protocol's error envelope; nothing reaches the
-client as a stack trace.
+client as a stack trace, and a client gone mid-request is not an error.
 """
 
 from __future__ import annotations
