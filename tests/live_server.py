@@ -144,7 +144,7 @@ def live_server(folder: Path, **settings: str) -> Iterator[LiveServer]:
 
 
 def _wait_until_up(server: LiveServer) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded machine starts slowly
     while True:
         connection = server.connection(timeout=5)
         try:
