@@ -82,8 +82,53 @@ class Config:
     max_expanded_bytes: int = _setting(
         "DEPVAULT_MAX_EXPANDED_BYTES",
         "Largest size compressed input (the agent's gzip `diff`, a gzip'd SBOM) may expand "
-        "to, in bytes; checked while expanding, so a decompression bomb never fills memory.",
+        "to, in bytes. Counted while expanding into a temporary file, so a decompression "
+        "bomb is refused without filling memory; an accepted expansion is parsed in memory "
+        '(see docs/operations.md, "Limits that protect a server").',
         1024 * MIB,
+    )
+    max_expansion_ratio: int = _setting(
+        "DEPVAULT_MAX_EXPANSION_RATIO",
+        "Compressed input expanding more than this many times its compressed size is "
+        "refused as a decompression bomb as soon as its expansion passes "
+        "`DEPVAULT_SPOOL_THRESHOLD_BYTES`. Real SBOMs and agent diffs compress 3 to 15 "
+        "times; a bomb of zeros about 1,000 times.",
+        100,
+    )
+    max_concurrent_expansions: int = _setting(
+        "DEPVAULT_MAX_CONCURRENT_EXPANSIONS",
+        "Expansions run at once per server process: gunzipping and parsing a compressed "
+        "document, or parsing a body larger than `DEPVAULT_SPOOL_THRESHOLD_BYTES`. Further "
+        "requests wait up to `DEPVAULT_EXPANSION_WAIT_SECONDS`, then are answered HTTP 503 "
+        "with an error envelope saying the server is busy and to retry.",
+        2,
+    )
+    expansion_wait_seconds: int = _setting(
+        "DEPVAULT_EXPANSION_WAIT_SECONDS",
+        "How long a request waits for an expansion slot before it is answered busy.",
+        5,
+    )
+    spool_threshold_bytes: int = _setting(
+        "DEPVAULT_SPOOL_THRESHOLD_BYTES",
+        "Request bodies and expansions larger than this are written to a temporary file "
+        "(in `$TMPDIR`) as they arrive instead of growing in memory, and a larger body is "
+        "parsed in an expansion slot.",
+        8 * MIB,
+    )
+    auth_failures_per_minute: int = _setting(
+        "DEPVAULT_AUTH_FAILURES_PER_MINUTE",
+        "Wrong userKeys accepted from one client address in a minute; past it, requests "
+        "from that address are refused (HTTP 429, an error envelope saying when to retry) "
+        "until the minute's oldest failure is a minute old. Logged once a minute per "
+        "address at WARNING, with the count, never the key.",
+        30,
+    )
+    trusted_proxies: str = _setting(
+        "DEPVAULT_TRUSTED_PROXIES",
+        "Comma-separated addresses or networks (`10.0.0.0/8`) of reverse proxies whose "
+        "`X-Forwarded-For` header names the client, for the throttling of wrong keys. "
+        "Empty: the client is the peer address of the connection.",
+        "",
     )
     workers: int = _setting(
         "DEPVAULT_WORKERS",

@@ -31,10 +31,14 @@ __all__ = [
     "ProductNameInUse",
     "ProjectNameInUse",
     "RequestError",
+    "ServerBusy",
     "TokenMismatch",
+    "TooManyFailedKeys",
     "TransportError",
+    "TryLater",
     "UnknownRequestType",
     "UnknownToken",
+    "UnstorableCharacter",
     "UnsupportedMediaType",
     "UserNotFound",
     "UserNotInOrganization",
@@ -80,6 +84,25 @@ class MalformedBody(TransportError):
     """The body does not parse (JSON, charset, form encoding …)."""
 
 
+# --- the server will not do it now: the same request succeeds later ---------------------
+
+
+class TryLater(DepvaultError):
+    """The request is refused for now; ``retry_after`` says in how many seconds to retry."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ServerBusy(TryLater):
+    """Every expansion slot stayed taken while the request waited for one."""
+
+
+class TooManyFailedKeys(TryLater):
+    """The client's address sent too many wrong userKeys in the last minute."""
+
+
 # --- the call: parameters, tokens, permissions ------------------------------------------
 
 
@@ -118,6 +141,20 @@ class ForbiddenCharacter(InvalidParameter):
     def __init__(self, parameter: str, character: str) -> None:
         super().__init__(
             parameter, f"the character {character!r} is not supported (<, >, % and & are not)"
+        )
+        self.character = character
+
+
+class UnstorableCharacter(InvalidParameter):
+    """A string holds a character some database backend cannot store (PostgreSQL text
+    cannot hold NUL; no backend holds a lone UTF-16 surrogate). Refused on every backend
+    alike, so that a request means the same whatever the store."""
+
+    def __init__(self, parameter: str, character: str, where: str = "") -> None:
+        inside = f" (at {where})" if where else ""
+        super().__init__(
+            parameter,
+            f"the character U+{ord(character):04X} cannot be stored{inside}",
         )
         self.character = character
 

@@ -330,7 +330,8 @@ def test_check_vulnerabilities_answers_from_the_knowledge_base_and_stores_nothin
         userKey="Z" * 64,
     )
     assert refused["status"] == 2
-    # another organization's administrator may not check against this organization
+    # another organization's administrator may not check against this organization,
+    # and is not told it exists: its token answers like a made-up one (issue 14)
     outsider = admin.create_organization(database, "Other", admin_email="o@example.com")
     foreign = post_agent(
         app_client,
@@ -339,4 +340,13 @@ def test_check_vulnerabilities_answers_from_the_knowledge_base_and_stores_nothin
         type="CHECK_VULNERABILITIES",
         userKey=outsider.user_key,
     )
-    assert foreign["status"] == 2 and "not allowed" in foreign["message"], foreign
+    made_up = post_agent(
+        app_client,
+        site,
+        diff([project("p", python)]),
+        type="CHECK_VULNERABILITIES",
+        userKey=outsider.user_key,
+        token="T" * 64,
+    )
+    assert foreign["status"] == 2 and "no such token" in foreign["message"], foreign
+    assert foreign == made_up

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import ssl
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from depvault.store.engine.db import create_database
 from depvault.store.inventories.hierarchy import create_product, create_project
 from depvault.store.organizations.scopes import find_organization
 from tests.data_files import DATA
+from tests.live_server import free_port, serve_process
 from tests.osv_mirror_server import build_mirror
 
 runner = CliRunner()
@@ -139,17 +139,11 @@ def test_attribute_commands(env: dict[str, str]) -> None:
         assert code == 2 and message in err, (args, err)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def serving(env: dict[str, str], log_file: Path, **settings: str) -> Iterator[dict[str, Any]]:
     """``depvault serve`` in a subprocess, until the block ends: yields the bootstrap
     values it printed, with the port it listens on."""
-    port = _free_port()
+    port = free_port()
     server_env = {
         **os.environ,
         **env,
@@ -157,22 +151,8 @@ def serving(env: dict[str, str], log_file: Path, **settings: str) -> Iterator[di
         "DEPVAULT_PORT": str(port),
         "DEPVAULT_LOG_LEVEL": "WARNING",
     }
-    with (
-        log_file.open("w") as log,
-        subprocess.Popen(
-            [sys.executable, "-c", "from depvault.cli.main import main; main()", "serve"],
-            env=server_env,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-        ) as process,
-    ):
-        try:
-            assert process.stdout is not None
-            yield {**json.loads(process.stdout.readline()), "port": port}
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    with serve_process(server_env, log_file) as (_, values):
+        yield {**values, "port": port}
 
 
 def _until_up(open_once: Callable[[], Any]) -> Any:

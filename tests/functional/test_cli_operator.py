@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from tests.data_files import OSV
-from tests.functional.test_cli import _free_port, _until_up, serving
+from tests.functional.test_cli import _until_up, serving
+from tests.live_server import free_port as _free_port
 
 REPO = Path(__file__).resolve().parents[2]
 CRATES = OSV / "crates.io-all.zip"

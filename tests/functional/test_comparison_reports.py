@@ -308,20 +308,30 @@ def test_tokens_of_another_organization_are_refused(
         targetProjectToken=two.projects["app"],
     )
     assert code == 3000 and message.startswith("sourceProjectToken does not belong")
-    # their organization, our products: nothing of ours is read for them
-    code, message = theirs.error(
+    # their organization, our products: nothing of ours is read for them, and our
+    # tokens answer as made-up ones would (issue 14: no token oracle)
+    ours = theirs.error(
         "getProductsComparisonReport",
         orgToken=other.org_token,
         sourceProductToken=one.product,
         targetProductToken=two.product,
         format="json",
     )
-    assert code == 3000 and message.startswith("sourceProductToken does not belong")
-    # nor may they ask in our organization's name
-    code, _message = theirs.error(
-        "getProductsComparisonReport", **products(site, one, two, format="json")
+    made_up = theirs.error(
+        "getProductsComparisonReport",
+        orgToken=other.org_token,
+        sourceProductToken="M" * 36,
+        targetProductToken=two.product,
+        format="json",
     )
-    assert code == 5001
+    assert ours == made_up == (3000, "Invalid sourceProductToken: no such token")
+    # nor may they ask in our organization's name, which they cannot see either
+    ours = theirs.error("getProductsComparisonReport", **products(site, one, two, format="json"))
+    made_up = theirs.error(
+        "getProductsComparisonReport",
+        **{**products(site, one, two, format="json"), "orgToken": "N" * 36},
+    )
+    assert ours == made_up == (3000, "Invalid orgToken: no such token")
 
 
 def test_product_roles_cannot_compare_but_organization_readers_can(

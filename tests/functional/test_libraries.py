@@ -593,10 +593,16 @@ def test_a_product_administrator_sees_only_their_product(world: World, database:
         "requests",
         "urllib3",
     }
+    # another product and its projects do not exist for them (issue 14: no token oracle)
+    for request_type, field, token in [
+        ("getProductLicenses", "productToken", w.shop),
+        ("getProjectLicenses", "projectToken", w.web),
+        ("getProjectLibraryLocations", "projectToken", w.ui),
+    ]:
+        answer = padmin.error(request_type, **{field: token})
+        assert answer == (3000, f"Invalid {field}: no such token"), request_type
+    # the organization they see, and may not read
     for request_type, scope in [
-        ("getProductLicenses", {"productToken": w.shop}),
-        ("getProjectLicenses", {"projectToken": w.web}),
-        ("getProjectLibraryLocations", {"projectToken": w.ui}),
         ("getOrganizationLicenses", {"orgToken": w.site.org_token}),
         ("librarySearch", {"orgToken": w.site.org_token, "searchValue": "x"}),
         ("setLibraryNotice", {"orgToken": w.site.org_token, "libraryUUID": "x", "text": "x"}),

@@ -303,12 +303,14 @@ def test_a_scope_of_another_organization_is_refused(org: Org, database: Database
     ):
         code, message = org.api.error(request, **scope)  # an envelope, not their figures
         assert code == 5001 and request in message
-    for request, scope in (
-        ("getOrganizationRiskReport", {"orgToken": org.site.org_token}),
-        ("getProjectRiskReport", {"projectToken": org.projects["web"]}),
+    # the outsider cannot see our scopes: our tokens answer as made-up ones (issue 14)
+    for request, field, token in (
+        ("getOrganizationRiskReport", "orgToken", org.site.org_token),
+        ("getProjectRiskReport", "projectToken", org.projects["web"]),
     ):
-        code, _message = outsider.error(request, **scope)
-        assert code == 5001
+        answer = outsider.error(request, **{field: token})
+        assert answer == outsider.error(request, **{field: "M" * 36})
+        assert answer == (3000, f"Invalid {field}: no such token")
 
 
 def test_an_empty_organization_still_gets_a_valid_pdf(org: Org, database: Database) -> None:

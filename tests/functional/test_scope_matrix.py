@@ -1,5 +1,7 @@
 """Every registered request type, times every kind of caller: allowed exactly where the
-scope rules say, refused with the envelope everywhere else.
+scope rules say, refused with the envelope everywhere else — and where the caller cannot
+see the scope a token names, answered exactly as a made-up token is (issue 14: a
+refusal must not tell a foreign token from one that does not exist).
 
 The expectations below are written from the rules of the overview ("API Execution
 Scope") and depvault's documented roles, independently of ``domain/access.py``; a
@@ -24,6 +26,7 @@ from depvault.api.request_types import ApiVersion
 from depvault.domain.access import Access, Level
 from depvault.store.engine.db import Database
 from tests.conftest import Api
+from tests.samples import SMALL_SBOM
 
 REGISTRY = build_registry()
 # The overview's two exceptions to "product administrators cannot call organization
@@ -81,6 +84,28 @@ def expected_allowed(name: str, level: Level, access: Access, caller: str) -> bo
     if caller == "org read-only":  # reads anything of the organization, changes nothing
         return access <= Access.READ
     raise AssertionError(caller)
+
+
+GLOBAL_ORG_PARAMETER = {"assignGlobalOrgToOrg", "removeGlobalOrgFromOrg"}
+
+
+def expected_outcome(name: str, level: Level, access: Access, caller: str) -> str:
+    """ "allowed", "refused" (5001: the caller sees the scope but may not act on it), or
+    "unseen" (the caller cannot see what a token names: the answer of a made-up token).
+    Seeing: a role that reads the scope (an organization through a product role in it
+    too), or membership of the organization."""
+    if expected_allowed(name, level, access, caller):
+        return "allowed"
+    if caller == "wrong key" or level is Level.NONE:
+        return "refused"
+    if caller == "other org admin" or level is Level.GLOBAL_ORG:
+        return "unseen"
+    if level is Level.ORG:
+        # the organization's administrator sees it, not the global organization named
+        return "unseen" if name in GLOBAL_ORG_PARAMETER and caller == "org admin" else "refused"
+    # a product or project of product A: B's administrator and a member without a role
+    # cannot read it
+    return "unseen" if caller in {"product B admin", "member"} else "refused"
 
 
 @dataclass
@@ -214,27 +239,6 @@ def _reattached(w: World) -> dict[str, Any]:
     params = {**_org(w), "globalOrgToken": w.site.global_org_token}
     w.api.ok("assignGlobalOrgToOrg", **params)
     return params
-
-
-SMALL_SBOM = {
-    "bomFormat": "CycloneDX",
-    "specVersion": "1.4",
-    "version": 1,
-    "components": [
-        {
-            "type": "library",
-            "name": "left-pad",
-            "version": "1.3.0",
-            "purl": "pkg:npm/left-pad@1.3.0",
-        },
-        {  # a second version: MULTIPLE_LIBRARY_VERSIONS alerts without a knowledge base
-            "type": "library",
-            "name": "left-pad",
-            "version": "1.2.0",
-            "purl": "pkg:npm/left-pad@1.2.0",
-        },
-    ],
-}
 
 
 def _library_in_a(w: World) -> str:
@@ -600,6 +604,23 @@ for _report in report_requests.REQUEST_TYPES:
     )
 
 
+def _unseen_problems(
+    world: World, name: str, caller: str, params: dict[str, Any], answer: dict[str, Any]
+) -> list[str]:
+    """The answer must say the token names nothing, and be word for word the answer
+    to the same call with that token made up."""
+    message = str(answer.get("errorMessage", ""))
+    field = message.removeprefix("Invalid ").partition(":")[0]
+    if answer.get("errorCode") != 3000 or not message.endswith("no such token"):
+        return [f"{caller}: cannot see the scope, yet told it exists ({answer})"]
+    if field not in params:
+        return [f"{caller}: the answer names {field!r}, not a parameter ({answer})"]
+    made_up = _call(world, name, world.keys[caller], {**params, field: "M" * 36})
+    if made_up != answer:
+        return [f"{caller}: {answer} differs from the made-up token's {made_up}"]
+    return []
+
+
 def test_every_registered_request_type_has_a_sample() -> None:
     missing = sorted(set(REGISTRY.names()) - set(SAMPLES))
     assert not missing, f"add sample parameters to the scope matrix for: {missing}"
@@ -614,9 +635,10 @@ def test_scope_matrix(
     world = build_world(app_client, database, site)
     world.api.ok("createGroup", orgToken=site.org_token, group={"name": "devs"})
     # refused callers first, then the allowed ones (a delete must not run before a check)
-    verdicts = {
-        c: expected_allowed(name, request_type.level, request_type.access, c) for c in CALLERS
+    outcomes = {
+        c: expected_outcome(name, request_type.level, request_type.access, c) for c in CALLERS
     }
+    verdicts = {c: outcomes[c] == "allowed" for c in CALLERS}
     order = sorted(CALLERS, key=lambda c: (verdicts[c], CALLERS.index(c)))
     problems = []
     for caller in order:
@@ -636,8 +658,10 @@ def test_scope_matrix(
         refused = answer.get("errorCode") == 5001
         if verdicts[caller] and refused:
             problems.append(f"{caller}: refused but the rules allow it ({answer})")
-        if not verdicts[caller] and not refused:
+        if outcomes[caller] == "refused" and not refused:
             problems.append(f"{caller}: allowed but the rules refuse it ({answer})")
+        if outcomes[caller] == "unseen":
+            problems.extend(_unseen_problems(world, name, caller, params, answer))
         unseen = name in SEEN_THROUGH_PRODUCTS and caller == "product B admin"
         if verdicts[caller] and "errorCode" in answer and request_type.supported and not unseen:
             problems.append(f"{caller}: allowed, yet the call failed ({answer})")

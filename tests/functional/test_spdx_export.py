@@ -517,8 +517,9 @@ def test_the_project_token_and_its_organization_are_required(
     other = admin.create_organization(database, "Other Org", admin_email="other@example.com")
     assert other.user_key is not None
     answer = api.call("getProjectSpdxReport", key=other.user_key, projectToken=shop.app)
-    assert answer.get("errorCode") == 5001, answer
-    assert "packages" not in answer
+    # another organization's project answers as a made-up token would (issue 14)
+    assert answer == api.call("getProjectSpdxReport", key=other.user_key, projectToken="M" * 36)
+    assert answer == {"errorCode": 3000, "errorMessage": "Invalid projectToken: no such token"}
 
 
 def test_a_large_project_points_to_the_asynchronous_report(

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.functional.test_cli import _free_port, _until_up
+from tests.functional.test_cli import _until_up
+from tests.live_server import free_port as _free_port
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,15 +1,15 @@
 """The ASGI application: one POST endpoint per API version, and a health probe.
 
-The endpoint reads the body (capped), parses it, hands it to the dispatcher in a worker
+The endpoint admits the client (:mod:`~depvault.api.edge`: address, failed-key
+throttle), receives the body (capped, spooled), parses and dispatches it in a worker
 thread (handlers use the synchronous SQLAlchemy session), and writes the answer in the
 negotiated charset. Every refusal is the protocol's error envelope; nothing reaches the
-client as a stack trace.
+client as a stack trace, and a client gone mid-request is not an error.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,21 +20,22 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from depvault import __version__
 from depvault.api.agent.endpoint import agent_endpoint
-from depvault.api.body import parse_json_object, read_capped
+from depvault.api.body import Body, parse_json_object
 from depvault.api.charset import DEFAULT_CHARSET, encode_json_text, negotiate_charset
 from depvault.api.dispatch import Dispatcher
 from depvault.api.docs_page import docs_endpoint
+from depvault.api.edge import Edge
 from depvault.api.errors import UNEXPECTED_ERROR_CODE, error_code, http_status
 from depvault.api.registry import Registry, build_registry
 from depvault.api.request_types import ApiVersion, BinaryResult, Result
 from depvault.config import Config
-from depvault.errors import DepvaultError, MethodNotAllowed
+from depvault.errors import DepvaultError, MethodNotAllowed, TryLater
 from depvault.ingest.licensing import license_facts
 from depvault.jobs.kb_sync import KnowledgeSync
 from depvault.jobs.reports import ReportWorker
@@ -67,6 +68,8 @@ def json_response(
 def error_response(exc: DepvaultError, charset: str = DEFAULT_CHARSET) -> Response:
     """The error envelope for a deliberate refusal."""
     headers = {"allow": "POST"} if isinstance(exc, MethodNotAllowed) else None
+    if isinstance(exc, TryLater):
+        headers = {"retry-after": str(exc.retry_after)}
     return json_response(
         {"errorCode": error_code(exc), "errorMessage": exc.message},
         charset,
@@ -105,25 +108,50 @@ def result_response(result: Result, charset: str) -> Response:
     return json_response(result, charset)
 
 
+def answer_json(
+    dispatcher: Dispatcher, edge: Edge, version: ApiVersion, body: Body, content_type: str | None
+) -> Result:
+    """Parse a received body and dispatch it (in a worker thread: both may take a while);
+    a large body is parsed and answered in an expansion slot."""
+    with edge.parsing(body):
+        parsed = parse_json_object(body.read(), content_type)
+        return dispatcher.dispatch(version, parsed, body.sha1)
+
+
 def api_endpoint(
-    dispatcher: Dispatcher, version: ApiVersion, max_body_bytes: int
+    dispatcher: Dispatcher, edge: Edge, version: ApiVersion
 ) -> Callable[[Request], Awaitable[Response]]:
     """The endpoint of one API version."""
 
     async def endpoint(request: Request) -> Response:
+        async with edge.releasing():
+            return await respond(request)
+
+    async def respond(request: Request) -> Response:
         charset = negotiate_charset(request.headers.get("accept-charset"))
+        address = "unknown"
         try:
             if request.method != "POST":
                 raise MethodNotAllowed(request.method)
-            raw = await read_capped(
-                request.stream(), request.headers.get("content-length"), max_body_bytes
-            )
-            body = parse_json_object(raw, request.headers.get("content-type"))
-            digest = hashlib.sha1(raw, usedforsecurity=False).hexdigest()
-            result = await run_in_threadpool(dispatcher.dispatch, version, body, digest)
+            address = edge.admit(request)
+            body = await edge.receive(request)
+            try:
+                result = await run_in_threadpool(
+                    answer_json,
+                    dispatcher,
+                    edge,
+                    version,
+                    body,
+                    request.headers.get("content-type"),
+                )
+            finally:
+                body.close()
             return result_response(result, charset)
+        except ClientDisconnect:
+            edge.log_gone(address, request.url.path)
+            return Response(status_code=400)  # nobody is left to read it
         except DepvaultError as exc:
-            log.info("refused %s: %s", request.url.path, type(exc).__name__)
+            edge.refused(exc, address, request.url.path)
             return error_response(exc, charset)
         except Exception:
             return unexpected_response(charset)
@@ -141,8 +169,10 @@ def health_endpoint(database: Database) -> Callable[[Request], Awaitable[Respons
     async def endpoint(request: Request) -> Response:
         try:
             await run_in_threadpool(probe)
-        except Exception:
-            log.exception("health check: database unreachable")
+        except Exception as exc:
+            # WARNING without a traceback: anyone may ask /health, and the fault is
+            # the database's (its own log says why), not this request's
+            log.warning("health check: database unreachable (%s)", type(exc).__name__)
             return json_response({"status": "unavailable", "database": "unreachable"}, status=503)
         return json_response({"status": "ok", "database": database.dialect})
 
@@ -205,11 +235,12 @@ def create_app(
     jobs: Runner = InlineRunner(worker) if inline_jobs else LocalWorkerPool(worker, config.workers)
     kb_sync = None if inline_jobs else KnowledgeSync(database, config)
     dispatcher = Dispatcher(database, registry, config, jobs)
+    edge = Edge.of(config)
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     routes = [
         Route(
             f"/api/v{version.value}",
-            api_endpoint(dispatcher, version, config.max_body_bytes),
+            api_endpoint(dispatcher, edge, version),
             methods=methods,
         )
         for version in ApiVersion
@@ -219,9 +250,7 @@ def create_app(
     docs = docs_endpoint(registry)
     routes.append(Route("/docs", docs, methods=["GET"]))
     routes.append(Route("/docs/{name}", docs, methods=["GET"]))
-    routes.append(
-        Route("/agent", agent_endpoint(dispatcher, config.max_body_bytes), methods=["POST"])
-    )
+    routes.append(Route("/agent", agent_endpoint(dispatcher, edge), methods=["POST"]))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -1,16 +1,20 @@
-"""Reading a request body safely: the size cap, the declared type, the JSON parse."""
+"""Reading a request body safely: the size cap, spooling, the declared type, the JSON
+parse."""
 
 from __future__ import annotations
 
 import codecs
+import hashlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from depvault.errors import BodyTooLarge, MalformedBody, UnsupportedMediaType
+from depvault.ingest.spool import Spool
 
-__all__ = ["media_type", "parse_json_object", "read_capped"]
+__all__ = ["Body", "media_type", "parse_json_object", "read_body"]
 
 
 def media_type(content_type: str | None) -> tuple[str, str | None]:
@@ -26,13 +30,36 @@ def media_type(content_type: str | None) -> tuple[str, str | None]:
     return kind.strip().lower(), charset
 
 
-async def read_capped(
-    chunks: AsyncIterator[bytes], declared_length: str | None, limit: int
-) -> bytes:
-    """Read a body of at most ``limit`` bytes.
+@dataclass
+class Body:
+    """A request body as received: spooled (in memory while small, else in a temporary
+    file) with its SHA-1. ``large`` bodies are parsed in an expansion slot."""
+
+    spool: Spool
+    sha1: str
+
+    @property
+    def large(self) -> bool:
+        """Whether the body passed the spool threshold (and lies on disk)."""
+        return self.spool.on_disk
+
+    def read(self) -> bytes:
+        """The whole body, for a parser that needs it whole."""
+        return self.spool.read()
+
+    def close(self) -> None:
+        self.spool.close()
+
+
+async def read_body(
+    chunks: AsyncIterator[bytes], declared_length: str | None, limit: int, spool_threshold: int
+) -> Body:
+    """Receive a body of at most ``limit`` bytes into a spool.
 
     A declared ``Content-Length`` over the limit is refused before anything is read;
-    an undeclared (chunked) body is refused as soon as it passes the limit.
+    an undeclared (chunked) body is refused as soon as it passes the limit. Past
+    ``spool_threshold`` bytes the body goes to a temporary file as it arrives, so
+    neither costs memory in proportion to its size.
     """
     if declared_length is not None:
         try:
@@ -41,12 +68,18 @@ async def read_capped(
             raise MalformedBody("Content-Length is not a number") from None
         if declared > limit:
             raise BodyTooLarge(limit)
-    received = bytearray()
-    async for chunk in chunks:
-        received += chunk
-        if len(received) > limit:
-            raise BodyTooLarge(limit)
-    return bytes(received)
+    spool = Spool(spool_threshold)
+    digest = hashlib.sha1(usedforsecurity=False)
+    try:
+        async for chunk in chunks:
+            if spool.size + len(chunk) > limit:
+                raise BodyTooLarge(limit)
+            spool.write(chunk)
+            digest.update(chunk)
+    except BaseException:
+        spool.close()
+        raise
+    return Body(spool, digest.hexdigest())
 
 
 def parse_json_object(raw: bytes, content_type: str | None) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from depvault.api.authorize import judge, noun
+from depvault.api.authorize import judge, noun, require_visible, sees
 from depvault.api.call import Call
 from depvault.api.registry import Registry
 from depvault.api.request_types import SCOPE_TOKEN_FIELDS, ApiVersion, RequestType, Result
@@ -108,7 +108,7 @@ class Dispatcher:
         caller = caller_by_key(db, user_key)
         if caller is None:
             raise InvalidUserKey()
-        scope = self._scope(db, request_type, scope_level, body, scope_token)
+        scope = self._scope(db, caller, request_type, scope_level, body, scope_token)
         return self._admit(db, request_type, version, caller, scope, body_sha1)
 
     def _request_type(self, version: ApiVersion, body: dict[str, Any]) -> RequestType[Any]:
@@ -121,6 +121,7 @@ class Dispatcher:
     def _scope(
         self,
         db: Session,
+        caller: Caller,
         request_type: RequestType[Any],
         scope_level: Level,
         body: dict[str, Any],
@@ -132,6 +133,7 @@ class Dispatcher:
         scope = resolve_token(db, scope_level, scope_token)
         if scope is None:
             raise UnknownToken(scope_field)
+        require_visible(db, caller, scope, scope_field)
         for field, level in _LEVEL_OF_TOKEN.items():
             if field == scope_field or field in request_type.token_params:
                 continue
@@ -140,7 +142,7 @@ class Dispatcher:
                 continue
             if not isinstance(value, str):
                 raise InvalidParameter(field, "must be a string")
-            _check_belongs(db, scope, scope_level, field, level, value)
+            _check_belongs(db, caller, scope, scope_level, field, level, value)
         return scope
 
     def _admit(
@@ -184,10 +186,17 @@ class Dispatcher:
 
 
 def _check_belongs(
-    db: Session, scope: Scope, scope_level: Level, field: str, level: Level, token: str
+    db: Session,
+    caller: Caller,
+    scope: Scope,
+    scope_level: Level,
+    field: str,
+    level: Level,
+    token: str,
 ) -> None:
     """An extra scope token must name the call's scope's ancestor at its level, or (for a
-    more specific token) something inside the call's scope."""
+    more specific token) something inside the call's scope. A token elsewhere that the
+    caller cannot see answers as one that does not exist."""
     if _ORDER.index(level) < _ORDER.index(scope_level):
         ancestor = scope.ref(level)
         if ancestor is None or ancestor.token != token:
@@ -199,6 +208,8 @@ def _check_belongs(
     own = scope.ref(scope_level)
     inner = narrower.ref(scope_level)
     if own is None or inner is None or own.id != inner.id:
+        if not sees(db, caller, narrower):
+            raise UnknownToken(field)
         raise TokenMismatch(field, noun(scope_level))
 
 

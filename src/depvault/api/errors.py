@@ -18,6 +18,7 @@ ERROR_CODES: dict[type[errors.DepvaultError], int] = {
     errors.DepvaultError: UNEXPECTED_ERROR_CODE,
     errors.TransportError: 3000,
     errors.RequestError: 3000,
+    errors.TryLater: 3000,
     errors.MissingParameter: 3010,
     errors.NotAllowed: 5001,
     errors.NameInUse: 3000,
@@ -38,6 +39,9 @@ HTTP_STATUS: dict[type[errors.DepvaultError], int] = {
     errors.MethodNotAllowed: 405,
     errors.BodyTooLarge: 413,
     errors.UnsupportedMediaType: 415,
+    # non-2xx on purpose: clients (the SDK among them) retry these after a pause
+    errors.TooManyFailedKeys: 429,
+    errors.ServerBusy: 503,
 }
 
 

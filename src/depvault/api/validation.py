@@ -2,42 +2,85 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from depvault.errors import ForbiddenCharacter, InvalidParameter, MissingParameter
+from depvault.errors import (
+    ForbiddenCharacter,
+    InvalidParameter,
+    MissingParameter,
+    UnstorableCharacter,
+)
 
-__all__ = ["FORBIDDEN_CHARACTERS", "check_forbidden_characters", "parse_params"]
+__all__ = [
+    "FORBIDDEN_CHARACTERS",
+    "check_forbidden_characters",
+    "check_storable",
+    "parse_params",
+    "unstorable_character",
+]
 
 FORBIDDEN_CHARACTERS = frozenset("<>%&")
+# NUL: PostgreSQL text cannot hold it; lone surrogates: not valid UTF-8 for any backend.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 M = TypeVar("M", bound=BaseModel)
 
 
-def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
-    # ``path`` starts as a top-level field's name: a nested one is always ``outer.inner``
+def unstorable_character(text: str) -> str | None:
+    """The first character of ``text`` no backend can store, or None."""
+    found = _UNSTORABLE.search(text)
+    return found.group() if found else None
+
+
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str, bool]]:
+    """Every string inside ``value``: (its path, the string, whether it is a dictionary
+    key). Keys count: some are stored (attribute names, tag keys)."""
     if isinstance(value, str):
-        yield path, value
+        yield path, value, False
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _strings(item, f"{path}.{key}")
-    elif isinstance(value, list):
+            inner = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str):
+                yield inner, key, True
+            yield from _strings(item, inner)
+    elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
             yield from _strings(item, f"{path}[{index}]")
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from _strings(getattr(value, f.name), f"{path}.{f.name}" if path else f.name)
 
 
 def check_forbidden_characters(body: dict[str, Any], exempt: frozenset[str]) -> None:
     """Refuse any string parameter, at any depth, holding ``<``, ``>``, ``%`` or ``&``
-    (seed: "Special Characters"); top-level ``exempt`` fields carry documents and are
-    not parameters. Raises :class:`ForbiddenCharacter` naming the parameter's path."""
+    (seed: "Special Characters"), or a character a backend cannot store; top-level
+    ``exempt`` fields carry documents, which may hold the former but not the latter.
+    Raises :class:`ForbiddenCharacter` or :class:`UnstorableCharacter` naming the
+    parameter's path."""
     for key, value in body.items():
-        if key in exempt:
-            continue
-        for path, text in _strings(value, key):
+        for path, text, is_key in _strings({key: value}, ""):
+            bad = unstorable_character(text)
+            if bad is not None:
+                raise UnstorableCharacter(path, bad)
+            if key in exempt or is_key:
+                continue
             hit = FORBIDDEN_CHARACTERS.intersection(text)
             if hit:
                 raise ForbiddenCharacter(path, min(hit))
+
+
+def check_storable(value: Any, parameter: str) -> None:
+    """Refuse a document read from ``parameter`` (an SBOM's inventory, an agent's
+    projects) holding a character a backend cannot store; the error names the parameter
+    and where in the document."""
+    for path, text, _ in _strings(value, ""):
+        bad = unstorable_character(text)
+        if bad is not None:
+            raise UnstorableCharacter(parameter, bad, path)
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

@@ -18,7 +18,8 @@ import orjson
 from depvault.domain.identity import AGENT_ECOSYSTEMS
 from depvault.domain.inventory import Component, Inventory, Location
 from depvault.errors import MalformedBody
-from depvault.ingest.decompress import GZIP_MAGIC, gunzip_capped
+from depvault.ingest.decompress import GZIP_MAGIC, gunzip_limited
+from depvault.ingest.expansion import ExpansionLimits
 
 __all__ = ["MAX_TREE_DEPTH", "AgentProject", "decode_diff", "read_agent_projects"]
 
@@ -36,8 +37,9 @@ class AgentProject:
     inventory: Inventory
 
 
-def decode_diff(raw: str, limit: int) -> list[Any]:
-    """The JSON list an agent's ``diff`` carries (plain, or base64 of gzip of it)."""
+def decode_diff(raw: str, limits: ExpansionLimits) -> list[Any]:
+    """The JSON list an agent's ``diff`` carries (plain, or base64 of gzip of it). A
+    gzip'd diff is expanded and parsed in an expansion slot."""
     text = raw.strip()
     if text.startswith(("[", "{")):
         data = text.encode("utf-8")
@@ -47,7 +49,12 @@ def decode_diff(raw: str, limit: int) -> list[Any]:
         except (binascii.Error, ValueError):
             raise MalformedBody("Invalid diff: neither JSON nor base64") from None
         if data.startswith(GZIP_MAGIC):
-            data = gunzip_capped(data, limit, "diff")
+            with limits.slot():
+                return _parse_diff(gunzip_limited(data, limits, "diff"))
+    return _parse_diff(data)
+
+
+def _parse_diff(data: bytes) -> list[Any]:
     try:
         parsed = orjson.loads(data)
     except orjson.JSONDecodeError as exc:

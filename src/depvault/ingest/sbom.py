@@ -1,7 +1,8 @@
 """One entry for every SBOM: find what the document is, then read it.
 
 CycloneDX (JSON, XML) and SPDX (JSON, YAML, XML, tag-value) are recognised from their
-content, not from a file name; gzip-compressed documents are expanded under the cap.
+content, not from a file name; gzip-compressed documents are expanded under the
+expansion limits, in an expansion slot held while the document is parsed.
 """
 
 from __future__ import annotations
@@ -12,17 +13,23 @@ from depvault.ingest.cyclonedx.reader import (
     read_cyclonedx_xml,
     sniff_cyclonedx,
 )
-from depvault.ingest.decompress import GZIP_MAGIC, gunzip_capped
+from depvault.ingest.decompress import GZIP_MAGIC, gunzip_limited
 from depvault.ingest.errors import SbomError
+from depvault.ingest.expansion import ExpansionLimits
 from depvault.ingest.spdx.reader import read_spdx, sniff_spdx
 
 __all__ = ["read_sbom"]
 
 
-def read_sbom(data: bytes, max_expanded_bytes: int) -> Inventory:
+def read_sbom(data: bytes, limits: ExpansionLimits) -> Inventory:
     """The inventory of a CycloneDX or SPDX document, whatever its syntax."""
     if data.startswith(GZIP_MAGIC):
-        data = gunzip_capped(data, max_expanded_bytes, "sbom")
+        with limits.slot():
+            return _read(gunzip_limited(data, limits, "sbom"))
+    return _read(data)
+
+
+def _read(data: bytes) -> Inventory:
     cyclonedx = sniff_cyclonedx(data)
     if cyclonedx == "json":
         return read_cyclonedx_json(data)

@@ -28,7 +28,7 @@ __all__ = ["check_vulnerabilities", "vulnerability_info"]
 
 def check_vulnerabilities(database: Database, fields: dict[str, str], config: Config) -> Any:
     """The envelope data of a CHECK_VULNERABILITIES request."""
-    projects = authenticated_projects(database, fields, config.max_expanded_bytes)
+    projects = authenticated_projects(database, fields, config)
     libraries: dict[str, tuple[LibraryIdentity, Component]] = {}
     for project in projects:
         for component in project.inventory.components:

@@ -21,13 +21,18 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from depvault.api.agent.check import check_vulnerabilities
-from depvault.api.agent.form import authenticated_projects, parse_agent_form
+from depvault.api.agent.form import (
+    authenticated_projects,
+    check_form_characters,
+    parse_agent_form,
+)
 from depvault.api.agent.policies import POLICY_CHECKS
-from depvault.api.body import read_capped
+from depvault.api.body import Body
+from depvault.api.edge import Edge
 from depvault.api.intake import product_by_name_or_token, project_in_product
 from depvault.domain.access import Level
 from depvault.domain.scope import Caller, Ref, Scope
@@ -38,7 +43,6 @@ from depvault.errors import (
     InvalidUserKey,
     MissingParameter,
     NotSupported,
-    TransportError,
 )
 from depvault.ingest.agent import AgentProject
 from depvault.jobs.updates import ProjectUpdate, enqueue
@@ -77,7 +81,7 @@ def handle_update(dispatcher: Dispatcher, fields: dict[str, str]) -> tuple[str, 
     authenticated and its diff decoded before the write transaction opens."""
     update_type = _update_type(fields)
     database, now = dispatcher.database, utcnow()
-    projects = authenticated_projects(database, fields, dispatcher.config.max_expanded_bytes)
+    projects = authenticated_projects(database, fields, dispatcher.config)
     org_token, user_key = fields["token"].strip(), fields["userKey"].strip()
     with database.transaction() as db:
         caller = caller_by_key(db, user_key)
@@ -169,41 +173,52 @@ def _targets(
     return targets
 
 
-def agent_endpoint(
-    dispatcher: Dispatcher, max_body_bytes: int
-) -> Callable[[Request], Awaitable[Response]]:
+def answer_agent(
+    dispatcher: Dispatcher, edge: Edge, body: Body
+) -> tuple[str | None, dict[str, Any]]:
+    """Parse a received form and serve its request type (in a worker thread); a large
+    form is parsed and served in an expansion slot. (request token, envelope data)."""
+    with edge.parsing(body):
+        fields = parse_agent_form(body.read().decode("utf-8", errors="replace"))
+        check_form_characters(fields)
+        kind = (fields.get("type") or "").strip()
+        if kind == "UPDATE":
+            return handle_update(dispatcher, fields)
+        if kind == "CHECK_VULNERABILITIES":
+            return None, check_vulnerabilities(dispatcher.database, fields, dispatcher.config)
+        if kind in POLICY_CHECKS:
+            return None, POLICY_CHECKS[kind](dispatcher.database, fields, dispatcher.config)
+        if not kind:
+            raise MissingParameter("type")
+        raise NotSupported(
+            f"Agent request type {kind!r} is not supported yet: only UPDATE, "
+            "CHECK_VULNERABILITIES, CHECK_POLICY_COMPLIANCE and CHECK_POLICIES are served"
+        )
+
+
+def agent_endpoint(dispatcher: Dispatcher, edge: Edge) -> Callable[[Request], Awaitable[Response]]:
     """The ``/agent`` endpoint."""
 
     async def endpoint(request: Request) -> Response:
+        async with edge.releasing():
+            return await respond(request)
+
+    async def respond(request: Request) -> Response:
+        address = "unknown"
         try:
-            raw = await read_capped(
-                request.stream(), request.headers.get("content-length"), max_body_bytes
-            )
-            fields = parse_agent_form(raw.decode("utf-8", errors="replace"))
-            kind = (fields.get("type") or "").strip()
-            if kind == "UPDATE":
-                token, data = await run_in_threadpool(handle_update, dispatcher, fields)
-            elif kind == "CHECK_VULNERABILITIES":
-                token = None
-                data = await run_in_threadpool(
-                    check_vulnerabilities, dispatcher.database, fields, dispatcher.config
-                )
-            elif kind in POLICY_CHECKS:
-                token = None
-                data = await run_in_threadpool(
-                    POLICY_CHECKS[kind], dispatcher.database, fields, dispatcher.config
-                )
-            elif not kind:
-                raise MissingParameter("type")
-            else:
-                raise NotSupported(
-                    f"Agent request type {kind!r} is not supported yet: only UPDATE, "
-                    "CHECK_VULNERABILITIES, CHECK_POLICY_COMPLIANCE and CHECK_POLICIES are served"
-                )
+            address = edge.admit(request)
+            body = await edge.receive(request)
+            try:
+                token, data = await run_in_threadpool(answer_agent, dispatcher, edge, body)
+            finally:
+                body.close()
             # built here, so that a failure to serialise the answer is answered too
             return _envelope(1, "ok", data, token)
-        except (TransportError, DepvaultError) as exc:
-            log.info("agent request refused: %s", type(exc).__name__)
+        except ClientDisconnect:
+            edge.log_gone(address, request.url.path)
+            return Response(status_code=400)  # nobody is left to read it
+        except DepvaultError as exc:
+            edge.refused(exc, address, request.url.path)
             return _envelope(2, exc.message)
         except Exception:
             reference = secrets.token_hex(6)

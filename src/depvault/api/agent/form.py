@@ -9,8 +9,9 @@ from urllib.parse import parse_qsl, unquote, unquote_plus
 
 from sqlalchemy.orm import Session
 
-from depvault.api.authorize import require_access
-from depvault.api.validation import FORBIDDEN_CHARACTERS
+from depvault.api.authorize import require_access, require_visible
+from depvault.api.validation import FORBIDDEN_CHARACTERS, check_storable, unstorable_character
+from depvault.config import Config
 from depvault.domain.access import Access, Level
 from depvault.domain.scope import Caller, Ref, Scope
 from depvault.errors import (
@@ -19,8 +20,10 @@ from depvault.errors import (
     InvalidUserKey,
     MissingParameter,
     UnknownToken,
+    UnstorableCharacter,
 )
 from depvault.ingest.agent import AgentProject, decode_diff, read_agent_projects
+from depvault.ingest.expansion import ExpansionLimits
 from depvault.store.engine.db import Database
 from depvault.store.inventories import hierarchy
 from depvault.store.organizations.identity import caller_by_key
@@ -30,6 +33,7 @@ __all__ = [
     "FIELDS",
     "CheckScope",
     "authenticated_projects",
+    "check_form_characters",
     "check_scope",
     "parse_agent_form",
     "required",
@@ -85,10 +89,25 @@ def parse_agent_form(body: str) -> dict[str, str]:
         elif name == "diff" and raw.lstrip()[:3].upper() in {"%5B", "%7B"}:
             fields[name] = unquote_plus(raw)  # percent-encoded JSON: '+' was a space
         elif name == "diff":
-            fields[name] = unquote(raw)  # base64: a literal '+' must survive
+            fields[name] = _unquote_base64(raw)  # base64: a literal '+' must survive
         else:
             fields[name] = unquote(raw.replace("+", " "))
     return fields
+
+
+_BASE64_ESCAPES = (("%2B", "+"), ("%2F", "/"), ("%3D", "="), ("%2b", "+"), ("%2f", "/"))
+
+
+def _unquote_base64(raw: str) -> str:
+    """A percent-encoded base64 ``diff`` decoded with a few whole-string replaces: only
+    ``+``, ``/`` and ``=`` are ever escaped in it, and ``unquote`` splits the text at
+    every ``%`` (a 15 MB diff: a million small strings, about 60 MB at once)."""
+    text = raw
+    for escape, character in _BASE64_ESCAPES:
+        if "%" not in text:
+            return text
+        text = text.replace(escape, character)
+    return unquote(text) if "%" in text else text
 
 
 def required(fields: dict[str, str], name: str) -> str:
@@ -98,24 +117,40 @@ def required(fields: dict[str, str], name: str) -> str:
     return value
 
 
-def authenticated_projects(
-    database: Database, fields: dict[str, str], max_expanded_bytes: int
-) -> list[AgentProject]:
-    """Check the form's characters, key and organization token, then decode its
-    projects. Authentication comes first: the diff may be a large gzip stream, and only
-    a caller with a valid key gets to make the server decompress it."""
+def check_form_characters(fields: dict[str, str]) -> None:
+    """Refuse a field holding a character a backend cannot store, or (but for the
+    ``diff`` document) one of the forbidden ``<>%&``."""
     for name, value in fields.items():
-        if name != "diff" and FORBIDDEN_CHARACTERS.intersection(value):
-            raise ForbiddenCharacter(name, min(FORBIDDEN_CHARACTERS.intersection(value)))
+        bad = unstorable_character(value) if name != "diff" else None
+        if bad is not None:
+            raise UnstorableCharacter(name, bad)
+        hit = FORBIDDEN_CHARACTERS.intersection(value) if name != "diff" else None
+        if hit:
+            raise ForbiddenCharacter(name, min(hit))
+
+
+def authenticated_projects(
+    database: Database, fields: dict[str, str], config: Config
+) -> list[AgentProject]:
+    """Check the form's key and organization token, then decode its projects.
+    Authentication comes first: the diff may be a large gzip stream, and only a caller
+    with a valid key gets to make the server decompress it. An organization token the
+    caller cannot see answers as an unknown one. (The endpoint checked the form's
+    characters: :func:`check_form_characters`.)"""
     org_token, user_key = required(fields, "token"), required(fields, "userKey")
     with database.transaction(write=False) as db:
-        if caller_by_key(db, user_key) is None:
+        caller = caller_by_key(db, user_key)
+        if caller is None:
             raise InvalidUserKey()
-        if resolve_token(db, Level.ORG, org_token) is None:
+        org_scope = resolve_token(db, Level.ORG, org_token)
+        if org_scope is None:
             raise UnknownToken("token")
-    projects = read_agent_projects(decode_diff(required(fields, "diff"), max_expanded_bytes))
+        require_visible(db, caller, org_scope, "token")
+    diff = decode_diff(required(fields, "diff"), ExpansionLimits.of(config))
+    projects = read_agent_projects(diff)
     if not projects:
         raise InvalidParameter("diff", "holds no project")
+    check_storable(projects, "diff")
     return projects
 
 

@@ -125,7 +125,7 @@ POLICY_CHECKS: dict[str, Callable[[Database, dict[str, str], Config], Any]] = {
 def _check(
     database: Database, fields: dict[str, str], config: Config, *, new_resources: bool
 ) -> dict[str, Any]:
-    projects = authenticated_projects(database, fields, config.max_expanded_bytes)
+    projects = authenticated_projects(database, fields, config)
     populate = fields.get("populateVulnerabilities", "").strip().lower() == "true"
     libraries: dict[str, _Library] = {}
     refs: list[dict[str, str]] = []

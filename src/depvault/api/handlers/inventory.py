@@ -25,12 +25,14 @@ from depvault.api.request_types import (
     Result,
     in_category,
 )
+from depvault.api.validation import check_storable
 from depvault.config import Config
 from depvault.domain.access import Access, Level
 from depvault.domain.inventory import Inventory
 from depvault.domain.timefmt import format_timestamp
 from depvault.domain.updates import request_state
 from depvault.errors import InvalidParameter, MissingParameter
+from depvault.ingest.expansion import ExpansionLimits
 from depvault.ingest.sbom import read_sbom
 from depvault.jobs.updates import ProjectUpdate, enqueue, item_states, project_updates
 from depvault.store.inventories import hierarchy, library_marks
@@ -54,7 +56,9 @@ class ImportProjectSbom(Params):
     def inventory(self, config: Config) -> Inventory:
         """The document's inventory (read now unless it was read beforehand)."""
         if self._inventory is None:
-            self._inventory = read_sbom(_document(self.sbom), config.max_expanded_bytes)
+            inventory = read_sbom(_document(self.sbom), ExpansionLimits.of(config))
+            check_storable(inventory, "sbom")
+            self._inventory = inventory
         return self._inventory
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from depvault.api.authorize import require_access
+from depvault.api.authorize import require_access, require_visible
 from depvault.api.call import Call
 from depvault.api.handlers.shapes.common import product_vitals_json, project_vitals_json
 from depvault.api.request_types import (
@@ -104,6 +104,7 @@ def _target_global_org(call: Call, params: GlobalOrgTarget) -> Ref:
     scope = resolve_token(call.db, Level.GLOBAL_ORG, params.global_org_token)
     if scope is None:
         raise UnknownToken("globalOrgToken")
+    require_visible(call.db, call.caller, scope, "globalOrgToken")
     require_access(call.db, call.caller, scope, Access.ADMIN, call.request_type)
     return scope.require(Level.GLOBAL_ORG)
 

@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 from depvault.domain.access import Grant, Level
 from depvault.domain.scope import Caller, Scope
 from depvault.domain.secrets import digest_key, keys_match
-from depvault.store.models import GroupMember, Product, RoleAssignment, User
+from depvault.store.models import GroupMember, OrgMember, Product, RoleAssignment, User
 from depvault.store.organizations.caller_cache import cache_of
 
-__all__ = ["caller_by_key", "grants_for"]
+__all__ = ["caller_by_key", "grants_for", "is_member"]
 
 
 def caller_by_key(db: Session, key: str) -> Caller | None:
@@ -79,3 +79,8 @@ def grants_for(db: Session, user_id: int, scope: Scope) -> list[Grant]:
         elif product_id is not None:
             grants.append(Grant(Level.PRODUCT, product_id, role))
     return grants
+
+
+def is_member(db: Session, user_id: int, org_id: int) -> bool:
+    """Whether the user is a member of the organization (with or without a role)."""
+    return db.get(OrgMember, (org_id, user_id)) is not None

@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import Field
 
+from depvault.api.authorize import require_visible
 from depvault.api.call import Call
 from depvault.api.request_types import (
     BinaryResult,
@@ -120,6 +121,7 @@ def _side(call: Call, level: Level, parameter: str, token: str) -> Ref:
         raise UnknownToken(parameter)
     org = scope.ref(Level.ORG)
     if org is None or org.id != call.org.id:
+        require_visible(call.db, call.caller, scope, parameter)
         raise TokenMismatch(parameter, "organization")
     if not call.sees_product(scope.require(Level.PRODUCT).id):
         # a product role sees its own products only: the others do not exist for it
