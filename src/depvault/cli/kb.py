@@ -84,7 +84,9 @@ def _progress() -> Progress:
 
 def _reanalysing(progress: Progress, task: TaskID) -> Callable[[str, int], None]:
     def update(stage: str, done: int) -> None:
-        label = "matching libraries" if stage == "match" else "deriving project alerts"
+        label = {"group": "grouping advisories", "match": "matching libraries"}.get(
+            stage, "deriving project alerts"
+        )
         progress.update(task, description=label, completed=done)
 
     return update

@@ -29,10 +29,12 @@ from depvault.store.models.inventory import (
 )
 from depvault.store.models.knowledge import (
     Advisory,
+    AdvisoryIdentifier,
     AdvisoryPackage,
     LibraryVulnerability,
     MatchedLibrary,
     NewestRelease,
+    PendingRegroup,
     PendingRematch,
 )
 from depvault.store.models.library_facts import InHouseLibrary, LibraryNotice
@@ -49,11 +51,13 @@ from depvault.store.models.plugin_checks import PluginPolicyViolation
 from depvault.store.models.policies import Policy
 from depvault.store.models.policy_issues import PendingTask, PolicyIssue
 from depvault.store.models.reports import AsyncProcess
+from depvault.store.models.signals import EpssScore, KevEntry, KnowledgeImport, NvdCve
 from depvault.store.models.updates import UpdateItem, UpdateRequest
 
 __all__ = [
     "TOKEN_LENGTH",
     "Advisory",
+    "AdvisoryIdentifier",
     "AdvisoryPackage",
     "Alert",
     "AlertEvent",
@@ -63,11 +67,14 @@ __all__ = [
     "ChangeLogEntry",
     "CustomAttribute",
     "CustomAttributeValue",
+    "EpssScore",
     "GlobalOrganization",
     "Group",
     "GroupMember",
     "InHouseLibrary",
     "InventoryChange",
+    "KevEntry",
+    "KnowledgeImport",
     "Library",
     "LibraryLicense",
     "LibraryLocation",
@@ -75,8 +82,10 @@ __all__ = [
     "LibraryVulnerability",
     "MatchedLibrary",
     "NewestRelease",
+    "NvdCve",
     "OrgMember",
     "Organization",
+    "PendingRegroup",
     "PendingRematch",
     "PendingTask",
     "PluginPolicyViolation",
