@@ -18,6 +18,9 @@ from rich.progress import (
 
 from depvault.analysis.refresh import refresh, schedule_full_rematch
 from depvault.cli.common import fail, load_config, open_database, print_json
+from depvault.ingest.epss import import_epss
+from depvault.ingest.kev import import_kev
+from depvault.ingest.nvd import import_nvd
 from depvault.ingest.osv import import_osv, read_osv_documents
 
 app = typer.Typer(help="Vulnerability knowledge base.", no_args_is_help=True)
@@ -48,6 +51,53 @@ def import_command(
         )
     database.dispose()
     print_json(asdict(stats))
+
+
+@app.command("import-nvd")
+def import_nvd_command(
+    paths: list[Path] = typer.Argument(
+        ..., help="NVD CVE JSON 2.0 feed files (nvdcve-2.0-YYYY.json.gz, -modified, -recent)."
+    ),
+) -> None:
+    """Import NVD's scores and CWE ids for the CVEs OSV names (prints one JSON)."""
+    _exist(paths)
+    database = open_database(load_config())
+    with _progress() as progress:
+        task = progress.add_task("reading NVD items", total=None)
+        stats = import_nvd(database, paths, progress=lambda n: progress.advance(task, n))
+    database.dispose()
+    print_json(asdict(stats))
+
+
+@app.command("import-epss")
+def import_epss_command(
+    path: Path = typer.Argument(..., help="FIRST's daily EPSS CSV (epss_scores-DATE.csv.gz)."),
+) -> None:
+    """Import EPSS probabilities, replacing the previous file's (prints one JSON)."""
+    _exist([path])
+    database = open_database(load_config())
+    stats = import_epss(database, path)
+    database.dispose()
+    print_json(asdict(stats))
+
+
+@app.command("import-kev")
+def import_kev_command(
+    path: Path = typer.Argument(..., help="CISA's known_exploited_vulnerabilities.json."),
+) -> None:
+    """Import CISA's Known Exploited Vulnerabilities catalog, replacing the previous one
+    (prints one JSON)."""
+    _exist([path])
+    database = open_database(load_config())
+    stats = import_kev(database, path)
+    database.dispose()
+    print_json(asdict(stats))
+
+
+def _exist(paths: list[Path]) -> None:
+    for path in paths:
+        if not path.is_file():
+            fail(f"{path} is not a file")
 
 
 @app.command("rematch")

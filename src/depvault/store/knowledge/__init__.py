@@ -1,0 +1,1 @@
+"""The knowledge base: advisories, their groups, and what other sources add."""
