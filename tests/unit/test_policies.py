@@ -12,6 +12,7 @@ from depvault.domain.policies import (
     PolicyError,
     PolicyLevel,
     PolicyRule,
+    VulnerabilityFacts,
     deciding_policy,
     filter_matches,
     normalize_policy,
@@ -26,7 +27,11 @@ DJANGO = LibraryFacts(
     library_type="python",
     ecosystem="pypi",
     licenses=(("BSD-3-Clause", "BSD 3-Clause"),),
-    vulnerabilities=(("medium", 5.3), ("low", None)),
+    vulnerabilities=(
+        VulnerabilityFacts("medium", 5.3, epss=0.2),
+        VulnerabilityFacts("high", None, scored=False),  # the default band, no source's
+        VulnerabilityFacts("low", None, known_exploited=True),
+    ),
 )
 
 
@@ -42,6 +47,11 @@ def flt(kind: str, **fields: Any) -> dict[str, Any]:
         (flt("VULNERABILITY_SEVERITY", vulnerabilitySeverity="MEDIUM"), True),
         (flt("VULNERABILITY_SEVERITY", vulnerabilitySeverity="low"), True),
         (flt("VULNERABILITY_SEVERITY", vulnerabilitySeverity="HIGH"), False),
+        (flt("VULNERABILITY_SEVERITY", vulnerabilitySeverity="HIGH", includeDefaulted=True), True),
+        (flt("KNOWN_EXPLOITED"), True),
+        (flt("KNOWN_EXPLOITED", ransomwareOnly=True), False),
+        (flt("EPSS", minEpss=0.2), True),
+        (flt("EPSS", minEpss=0.5), False),
         (flt("VULNERABILITY_SCORE", minScore=5.0), True),
         (flt("VULNERABILITY_SCORE", minScore=5.4), False),
         (flt("VULNERABILITY_SCORE", minScore=0, maxScore=5.0), False),
@@ -118,6 +128,11 @@ def test_normalising_keeps_what_clients_compare_and_drops_server_fields() -> Non
         normalize_policy({"name": "x", "action": {"type": "REJECT"}})
     with pytest.raises(PolicyError, match="'maxScore' is below 'minScore'"):
         flt("VULNERABILITY_SCORE", minScore=7, maxScore=3)
+    with pytest.raises(PolicyError, match="'minEpss' must be a probability from 0 to 1"):
+        flt("EPSS", minEpss=5)
+    with pytest.raises(PolicyError, match="'includeDefaulted' must be true or false"):
+        flt("VULNERABILITY_SEVERITY", vulnerabilitySeverity="LOW", includeDefaulted="yes")
+    assert flt("KNOWN_EXPLOITED") == {"type": "KNOWN_EXPLOITED", "ransomwareOnly": False}
 
 
 def test_patterns_are_re2_expressions() -> None:

@@ -10,7 +10,14 @@ Filter types. ``LICENSE`` and ``VULNERABILITY_SEVERITY`` are the spellings real 
 send (catalog §5). The others are depvault's names for the remaining filters of Mend's
 "Matching a Policy to a Library" page, whose JSON spelling is not recorded anywhere
 public: ``VULNERABILITY_SCORE`` (CVSS range), ``GAV_REGEX`` (group / artifact / version
-patterns), ``LIBRARY_TYPE`` and ``RESOURCE`` (named libraries).
+patterns), ``LIBRARY_TYPE`` and ``RESOURCE`` (named libraries). Two are depvault's own,
+on exploit signals Mend's v1.3 lacks: ``KNOWN_EXPLOITED`` (a vulnerability in CISA's
+KEV catalog; ``ransomwareOnly`` for those ransomware campaigns used) and ``EPSS``
+(FIRST's exploitation probability at least ``minEpss``, from 0 to 1).
+
+A severity band that no source measured is the configured default, not knowledge:
+``VULNERABILITY_SEVERITY`` filters pass over such vulnerabilities unless the filter
+says ``includeDefaulted: true`` (issue 11).
 
 Everything here is pure: the store loads policies and library facts, these functions
 judge them, and :func:`normalize_policy` turns a client's policy object into the stored
@@ -30,7 +37,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import re2  # type: ignore[import-untyped]
 
@@ -43,6 +50,7 @@ __all__ = [
     "PolicyError",
     "PolicyLevel",
     "PolicyRule",
+    "VulnerabilityFacts",
     "compile_filter",
     "compile_pattern",
     "deciding_policy",
@@ -105,6 +113,8 @@ class FilterType(StrEnum):
     GAV_REGEX = "GAV_REGEX"
     LIBRARY_TYPE = "LIBRARY_TYPE"
     RESOURCE = "RESOURCE"
+    KNOWN_EXPLOITED = "KNOWN_EXPLOITED"
+    EPSS = "EPSS"
 
 
 class ActionType(StrEnum):
@@ -127,6 +137,17 @@ AGENT_ACTIONS = {
 }
 
 
+class VulnerabilityFacts(NamedTuple):
+    """What vulnerability filters look at in one vulnerability of a library."""
+
+    band: str  # the v1.3 band
+    score: float | None
+    scored: bool = True  # False: the band is the configured default, no source's
+    known_exploited: bool = False
+    ransomware: bool = False
+    epss: float | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class LibraryFacts:
     """What filters look at in a library."""
@@ -139,7 +160,7 @@ class LibraryFacts:
     library_type: str
     ecosystem: str
     licenses: tuple[tuple[str, str], ...] = ()  # (SPDX id or LicenseRef, name)
-    vulnerabilities: tuple[tuple[str, float | None], ...] = ()  # (v1.3 band, score)
+    vulnerabilities: tuple[VulnerabilityFacts, ...] = ()
     advisory_ids: tuple[int, ...] = ()  # the advisory of each vulnerability, when known
     # the licenses case-folded once: every LICENSE filter compares them
     folded_licenses: tuple[tuple[str, str], ...] = dataclass_field(
@@ -174,7 +195,12 @@ class PolicyRule:
 
 
 VULNERABILITY_FILTERS = frozenset(
-    {FilterType.VULNERABILITY_SEVERITY, FilterType.VULNERABILITY_SCORE}
+    {
+        FilterType.VULNERABILITY_SEVERITY,
+        FilterType.VULNERABILITY_SCORE,
+        FilterType.KNOWN_EXPLOITED,
+        FilterType.EPSS,
+    }
 )
 
 
@@ -212,14 +238,9 @@ def compile_filter(flt: Mapping[str, Any], inclusive: bool = False) -> Matcher:
     kind = FilterType(flt["type"])
     if kind is FilterType.LICENSE:
         return _license_matcher(flt["licenses"], inclusive)
-    if kind is FilterType.VULNERABILITY_SEVERITY:
-        bands = frozenset(BANDS[BANDS.index(flt["vulnerabilitySeverity"].lower()) :])
-        return lambda facts: any(band in bands for band, _ in facts.vulnerabilities)
-    if kind is FilterType.VULNERABILITY_SCORE:
-        low, high = flt["minScore"], flt.get("maxScore", 10.0)
-        return lambda facts: any(
-            s is not None and low <= s <= high for _, s in facts.vulnerabilities
-        )
+    if kind in VULNERABILITY_FILTERS:
+        meets = _vulnerability_test(kind, flt)
+        return lambda facts: any(meets(v) for v in facts.vulnerabilities)
     if kind is FilterType.GAV_REGEX:
         tests = [
             (attribute, _pattern_test(flt[field]))
@@ -244,6 +265,25 @@ def compile_filter(flt: Mapping[str, Any], inclusive: bool = False) -> Matcher:
     return lambda facts: (
         facts.key_uuid in keys or (facts.sha1 is not None and facts.sha1.lower() in sha1s)
     )
+
+
+def _vulnerability_test(
+    kind: FilterType, flt: Mapping[str, Any]
+) -> Callable[[VulnerabilityFacts], bool]:
+    """Whether one vulnerability meets a vulnerability filter."""
+    if kind is FilterType.VULNERABILITY_SEVERITY:
+        bands = frozenset(BANDS[BANDS.index(flt["vulnerabilitySeverity"].lower()) :])
+        defaulted = bool(flt.get("includeDefaulted", False))
+        return lambda v: v.band in bands and (v.scored or defaulted)
+    if kind is FilterType.VULNERABILITY_SCORE:
+        low, high = flt["minScore"], flt.get("maxScore", 10.0)
+        return lambda v: v.score is not None and low <= v.score <= high
+    if kind is FilterType.KNOWN_EXPLOITED:
+        if flt.get("ransomwareOnly", False):
+            return lambda v: v.ransomware
+        return lambda v: v.known_exploited
+    least = flt["minEpss"]
+    return lambda v: v.epss is not None and v.epss >= least
 
 
 def _pattern_test(pattern: str) -> Callable[[str], bool]:
@@ -375,10 +415,26 @@ def _severity_filter(value: Mapping[str, Any]) -> dict[str, Any]:
     severity = value.get("vulnerabilitySeverity")
     if not isinstance(severity, str) or severity.lower() not in BANDS:
         raise PolicyError("'vulnerabilitySeverity' must be LOW, MEDIUM or HIGH")
-    effective = value.get("effectiveVulnerabilitiesOnly", False)
-    if not isinstance(effective, bool):
-        raise PolicyError("'effectiveVulnerabilitiesOnly' must be true or false")
-    return {"vulnerabilitySeverity": severity.upper(), "effectiveVulnerabilitiesOnly": effective}
+    flags = {}
+    for flag in ("effectiveVulnerabilitiesOnly", "includeDefaulted"):
+        flags[flag] = value.get(flag, False)
+        if not isinstance(flags[flag], bool):
+            raise PolicyError(f"'{flag}' must be true or false")
+    return {"vulnerabilitySeverity": severity.upper(), **flags}
+
+
+def _exploited_filter(value: Mapping[str, Any]) -> dict[str, Any]:
+    ransomware = value.get("ransomwareOnly", False)
+    if not isinstance(ransomware, bool):
+        raise PolicyError("'ransomwareOnly' must be true or false")
+    return {"ransomwareOnly": ransomware}
+
+
+def _epss_filter(value: Mapping[str, Any]) -> dict[str, Any]:
+    least = value.get("minEpss")
+    if isinstance(least, bool) or not isinstance(least, int | float) or not 0 <= least <= 1:
+        raise PolicyError("'minEpss' must be a probability from 0 to 1")
+    return {"minEpss": float(least)}
 
 
 def _score_filter(value: Mapping[str, Any]) -> dict[str, Any]:
@@ -444,6 +500,8 @@ _FILTER_FIELDS = {
     FilterType.GAV_REGEX: _gav_filter,
     FilterType.LIBRARY_TYPE: _type_filter,
     FilterType.RESOURCE: _resource_filter,
+    FilterType.KNOWN_EXPLOITED: _exploited_filter,
+    FilterType.EPSS: _epss_filter,
 }
 
 
