@@ -29,6 +29,7 @@ from depvault.domain.timefmt import utcnow
 from depvault.gc_pause import paused_collection
 from depvault.store.db import Database
 from depvault.store.id_lists import among
+from depvault.store.knowledge.due import mark_analysis_due
 from depvault.store.models import Library, PendingRematch, Project, ProjectLibrary
 from depvault.store.newest_releases import read_newest_releases, save_newest_releases
 from depvault.store.packages import package_clause
@@ -134,16 +135,7 @@ def _match_step(database: Database, stats: RefreshStats) -> bool:
                     .distinct()
                 )
             )
-        due = sorted(holders)
-        for start in range(0, len(due), IDS_PER_QUERY):
-            db.execute(
-                update(Project)
-                .where(
-                    Project.id.in_(due[start : start + IDS_PER_QUERY]),
-                    Project.analysis_due.is_(False),
-                )
-                .values(analysis_due=True)
-            )
+        mark_analysis_due(db, holders)
         db.execute(
             delete(PendingRematch).where(
                 package_clause(db, PendingRematch.ecosystem, PendingRematch.name, packages)

@@ -35,6 +35,7 @@ from depvault.domain.vulnerability_groups import (
 from depvault.store.bulk import bulk_insert
 from depvault.store.db import Database
 from depvault.store.id_lists import among
+from depvault.store.knowledge.due import mark_analysis_due
 from depvault.store.knowledge_lock import hold_knowledge_exclusive
 from depvault.store.models import (
     Advisory,
@@ -46,7 +47,6 @@ from depvault.store.models import (
     NvdCve,
     PendingRegroup,
     PendingRematch,
-    Project,
     ProjectLibrary,
 )
 
@@ -97,15 +97,7 @@ def regroup_step(database: Database) -> RegroupStats | None:
 def queue_regroups_of_cves(db: Session, cves: Collection[str]) -> int:
     """Queue the records that answer to one of these CVE ids (their NVD entry, EPSS or
     KEV status changed); returns how many."""
-    listed, ids = sorted(set(cves)), set[int]()
-    for start in range(0, len(listed), CHUNK):
-        ids.update(
-            db.scalars(
-                select(AdvisoryIdentifier.advisory_id).where(
-                    among(db, AdvisoryIdentifier.identifier, listed[start : start + CHUNK])
-                )
-            )
-        )
+    ids = _linked(db, set(cves))
     bulk_insert(db, PendingRegroup, [{"advisory_id": i} for i in sorted(ids)], skip_existing=True)
     return len(ids)
 
@@ -328,14 +320,5 @@ def _mark_holders_due(db: Session, advisory_ids: Sequence[int]) -> int:
                 .distinct()
             )
         )
-    listed = sorted(projects)
-    for start in range(0, len(listed), CHUNK):
-        db.execute(
-            update(Project)
-            .where(
-                Project.id.in_(listed[start : start + CHUNK]),
-                Project.analysis_due.is_(False),
-            )
-            .values(analysis_due=True)
-        )
-    return len(listed)
+    mark_analysis_due(db, projects)
+    return len(projects)
