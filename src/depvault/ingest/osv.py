@@ -44,8 +44,9 @@ class ImportStats:
     unchanged: int = 0
     withdrawn: int = 0
     invalid: int = 0
-    # The re-analysis that followed: libraries matched again, their (library, advisory)
-    # matches, projects whose alerts were derived again.
+    # The re-analysis that followed: advisories grouped again, libraries matched again,
+    # their (library, advisory) matches, projects whose alerts were derived again.
+    regrouped: int = 0
     rematched_libraries: int = 0
     rematched: int = 0
     reanalysed_projects: int = 0
@@ -203,6 +204,7 @@ def import_osv(
     if batch:
         _write(database, batch, stats)
     done: RefreshStats = refresh(database, reanalysis_progress)
+    stats.regrouped = done.regrouped
     stats.rematched_libraries = done.libraries
     stats.rematched = done.matches
     stats.reanalysed_projects = done.projects
