@@ -122,7 +122,9 @@ def item(cve: str, rng: random.Random) -> dict[str, Any]:
 def generate(folder: Path, items: int, per_file: int) -> list[Path]:
     rng = random.Random(11)
     cves = osv_cves()
-    cves += [f"CVE-{2000 + n % 25}-{100000 + n}" for n in range(max(0, items - len(cves)))]
+    known = set(cves)
+    invented = (f"CVE-{2000 + n % 25}-{100000 + n}" for n in range(10 * items))
+    cves += [cve for cve in invented if cve not in known][: max(0, items - len(cves))]
     paths = []
     for start in range(0, items, per_file):
         path = folder / f"nvdcve-2.0-{len(paths):02d}.json.gz"
