@@ -254,11 +254,18 @@ def test_a_severity_policy_rejects_a_library_with_a_known_advisory(
     app_client: TestClient, api: Api, site: Bootstrap, database: Database, tmp_path: Path
 ) -> None:
     knowledge(database, tmp_path, DJANGO_ADVISORY)  # unscored: the default band, medium
-    severity = {
-        "name": "Medium and up",
+    measured = {
+        "name": "Measured medium and up",
         "filter": {"type": "VULNERABILITY_SEVERITY", "vulnerabilitySeverity": "MEDIUM"},
         "action": {"type": "REJECT"},
     }
+    api.ok("addOrganizationPolicy", orgToken=site.org_token, policy=measured)
+    data = check(app_client, site, python_projects())  # a default band is not a finding
+    assert [c["policy"] for c in data["newProjects"]["py"]["children"]] == [None, None]
+    policies = api.ok("getOrganizationPolicies", orgToken=site.org_token)["policies"]
+    api.ok("removeOrganizationPolicies", orgToken=site.org_token, policyIds=[policies[0]["id"]])
+    severity = {**measured, "name": "Medium and up"}
+    severity["filter"] = {**measured["filter"], "includeDefaulted": True}
     api.ok("addOrganizationPolicy", orgToken=site.org_token, policy=severity)
     data = check(app_client, site, python_projects())
     [vulnerable, fixed] = data["newProjects"]["py"]["children"]

@@ -29,7 +29,12 @@ pytestmark = pytest.mark.skipif(not PYPI.exists(), reason=f"OSV data not found a
 
 TRACK_VULNERABLE = {
     "name": "track vulnerable",
-    "filter": {"type": "VULNERABILITY_SEVERITY", "vulnerabilitySeverity": "MEDIUM"},
+    # the Django advisory is unscored: its medium is the default band, counted here
+    "filter": {
+        "type": "VULNERABILITY_SEVERITY",
+        "vulnerabilitySeverity": "MEDIUM",
+        "includeDefaulted": True,
+    },
     "action": {
         "type": "CREATE_ISSUE",
         "issueSettings": {"issueTrackerType": "COMMON_ISSUE_TRACKER"},

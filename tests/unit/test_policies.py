@@ -12,6 +12,7 @@ from depvault.domain.policies import (
     PolicyError,
     PolicyLevel,
     PolicyRule,
+    VulnerabilityFacts,
     compile_pattern,
     deciding_policy,
     filter_matches,
@@ -31,7 +32,11 @@ def django() -> LibraryFacts:
         library_type="python",
         ecosystem="pypi",
         licenses=(("BSD-3-Clause", "BSD 3-Clause"),),
-        vulnerabilities=(("medium", 5.3), ("low", None)),
+        vulnerabilities=(
+            VulnerabilityFacts("medium", 5.3, epss=0.2),
+            VulnerabilityFacts("high", None, scored=False),  # the default band, no source's
+            VulnerabilityFacts("low", None, known_exploited=True),
+        ),
     )
 
 
@@ -57,6 +62,11 @@ def normalized(client_filter: dict[str, Any]) -> dict[str, Any]:
         (raw("VULNERABILITY_SEVERITY", vulnerabilitySeverity="MEDIUM"), True),
         (raw("VULNERABILITY_SEVERITY", vulnerabilitySeverity="low"), True),
         (raw("VULNERABILITY_SEVERITY", vulnerabilitySeverity="HIGH"), False),
+        (raw("VULNERABILITY_SEVERITY", vulnerabilitySeverity="HIGH", includeDefaulted=True), True),
+        (raw("KNOWN_EXPLOITED"), True),
+        (raw("KNOWN_EXPLOITED", ransomwareOnly=True), False),
+        (raw("EPSS", minEpss=0.2), True),
+        (raw("EPSS", minEpss=0.5), False),
         (raw("VULNERABILITY_SCORE", minScore=5.0), True),
         (raw("VULNERABILITY_SCORE", minScore=5.4), False),
         (raw("VULNERABILITY_SCORE", minScore=0, maxScore=5.0), False),
@@ -133,6 +143,11 @@ def test_normalising_keeps_what_clients_compare_and_drops_server_fields() -> Non
         normalize_policy({"name": "x", "action": {"type": "REJECT"}})
     with pytest.raises(PolicyError, match="'maxScore' is below 'minScore'"):
         flt("VULNERABILITY_SCORE", minScore=7, maxScore=3)
+    with pytest.raises(PolicyError, match="'minEpss' must be a probability from 0 to 1"):
+        flt("EPSS", minEpss=5)
+    with pytest.raises(PolicyError, match="'includeDefaulted' must be true or false"):
+        flt("VULNERABILITY_SEVERITY", vulnerabilitySeverity="LOW", includeDefaulted="yes")
+    assert flt("KNOWN_EXPLOITED") == {"type": "KNOWN_EXPLOITED", "ransomwareOnly": False}
 
 
 def test_patterns_are_re2_expressions() -> None:
@@ -240,7 +255,12 @@ def vulnerable() -> LibraryFacts:
         library_type="java",
         ecosystem="maven",
         licenses=(("MIT", "MIT"),),
-        vulnerabilities=(("high", 9.8), ("low", 2.1), ("medium", 5.0), ("medium", None)),
+        vulnerabilities=(
+            VulnerabilityFacts("high", 9.8),
+            VulnerabilityFacts("low", 2.1),
+            VulnerabilityFacts("medium", 5.0),
+            VulnerabilityFacts("medium", None),
+        ),
         advisory_ids=(11, 12, 13, 14),
     )
 
@@ -293,7 +313,7 @@ LICENSE_MIT = {"type": "LICENSE", "licenses": [{"name": "MIT"}]}
         (
             {"filter": {"type": "COLOUR"}},
             "unknown filter type 'COLOUR'; expected one of LICENSE, VULNERABILITY_SEVERITY, "
-            "VULNERABILITY_SCORE, GAV_REGEX, LIBRARY_TYPE, RESOURCE",
+            "VULNERABILITY_SCORE, GAV_REGEX, LIBRARY_TYPE, RESOURCE, KNOWN_EXPLOITED, EPSS",
         ),
         ({"action": "REJECT"}, "'action' must be an object with a 'type'"),
         (
@@ -408,6 +428,7 @@ def test_each_refusal_says_exactly_what_is_wrong(fields: dict[str, Any], message
                     "type": "VULNERABILITY_SEVERITY",
                     "vulnerabilitySeverity": "MEDIUM",
                     "effectiveVulnerabilitiesOnly": False,
+                    "includeDefaulted": False,
                 }
             },
         ),
@@ -424,6 +445,7 @@ def test_each_refusal_says_exactly_what_is_wrong(fields: dict[str, Any], message
                     "type": "VULNERABILITY_SEVERITY",
                     "vulnerabilitySeverity": "HIGH",
                     "effectiveVulnerabilitiesOnly": True,
+                    "includeDefaulted": False,
                 }
             },
         ),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, literal, select, update
+from sqlalchemy import Row, case, literal, select, update
 from sqlalchemy.orm import Session
 
 from depvault.analysis.newest import NewestReleases, newest_releases
@@ -171,16 +171,22 @@ def _inventory(db: Session, project_ids: list[int]) -> list[_Held]:
 
 def _security(db: Session, project_ids: list[int]) -> dict[AlertKey, str]:
     rows = db.execute(
-        select(ProjectLibrary.project_id, ProjectLibrary.library_id, Advisory.id, Advisory.name)
+        select(
+            ProjectLibrary.project_id,
+            ProjectLibrary.library_id,
+            Advisory.id,
+            Advisory.name,
+            Advisory.malicious,
+        )
         .join(LibraryVulnerability, LibraryVulnerability.library_id == ProjectLibrary.library_id)
         .join(Advisory, Advisory.id == LibraryVulnerability.advisory_id)
         .where(ProjectLibrary.project_id.in_(project_ids))
     )
     return {
         AlertKey(project, AlertType.SECURITY_VULNERABILITY, library, advisory): (
-            security_description(name)
+            security_description(name, malicious)
         )
-        for project, library, advisory, name in rows
+        for project, library, advisory, name, malicious in rows
     }
 
 
@@ -213,17 +219,20 @@ def _new_versions(
     return alerts
 
 
-def security_description(advisory_name: str) -> str:
-    """The text of a security alert: what responses show as its description."""
-    return f"{advisory_name}{_FOUND}"
+def security_description(advisory_name: str, malicious: bool = False) -> str:
+    """The text of a security alert: what responses show as its description. An OSV
+    malicious-package record says so: the package is malware, not a flawed version."""
+    return f"{advisory_name}{_MALICIOUS if malicious else _FOUND}"
 
 
 _FOUND = " was found in the library"
+_MALICIOUS = ": this package is malicious (malware published under its name); remove it"
 
 
 def outdated_security_holders(db: Session, library_ids: Collection[int]) -> set[int]:
     """Projects holding an unresolved security alert on one of these libraries whose text
-    no longer names its advisory as the knowledge base does (an alias became its name)."""
+    no longer names its advisory as the knowledge base does (an alias became its name,
+    or the record turned out to be a malicious package)."""
     listed, projects = list(library_ids), set[int]()
     for start in range(0, len(listed), LIBRARIES_PER_QUERY):
         projects.update(
@@ -234,7 +243,9 @@ def outdated_security_holders(db: Session, library_ids: Collection[int]) -> set[
                     among(db, Alert.library_id, listed[start : start + LIBRARIES_PER_QUERY]),
                     Alert.type == AlertType.SECURITY_VULNERABILITY.value,
                     Alert.status != AlertStatus.RESOLVED.value,
-                    Alert.description != Advisory.name + literal(_FOUND),
+                    Alert.description
+                    != Advisory.name
+                    + case((Advisory.malicious, literal(_MALICIOUS)), else_=literal(_FOUND)),
                 )
                 .distinct()
             )

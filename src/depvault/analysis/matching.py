@@ -9,6 +9,7 @@ known inventory writes nothing), with a fixed number of queries per batch of lib
 A library matched once is marked (``MatchedLibrary``): from then on every knowledge-base
 change re-matches the libraries of the packages it touched (``analysis.refresh``), so an
 analysis matches only the libraries its inventory brought in new (``unmatched_libraries``).
+Records of one alias group match a library once (:func:`affected_by`).
 A mark names the :data:`MATCHER` that made it: a release whose matching can give other
 results bumps it, and every library is matched again by the next analysis that holds it.
 """
@@ -68,13 +69,18 @@ def affected_by(
 ) -> set[tuple[K, int]]:
     """Which (item, advisory id) pairs hold, for items given by OSV package as
     (item, version) pairs: reads the live advisories of those packages once each,
-    writes nothing."""
-    found: set[tuple[K, int]] = set()
+    writes nothing. One pair per item and alias group (``domain.vulnerability_groups``),
+    whichever records of the group match it: the group's first record (lowest id),
+    so a record joining a known group leaves the pairs, and the alerts, as they were.
+    The item is affected when any record of the group says so: the union of their
+    ranges."""
+    found: dict[tuple[K, str], int] = {}
     packages = list(by_package)
     for start in range(0, len(packages), PACKAGES_PER_QUERY):
         rows = db.execute(
             select(
                 AdvisoryPackage.advisory_id,
+                Advisory.group_key,
                 AdvisoryPackage.ecosystem,
                 AdvisoryPackage.name,
                 AdvisoryPackage.ranges,
@@ -91,15 +97,15 @@ def affected_by(
                 ),
             )
         )
-        for advisory_id, ecosystem, name, ranges, versions in rows:
+        for advisory_id, group, ecosystem, name, ranges, versions in rows:
             items = by_package[(ecosystem, name)]
             hits = affected_each(
                 ecosystem, [version for _, version in items], _ranges(ranges), frozenset(versions)
             )
-            found.update(
-                (item, advisory_id) for (item, _), hit in zip(items, hits, strict=True) if hit
-            )
-    return found
+            for (item, _), hit in zip(items, hits, strict=True):
+                if hit and found.get((item, group), advisory_id) >= advisory_id:
+                    found[(item, group)] = advisory_id
+    return {(item, advisory_id) for (item, _), advisory_id in found.items()}
 
 
 @dataclass(frozen=True)

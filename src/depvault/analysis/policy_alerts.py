@@ -23,7 +23,13 @@ from sqlalchemy.orm import Session
 
 from depvault.domain.alert_rules import AlertKey, AlertType
 from depvault.domain.osv.records import headline_score, v13_band
-from depvault.domain.policies import ActionType, LibraryFacts, deciding_policy, violations
+from depvault.domain.policies import (
+    ActionType,
+    LibraryFacts,
+    VulnerabilityFacts,
+    deciding_policy,
+    violations,
+)
 from depvault.store.engine.id_lists import among
 from depvault.store.models import Advisory, LibraryLicense, LibraryVulnerability
 from depvault.store.policies.rules import rules_for_projects
@@ -122,9 +128,9 @@ def library_facts(
             .order_by(LibraryLicense.library_id, LibraryLicense.license_id)
         ):
             licenses[lib].append((license_id, name))
-        vulnerabilities: dict[int, list[tuple[str, float | None]]] = defaultdict(list)
+        vulnerabilities: dict[int, list[VulnerabilityFacts]] = defaultdict(list)
         advisories: dict[int, list[int]] = defaultdict(list)
-        for lib, advisory, band, v3, v4, v2 in db.execute(
+        for lib, advisory, band, v3, v4, v2, scored, kev, ransomware, epss in db.execute(
             select(
                 LibraryVulnerability.library_id,
                 Advisory.id,
@@ -132,11 +138,24 @@ def library_facts(
                 Advisory.cvss3_score,
                 Advisory.cvss4_score,
                 Advisory.cvss2_score,
+                Advisory.scored,
+                Advisory.kev_date_added,
+                Advisory.known_ransomware,
+                Advisory.epss,
             )
             .join(Advisory, Advisory.id == LibraryVulnerability.advisory_id)
             .where(among(db, LibraryVulnerability.library_id, chunk))
         ):
-            vulnerabilities[lib].append((v13_band(band), headline_score(v3, v4, v2)))
+            vulnerabilities[lib].append(
+                VulnerabilityFacts(
+                    v13_band(band),
+                    headline_score(v3, v4, v2),
+                    bool(scored),
+                    kev is not None or ransomware is not None,
+                    bool(ransomware),
+                    epss,
+                )
+            )
             advisories[lib].append(advisory)
         for lib in chunk:
             c = columns[lib]

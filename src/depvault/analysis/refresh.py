@@ -1,12 +1,14 @@
-"""Re-analysis after a knowledge-base change: re-match, then re-derive alerts.
+"""Re-analysis after a knowledge-base change: regroup, re-match, then re-derive alerts.
 
-An import records the OSV packages whose advisories changed (``pending_rematches``) in
-the same transaction as the advisories. This module drains that record in steps, each
-its own transaction: re-match the libraries of a batch of packages and mark the
-projects holding them ``analysis_due``; then derive the alerts of due projects a batch
-at a time. Because the record is durable, a re-analysis cut short by a crash is
-finished by the next process that runs a step (the CLI import, or any server worker
-when idle). On PostgreSQL concurrent runners skip rows another one has locked.
+An import records the OSV packages whose advisories changed (``pending_rematches``) and
+the records it wrote (``pending_regroups``) in the same transaction as the advisories.
+This module drains those records in steps, each its own transaction: group the records
+again (``analysis.regroup``: which records are one vulnerability, and its facts);
+re-match the libraries of a batch of packages and mark the projects holding them
+``analysis_due``; then derive the alerts of due projects a batch at a time. Because the
+record is durable, a re-analysis cut short by a crash is finished by the next process
+that runs a step (the CLI import, or any server worker when idle). On PostgreSQL
+concurrent runners skip rows another one has locked.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ from sqlalchemy.orm import Session
 from depvault.analysis.alerts import PROJECTS_PER_BATCH, derive_alerts, outdated_security_holders
 from depvault.analysis.matching import match_libraries, package_libraries
 from depvault.analysis.newest import compute_newest_releases
+from depvault.analysis.regroup import regroup_step
 from depvault.domain.timefmt import utcnow
 from depvault.gc_pause import paused_collection
 from depvault.store.engine.db import Database
 from depvault.store.engine.id_lists import among
 from depvault.store.engine.packages import package_clause
+from depvault.store.knowledge.due import mark_analysis_due
 from depvault.store.knowledge.newest_releases import read_newest_releases, save_newest_releases
 from depvault.store.models import Library, PendingRematch, Project, ProjectLibrary
 
@@ -46,6 +50,7 @@ class RefreshStats:
     newest release another process had already replaced, so the import and a later
     rematch disagreed; each step now reads what is stored (issue 17)."""
 
+    regrouped: int = 0
     libraries: int = 0
     matches: int = 0
     projects: int = 0
@@ -81,13 +86,19 @@ def refresh(database: Database, progress: Callable[[str, int], None] | None = No
         if stage is None:
             return stats
         if progress is not None:
-            progress(stage, stats.libraries if stage == "match" else stats.projects)
+            done = {"group": stats.regrouped, "match": stats.libraries}
+            progress(stage, done.get(stage, stats.projects))
 
 
 def refresh_step(database: Database, stats: RefreshStats | None = None) -> str | None:
-    """One step of pending re-analysis: "match" or "alerts", None when none is due."""
+    """One step of pending re-analysis: "group", "match" or "alerts", None when none is
+    due. Groups come first: a group that changed re-matches its packages."""
     stats = stats if stats is not None else RefreshStats()
     with paused_collection():
+        grouped = regroup_step(database)
+        if grouped is not None:
+            stats.regrouped += grouped.advisories
+            return "group"
         if _match_step(database, stats):
             return "match"
         if _alerts_step(database, stats):
@@ -128,16 +139,7 @@ def _match_step(database: Database, stats: RefreshStats) -> bool:
                     .distinct()
                 )
             )
-        due = sorted(holders)
-        for start in range(0, len(due), IDS_PER_QUERY):
-            db.execute(
-                update(Project)
-                .where(
-                    Project.id.in_(due[start : start + IDS_PER_QUERY]),
-                    Project.analysis_due.is_(False),
-                )
-                .values(analysis_due=True)
-            )
+        mark_analysis_due(db, holders)
         db.execute(
             delete(PendingRematch).where(
                 package_clause(db, PendingRematch.ecosystem, PendingRematch.name, packages)

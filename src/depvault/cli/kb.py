@@ -20,6 +20,9 @@ from rich.progress import (
 from depvault.analysis.knowledge_status import knowledge_status
 from depvault.analysis.refresh import refresh, schedule_full_rematch
 from depvault.cli.common import fail, load_config, open_database, print_json
+from depvault.ingest.epss import import_epss
+from depvault.ingest.kev import import_kev
+from depvault.ingest.nvd import import_nvd
 from depvault.ingest.osv import import_osv, read_osv_documents
 from depvault.ingest.osv_sync import sync_osv
 from depvault.store.knowledge.sources import OSV, record_counts
@@ -108,6 +111,53 @@ def status_command() -> None:
     print_json(status)
 
 
+@app.command("import-nvd")
+def import_nvd_command(
+    paths: list[Path] = typer.Argument(
+        ..., help="NVD CVE JSON 2.0 feed files (nvdcve-2.0-YYYY.json.gz, -modified, -recent)."
+    ),
+) -> None:
+    """Import NVD's scores and CWE ids for the CVEs OSV names (prints one JSON)."""
+    _exist(paths)
+    database = open_database(load_config())
+    with _progress() as progress:
+        task = progress.add_task("reading NVD items", total=None)
+        stats = import_nvd(database, paths, progress=lambda n: progress.advance(task, n))
+    database.dispose()
+    print_json(asdict(stats))
+
+
+@app.command("import-epss")
+def import_epss_command(
+    path: Path = typer.Argument(..., help="FIRST's daily EPSS CSV (epss_scores-DATE.csv.gz)."),
+) -> None:
+    """Import EPSS probabilities, replacing the previous file's (prints one JSON)."""
+    _exist([path])
+    database = open_database(load_config())
+    stats = import_epss(database, path)
+    database.dispose()
+    print_json(asdict(stats))
+
+
+@app.command("import-kev")
+def import_kev_command(
+    path: Path = typer.Argument(..., help="CISA's known_exploited_vulnerabilities.json."),
+) -> None:
+    """Import CISA's Known Exploited Vulnerabilities catalog, replacing the previous one
+    (prints one JSON)."""
+    _exist([path])
+    database = open_database(load_config())
+    stats = import_kev(database, path)
+    database.dispose()
+    print_json(asdict(stats))
+
+
+def _exist(paths: list[Path]) -> None:
+    for path in paths:
+        if not path.is_file():
+            fail(f"{path} is not a file")
+
+
 @app.command("rematch")
 def rematch_command() -> None:
     """Match every catalog library against the knowledge base again and re-derive the
@@ -144,7 +194,9 @@ def _progress() -> Progress:
 
 def _reanalysing(progress: Progress, task: TaskID) -> Callable[[str, int], None]:
     def update(stage: str, done: int) -> None:
-        label = "matching libraries" if stage == "match" else "deriving project alerts"
+        label = {"group": "grouping advisories", "match": "matching libraries"}.get(
+            stage, "deriving project alerts"
+        )
         progress.update(task, description=label, completed=done)
 
     return update

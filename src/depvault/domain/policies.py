@@ -10,7 +10,14 @@ Filter types. ``LICENSE`` and ``VULNERABILITY_SEVERITY`` are the spellings real 
 send (catalog §5). The others are depvault's names for the remaining filters of Mend's
 "Matching a Policy to a Library" page, whose JSON spelling is not recorded anywhere
 public: ``VULNERABILITY_SCORE`` (CVSS range), ``GAV_REGEX`` (group / artifact / version
-patterns), ``LIBRARY_TYPE`` and ``RESOURCE`` (named libraries).
+patterns), ``LIBRARY_TYPE`` and ``RESOURCE`` (named libraries). Two are depvault's own,
+on exploit signals Mend's v1.3 lacks: ``KNOWN_EXPLOITED`` (a vulnerability in CISA's
+KEV catalog; ``ransomwareOnly`` for those ransomware campaigns used) and ``EPSS``
+(FIRST's exploitation probability at least ``minEpss``, from 0 to 1).
+
+A severity band that no source measured is the configured default, not knowledge:
+``VULNERABILITY_SEVERITY`` filters pass over such vulnerabilities unless the filter
+says ``includeDefaulted: true`` (issue 11).
 
 Everything here is pure: the store loads policies and library facts, these functions
 judge them, and :func:`normalize_policy` turns a client's policy object into the stored
@@ -30,9 +37,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
-import re2  # type: ignore[import-untyped]
+from depvault.domain.policy_filters import (
+    BANDS,
+    FilterType,
+    PolicyError,
+    compile_pattern,
+    normalize_filter,
+)
 
 __all__ = [
     "AGENT_ACTIONS",
@@ -43,6 +56,7 @@ __all__ = [
     "PolicyError",
     "PolicyLevel",
     "PolicyRule",
+    "VulnerabilityFacts",
     "compile_filter",
     "compile_pattern",
     "deciding_policy",
@@ -51,28 +65,10 @@ __all__ = [
     "violations",
 ]
 
-MAX_PATTERN = 512
 MAX_PRIORITY = 1_000_000
 MAX_NAME = 255
-BANDS = ("low", "medium", "high")
 
 Matcher = Callable[["LibraryFacts"], bool]
-
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.log_errors = False  # a refused pattern is the client's error, not a log line
-
-
-def compile_pattern(pattern: str) -> Any:
-    """An RE2 expression (see the module docstring); raises :class:`PolicyError`."""
-    try:
-        return re2.compile(pattern, _RE2_OPTIONS)
-    except re2.error as exc:
-        reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
-        raise PolicyError(f"not a valid RE2 regular expression: {reason}") from None
-
-
-class PolicyError(ValueError):
-    """A policy object that cannot be stored; the message names the field."""
 
 
 class PolicyLevel(StrEnum):
@@ -96,17 +92,6 @@ class IssueStatus(StrEnum):
     CLOSED = "CLOSED"
 
 
-class FilterType(StrEnum):
-    """How a policy matches libraries (see the module docstring for the spellings)."""
-
-    LICENSE = "LICENSE"
-    VULNERABILITY_SEVERITY = "VULNERABILITY_SEVERITY"
-    VULNERABILITY_SCORE = "VULNERABILITY_SCORE"
-    GAV_REGEX = "GAV_REGEX"
-    LIBRARY_TYPE = "LIBRARY_TYPE"
-    RESOURCE = "RESOURCE"
-
-
 class ActionType(StrEnum):
     """What a policy does to the libraries it matches (catalog §5)."""
 
@@ -127,6 +112,17 @@ AGENT_ACTIONS = {
 }
 
 
+class VulnerabilityFacts(NamedTuple):
+    """What vulnerability filters look at in one vulnerability of a library."""
+
+    band: str  # the v1.3 band
+    score: float | None
+    scored: bool = True  # False: the band is the configured default, no source's
+    known_exploited: bool = False
+    ransomware: bool = False
+    epss: float | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class LibraryFacts:
     """What filters look at in a library."""
@@ -139,7 +135,7 @@ class LibraryFacts:
     library_type: str
     ecosystem: str
     licenses: tuple[tuple[str, str], ...] = ()  # (SPDX id or LicenseRef, name)
-    vulnerabilities: tuple[tuple[str, float | None], ...] = ()  # (v1.3 band, score)
+    vulnerabilities: tuple[VulnerabilityFacts, ...] = ()
     advisory_ids: tuple[int, ...] = ()  # the advisory of each vulnerability, when known
     # the licenses case-folded once: every LICENSE filter compares them
     folded_licenses: tuple[tuple[str, str], ...] = dataclass_field(
@@ -174,7 +170,12 @@ class PolicyRule:
 
 
 VULNERABILITY_FILTERS = frozenset(
-    {FilterType.VULNERABILITY_SEVERITY, FilterType.VULNERABILITY_SCORE}
+    {
+        FilterType.VULNERABILITY_SEVERITY,
+        FilterType.VULNERABILITY_SCORE,
+        FilterType.KNOWN_EXPLOITED,
+        FilterType.EPSS,
+    }
 )
 
 
@@ -212,14 +213,9 @@ def compile_filter(flt: Mapping[str, Any], inclusive: bool) -> Matcher:
     kind = FilterType(flt["type"])
     if kind is FilterType.LICENSE:
         return _license_matcher(flt["licenses"], inclusive)
-    if kind is FilterType.VULNERABILITY_SEVERITY:
-        bands = frozenset(BANDS[BANDS.index(flt["vulnerabilitySeverity"].lower()) :])
-        return lambda facts: any(band in bands for band, _ in facts.vulnerabilities)
-    if kind is FilterType.VULNERABILITY_SCORE:
-        low, high = flt["minScore"], flt.get("maxScore", 10.0)
-        return lambda facts: any(
-            s is not None and low <= s <= high for _, s in facts.vulnerabilities
-        )
+    if kind in VULNERABILITY_FILTERS:
+        meets = _vulnerability_test(kind, flt)
+        return lambda facts: any(meets(v) for v in facts.vulnerabilities)
     if kind is FilterType.GAV_REGEX:
         tests = [
             (attribute, _pattern_test(flt[field]))
@@ -244,6 +240,25 @@ def compile_filter(flt: Mapping[str, Any], inclusive: bool) -> Matcher:
     return lambda facts: (
         facts.key_uuid in keys or (facts.sha1 is not None and facts.sha1.lower() in sha1s)
     )
+
+
+def _vulnerability_test(
+    kind: FilterType, flt: Mapping[str, Any]
+) -> Callable[[VulnerabilityFacts], bool]:
+    """Whether one vulnerability meets a vulnerability filter."""
+    if kind is FilterType.VULNERABILITY_SEVERITY:
+        bands = frozenset(BANDS[BANDS.index(flt["vulnerabilitySeverity"].lower()) :])
+        defaulted = bool(flt.get("includeDefaulted", False))
+        return lambda v: v.band in bands and (v.scored or defaulted)
+    if kind is FilterType.VULNERABILITY_SCORE:
+        low, high = flt["minScore"], flt.get("maxScore", 10.0)
+        return lambda v: v.score is not None and low <= v.score <= high
+    if kind is FilterType.KNOWN_EXPLOITED:
+        if flt.get("ransomwareOnly", False):
+            return lambda v: v.ransomware
+        return lambda v: v.known_exploited
+    least = flt["minEpss"]
+    return lambda v: v.epss is not None and v.epss >= least
 
 
 def _pattern_test(pattern: str) -> Callable[[str], bool]:
@@ -297,7 +312,7 @@ def normalize_policy(policy: Any, *, partial: bool = False) -> dict[str, Any]:
     if "owner" in policy and policy["owner"] is not None:
         fields["owner"] = _owner(policy["owner"])
     if "filter" in policy:
-        fields["filter"] = _filter(policy["filter"])
+        fields["filter"] = normalize_filter(policy["filter"])
     if "action" in policy:
         fields["action"] = _action(policy["action"])
     for flag in ("inclusive", "enabled"):
@@ -340,111 +355,6 @@ def _owner(value: Any) -> dict[str, Any]:
         if owner:
             return owner
     raise PolicyError("'owner' must be an object with the user's id, email or name")
-
-
-def _filter(value: Any) -> dict[str, Any]:
-    if not isinstance(value, Mapping) or not isinstance(value.get("type"), str):
-        raise PolicyError("'filter' must be an object with a 'type'")
-    try:
-        kind = FilterType(value["type"].upper())
-    except ValueError:
-        raise PolicyError(
-            f"unknown filter type {value['type']!r}; expected one of {', '.join(FilterType)}"
-        ) from None
-    return {"type": kind.value, **_FILTER_FIELDS[kind](value)}
-
-
-def _license_filter(value: Mapping[str, Any]) -> dict[str, Any]:
-    licenses = value.get("licenses")
-    if not isinstance(licenses, list) or not licenses:
-        raise PolicyError("a LICENSE filter needs a non-empty 'licenses' list")
-    kept = []
-    for entry in licenses:
-        if not isinstance(entry, Mapping) or not any(
-            isinstance(entry.get(f), str) and entry[f].strip() for f in ("name", "spdxName")
-        ):
-            raise PolicyError(
-                "each of the filter's 'licenses' needs a 'name' or 'spdxName' "
-                "(depvault identifies licenses by SPDX id and name, not by Mend's ids)"
-            )
-        kept.append({k: entry[k] for k in ("id", "name", "spdxName") if entry.get(k) is not None})
-    return {"licenses": kept}
-
-
-def _severity_filter(value: Mapping[str, Any]) -> dict[str, Any]:
-    severity = value.get("vulnerabilitySeverity")
-    if not isinstance(severity, str) or severity.lower() not in BANDS:
-        raise PolicyError("'vulnerabilitySeverity' must be LOW, MEDIUM or HIGH")
-    effective = value.get("effectiveVulnerabilitiesOnly", False)
-    if not isinstance(effective, bool):
-        raise PolicyError("'effectiveVulnerabilitiesOnly' must be true or false")
-    return {"vulnerabilitySeverity": severity.upper(), "effectiveVulnerabilitiesOnly": effective}
-
-
-def _score_filter(value: Mapping[str, Any]) -> dict[str, Any]:
-    low = _score(value.get("minScore"), "minScore")
-    high = _score(value.get("maxScore", 10.0), "maxScore")
-    if high < low:
-        raise PolicyError("'maxScore' is below 'minScore'")
-    return {"minScore": low, "maxScore": high}
-
-
-def _score(value: Any, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 10:
-        raise PolicyError(f"'{field}' must be a CVSS score from 0 to 10")
-    return float(value)
-
-
-def _gav_filter(value: Mapping[str, Any]) -> dict[str, Any]:
-    patterns = {}
-    for field in ("groupId", "artifactId", "version"):
-        pattern = value.get(field)
-        if pattern is None:
-            continue
-        if not isinstance(pattern, str) or len(pattern) > MAX_PATTERN:
-            raise PolicyError(f"'{field}' must be a pattern of at most {MAX_PATTERN} characters")
-        try:
-            compile_pattern(pattern)
-        except PolicyError as exc:
-            raise PolicyError(f"'{field}' is {exc}") from None
-        patterns[field] = pattern
-    if not patterns:
-        raise PolicyError("a GAV_REGEX filter needs a 'groupId', 'artifactId' or 'version'")
-    return patterns
-
-
-def _type_filter(value: Mapping[str, Any]) -> dict[str, Any]:
-    types = value.get("libraryTypes")
-    if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
-        raise PolicyError("a LIBRARY_TYPE filter needs a non-empty 'libraryTypes' list")
-    return {"libraryTypes": types}
-
-
-def _resource_filter(value: Mapping[str, Any]) -> dict[str, Any]:
-    resources = value.get("resources")
-    if not isinstance(resources, list) or not resources:
-        raise PolicyError("a RESOURCE filter needs a non-empty 'resources' list")
-    kept = []
-    for entry in resources:
-        named = (
-            {k: entry[k] for k in ("keyUuid", "sha1") if isinstance(entry.get(k), str)}
-            if isinstance(entry, Mapping)
-            else {}
-        )
-        if not named:
-            raise PolicyError("each of the filter's 'resources' needs a 'keyUuid' or 'sha1'")
-        kept.append(named)
-    return {"resources": kept}
-
-
-_FILTER_FIELDS = {
-    FilterType.LICENSE: _license_filter,
-    FilterType.VULNERABILITY_SEVERITY: _severity_filter,
-    FilterType.VULNERABILITY_SCORE: _score_filter,
-    FilterType.GAV_REGEX: _gav_filter,
-    FilterType.LIBRARY_TYPE: _type_filter,
-    FilterType.RESOURCE: _resource_filter,
-}
 
 
 def _action(value: Any) -> dict[str, Any]:

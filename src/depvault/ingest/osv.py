@@ -2,7 +2,9 @@
 
 Incremental by ``modified``: a record whose id is known with the same ``modified`` time
 writes nothing; a changed record replaces the stored one (its packages with it); a
-withdrawn record is kept, marked withdrawn, and stops matching. Records are written in
+withdrawn record is kept, marked withdrawn, and stops matching. Every record written is
+queued for grouping (``analysis.regroup``: records naming each other are one
+vulnerability), which runs first in the re-analysis. Records are written in
 batches, each batch one transaction with a fixed number of statements, which also
 records the packages they touch; the libraries of those packages are then matched again
 and the projects holding them re-analysed (``analysis.refresh``), once per package
@@ -25,7 +27,7 @@ from depvault.store.engine.bulk import bulk_insert, ids_by_key
 from depvault.store.engine.db import Database
 from depvault.store.knowledge.lock import hold_knowledge_exclusive
 from depvault.store.models import Advisory as AdvisoryRow
-from depvault.store.models import AdvisoryPackage, PendingRematch
+from depvault.store.models import AdvisoryPackage, PendingRegroup, PendingRematch
 
 __all__ = ["ImportStats", "import_osv", "read_osv_documents", "write_advisories"]
 
@@ -42,8 +44,9 @@ class ImportStats:
     unchanged: int = 0
     withdrawn: int = 0
     invalid: int = 0
-    # The re-analysis that followed: libraries matched again, their (library, advisory)
-    # matches, projects whose alerts were derived again.
+    # The re-analysis that followed: advisories grouped again, libraries matched again,
+    # their (library, advisory) matches, projects whose alerts were derived again.
+    regrouped: int = 0
     rematched_libraries: int = 0
     rematched: int = 0
     reanalysed_projects: int = 0
@@ -68,7 +71,9 @@ def read_osv_documents(paths: Iterable[Path]) -> Iterator[tuple[str, bytes]]:
 
 
 def _rows(advisory: Advisory) -> dict[str, object]:
-    s = advisory.severity
+    """An advisory's row with its own facts, as if it were a group of its own: the
+    re-analysis that follows the import (``analysis.regroup``) puts the group's on it."""
+    s, own = advisory.severity, dict(advisory.vectors)
     return {
         "key": advisory.id,
         "name": advisory.name,
@@ -88,6 +93,15 @@ def _rows(advisory: Advisory) -> dict[str, object]:
         "band": s.band,
         "scored": s.scored,
         "references": [list(r) for r in advisory.references],
+        "upstream": list(advisory.upstream),
+        "own_cvss2_vector": own.get("CVSS_V2"),
+        "own_cvss3_vector": own.get("CVSS_V3"),
+        "own_cvss4_vector": own.get("CVSS_V4"),
+        "own_band": advisory.stated_band,
+        "own_cwes": list(advisory.cwes),
+        "score_source": s.source,
+        "cwes": list(advisory.cwes),
+        "malicious": advisory.malicious,
     }
 
 
@@ -127,8 +141,17 @@ def _write(database: Database, batch: list[Advisory], stats: ImportStats) -> Non
                 update(AdvisoryRow),
                 [{"id": stale[a.id], **_rows(a)} for a in changed if a.id in stale],
             )
-        bulk_insert(db, AdvisoryRow, [_rows(a) for a in changed if a.id not in stale])
+        bulk_insert(
+            db,
+            AdvisoryRow,
+            [{**_rows(a), "group_key": a.id} for a in changed if a.id not in stale],
+        )
         ids = ids_by_key(db, AdvisoryRow, [a.id for a in changed])
+        # Their groups are computed again before anything is re-matched: a new record
+        # may link two groups, a changed one leave its group.
+        bulk_insert(
+            db, PendingRegroup, [{"advisory_id": i} for i in ids.values()], skip_existing=True
+        )
         bulk_insert(
             db,
             AdvisoryPackage,
@@ -178,6 +201,7 @@ def import_osv(
     reason in ``rejected``, and skipped (the rest still imports)."""
     stats = write_advisories(database, documents, default_band=default_band, progress=progress)
     done: RefreshStats = refresh(database, reanalysis_progress)
+    stats.regrouped = done.regrouped
     stats.rematched_libraries = done.libraries
     stats.rematched = done.matches
     stats.reanalysed_projects = done.projects

@@ -22,7 +22,13 @@ from depvault.jobs.reports import ProcessStatus, ReportWorker, expire_reports, r
 from depvault.jobs.updates import UpdateWorker, recover
 from depvault.store.engine.db import Database
 from depvault.store.inventories.history import prune_history
-from depvault.store.models import AsyncProcess, PendingRematch, Project, UpdateItem
+from depvault.store.models import (
+    AsyncProcess,
+    PendingRegroup,
+    PendingRematch,
+    Project,
+    UpdateItem,
+)
 
 __all__ = ["EXPIRY_INTERVAL_SECONDS", "Worker"]
 
@@ -86,6 +92,7 @@ def _anything_pending(database: Database) -> bool:
     waiting = (
         exists().where(UpdateItem.state == ItemState.QUEUED.value),
         exists().where(AsyncProcess.status == ProcessStatus.PENDING.value),
+        exists().where(PendingRegroup.advisory_id.is_not(None)),
         exists().where(PendingRematch.ecosystem.is_not(None)),
         exists().where(Project.analysis_due.is_(True)),
     )

@@ -179,6 +179,18 @@ INVENTORY = ReportSpec(
     json_objects=inventory_objects,
 )
 
+# Beyond Mend's columns: where the severity came from (``domain.osv_records.ScoreSource``)
+# and the exploit signals (``domain.vulnerability_groups``), blank for other alerts.
+SIGNAL_COLUMNS = (
+    Column("Score Source", 16),
+    Column("EPSS", 8, "number"),
+    Column("EPSS Percentile", 10, "number"),
+    Column("Known Exploited", 10),
+    Column("KEV Date Added", 12),
+    Column("Known Ransomware", 10),
+    Column("Malicious", 10),
+)
+
 VULNERABILITY = ReportSpec(
     "Vulnerability",
     "Vulnerability Report",
@@ -200,6 +212,7 @@ VULNERABILITY = ReportSpec(
         Column("Description", 40),
         Column("Library Key UUID", 30),
         Column("CVSS 3 Severity", 10),
+        *SIGNAL_COLUMNS,
     ),
     vulnerability_rows,
     root="vulnerabilities",
@@ -225,6 +238,7 @@ _ALERT_COLUMNS = (
     Column("Creation Date", 18),
     Column("Modified Date", 18),
     Column("Alert UUID", 30),
+    *SIGNAL_COLUMNS,
 )
 
 

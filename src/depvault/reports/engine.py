@@ -32,6 +32,7 @@ from depvault.reports.formats.xlsx import Column, xlsx_bytes
 from depvault.reports.risk.report import write_risk_report
 from depvault.reports.sbom.cyclonedx_json import SbomFilter
 from depvault.reports.sbom.spdx import write_spdx
+from depvault.reports.sources.core import signal_cells
 from depvault.store.inventories.hierarchy import ProjectFilter
 
 # The engine is the protocol layer's one door into the reports (an import-linter
@@ -49,6 +50,7 @@ __all__ = [
     "member_name",
     "render_files",
     "render_zip",
+    "signal_cells",
     "write_attribution",
     "write_risk_report",
     "write_spdx",

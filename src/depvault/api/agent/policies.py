@@ -38,7 +38,13 @@ from depvault.domain.identity import LibraryIdentity, identify
 from depvault.domain.inventory import Component, Inventory
 from depvault.domain.osv.packages import osv_package
 from depvault.domain.osv.records import headline_score, v13_band
-from depvault.domain.policies import ActionType, LibraryFacts, PolicyRule, deciding_policy
+from depvault.domain.policies import (
+    ActionType,
+    LibraryFacts,
+    PolicyRule,
+    VulnerabilityFacts,
+    deciding_policy,
+)
 from depvault.domain.scope import Ref
 from depvault.domain.timefmt import utcnow
 from depvault.errors import NotFound
@@ -93,7 +99,14 @@ class _Library:
             ecosystem=ident.ecosystem,
             licenses=tuple(licenses),
             vulnerabilities=tuple(
-                (v13_band(a.band), headline_score(a.cvss3_score, a.cvss4_score, a.cvss2_score))
+                VulnerabilityFacts(
+                    v13_band(a.band),
+                    headline_score(a.cvss3_score, a.cvss4_score, a.cvss2_score),
+                    a.scored,
+                    a.known_exploited,
+                    bool(a.known_ransomware),
+                    a.epss,
+                )
                 for a in self.advisories
             ),
             advisory_ids=tuple(a.id for a in self.advisories),

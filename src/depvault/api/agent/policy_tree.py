@@ -68,7 +68,12 @@ def filter_logic(flt: Mapping[str, Any]) -> str:
     if kind is FilterType.LICENSE:
         return ", ".join(str(e.get("spdxName") or e.get("name")) for e in flt["licenses"])
     if kind is FilterType.VULNERABILITY_SEVERITY:
-        return f"severity {flt['vulnerabilitySeverity']} or higher"
+        measured = "" if flt.get("includeDefaulted") else " (measured)"
+        return f"severity {flt['vulnerabilitySeverity']} or higher{measured}"
+    if kind is FilterType.KNOWN_EXPLOITED:
+        return "used by ransomware" if flt.get("ransomwareOnly") else "known exploited (CISA KEV)"
+    if kind is FilterType.EPSS:
+        return f"EPSS {flt['minEpss']:g} or higher"
     if kind is FilterType.VULNERABILITY_SCORE:
         return f"score {flt['minScore']:g} to {flt.get('maxScore', 10.0):g}"
     if kind is FilterType.GAV_REGEX:

@@ -33,7 +33,8 @@ from depvault.domain.access import Level
 from depvault.domain.alert_rules import AlertStatus, AlertType
 from depvault.domain.timefmt import format_timestamp, parse_timestamp
 from depvault.errors import InvalidParameter
-from depvault.reports.engine import Column, xlsx_bytes
+from depvault.reports.catalog import SIGNAL_COLUMNS
+from depvault.reports.engine import Column, signal_cells, xlsx_bytes
 from depvault.store.alerts.reads import AlertQuery, AlertView, list_alerts
 from depvault.store.alerts.status import set_alert_status
 from depvault.store.inventories.hierarchy import ProjectFilter
@@ -169,12 +170,27 @@ BY_VULNERABILITY_COLUMNS = (
     Column("Alert UUID", 38),
     Column("URL", 40),
     Column("Description", 60),
+    *SIGNAL_COLUMNS,
 )
 
 
-def _by_vulnerability_rows(alerts: Iterable[dict[str, Any]]) -> Iterable[Sequence[object]]:
-    for a in alerts:
-        v = a["vulnerability"]
+def _by_vulnerability_rows(
+    alerts: Iterable[dict[str, Any]], views: Iterable[AlertView]
+) -> Iterable[Sequence[object]]:
+    for a, view in zip(alerts, views, strict=True):
+        v, advisory = a["vulnerability"], view.advisory
+        signals = (
+            signal_cells(
+                advisory.score_source,
+                advisory.epss,
+                advisory.epss_percentile,
+                advisory.kev_date_added,
+                advisory.known_ransomware,
+                advisory.malicious,
+            )
+            if advisory is not None
+            else signal_cells(None, None, None, None, None, None)
+        )
         top = v["topFix"]
         yield (
             v["name"],
@@ -197,15 +213,18 @@ def _by_vulnerability_rows(alerts: Iterable[dict[str, Any]]) -> Iterable[Sequenc
             a["alertUuid"],
             v["url"],
             v["description"],
+            *signals,
         )
 
 
 def get_security_alerts_by_vulnerability(call: Call, params: SecurityReport) -> Result:
     """One row per (project, library, vulnerability), every status unless ``status``."""
-    alerts = _alerts(call, params.query(call.projects()), with_history=True)
+    views = list_alerts(call.db, params.query(call.projects()), with_history=True)
+    alerts = [alert_json(a, call.version, library_json(a.library)) for a in views]
     if params.format == "json":
         return {"alerts": alerts}
-    body = xlsx_bytes("Security Alerts", BY_VULNERABILITY_COLUMNS, _by_vulnerability_rows(alerts))
+    rows = _by_vulnerability_rows(alerts, views)
+    body = xlsx_bytes("Security Alerts", BY_VULNERABILITY_COLUMNS, rows)
     return BinaryResult(XLSX, body, "security_alerts_by_vulnerability.xlsx")
 
 

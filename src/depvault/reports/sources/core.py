@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, select
@@ -274,9 +275,35 @@ def _vulnerability_columns(
             f"Upgrade to version {best}" if best else "",
             (f"https://osv.dev/vulnerability/{a.key}", advisory_description(a.summary, a.details),
              lib.key_uuid,
-             _cvss3_band(a.cvss3_score, a.band)),
+             _cvss3_band(a.cvss3_score, a.band),
+             *signal_cells(a.score_source, a.epss, a.epss_percentile, a.kev_date_added,
+                           a.known_ransomware, a.malicious)),
         )  # fmt: skip
     return columns
+
+
+def signal_cells(
+    source: str | None,
+    epss: float | None,
+    percentile: float | None,
+    kev_added: date | None,
+    ransomware: bool | None,
+    malicious: bool | None,
+) -> Columns:
+    """The cells of ``catalog.SIGNAL_COLUMNS`` (all blank for an alert without a
+    vulnerability: ``source`` None)."""
+    if source is None:
+        return ("", None, None, "", "", "", "")
+    known = kev_added is not None or ransomware is not None
+    return (
+        source,
+        epss,
+        percentile,
+        "Yes" if known else "No",
+        kev_added.isoformat() if kev_added else "",
+        "Yes" if ransomware else "No",
+        "Yes" if malicious else "No",
+    )
 
 
 def _cvss3_band(score: float | None, band: str) -> str:
@@ -312,6 +339,12 @@ def alert_rows(
                 Advisory.name,
                 Advisory.band,
                 Advisory.cvss3_score,
+                Advisory.score_source,
+                Advisory.epss,
+                Advisory.epss_percentile,
+                Advisory.kev_date_added,
+                Advisory.known_ransomware,
+                Advisory.malicious,
                 Product.name,
                 Project.name,
                 Alert.comments,
@@ -333,7 +366,7 @@ def alert_rows(
             statement = statement.where(Advisory.type.in_(advisory_types))
         for chunk in stream_chunks(db, statement):
             for (kind, level, status, description, filename, version, library_type, advisory,
-                 band, cvss3, product, project, comments, created, modified,
+                 band, cvss3, *signals, product, project, comments, created, modified,
                  uuid) in chunk:  # fmt: skip
                 yield (
                     kind,
@@ -352,6 +385,7 @@ def alert_rows(
                     format_timestamp(created),
                     format_timestamp(modified),
                     uuid,
+                    *signal_cells(*signals),
                 )
 
     return rows

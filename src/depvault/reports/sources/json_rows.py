@@ -61,7 +61,8 @@ def vulnerability_objects(rows: Iterable[Sequence[Any]]) -> Iterator[dict[str, A
 def vulnerability_object(row: Sequence[Any]) -> dict[str, Any]:
     """A Vulnerability object with the library, project and product it was found in."""
     (name, kind, severity, score, cvss3, published, filename, version, library_type, direct,
-     top_fix, product, project, url, description, key_uuid, band3) = row  # fmt: skip
+     top_fix, product, project, url, description, key_uuid, band3, source, epss, percentile,
+     known, kev_added, ransomware, malicious) = row  # fmt: skip
     return {
         "name": name,
         "type": kind,
@@ -82,4 +83,12 @@ def vulnerability_object(row: Sequence[Any]) -> dict[str, Any]:
         "directDependency": direct,
         "project": project,
         "product": product,
+        # beyond Mend's object, as in v1.4 answers (``vulnerability_shapes.signals_json``)
+        "scoreSource": source,
+        "epss": epss,
+        "epssPercentile": percentile,
+        "knownExploited": known == "Yes",
+        "kevDateAdded": kev_added or None,
+        "knownRansomware": ransomware == "Yes",
+        "malicious": malicious == "Yes",
     }

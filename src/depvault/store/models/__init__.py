@@ -29,10 +29,12 @@ from depvault.store.models.inventory import (
 )
 from depvault.store.models.knowledge import (
     Advisory,
+    AdvisoryIdentifier,
     AdvisoryPackage,
     LibraryVulnerability,
     MatchedLibrary,
     NewestRelease,
+    PendingRegroup,
     PendingRematch,
 )
 from depvault.store.models.knowledge_sources import KnowledgeSource
@@ -50,6 +52,7 @@ from depvault.store.models.plugin_checks import PluginPolicyViolation
 from depvault.store.models.policies import Policy
 from depvault.store.models.policy_issues import PendingTask, PolicyIssue
 from depvault.store.models.reports import AsyncProcess
+from depvault.store.models.signals import EpssScore, KevEntry, KnowledgeImport, NvdCve
 from depvault.store.models.updates import UpdateItem, UpdateRequest
 
 never_reuse_ids(Base.metadata)
@@ -57,6 +60,7 @@ never_reuse_ids(Base.metadata)
 __all__ = [
     "TOKEN_LENGTH",
     "Advisory",
+    "AdvisoryIdentifier",
     "AdvisoryPackage",
     "Alert",
     "AlertEvent",
@@ -66,11 +70,14 @@ __all__ = [
     "ChangeLogEntry",
     "CustomAttribute",
     "CustomAttributeValue",
+    "EpssScore",
     "GlobalOrganization",
     "Group",
     "GroupMember",
     "InHouseLibrary",
     "InventoryChange",
+    "KevEntry",
+    "KnowledgeImport",
     "KnowledgeSource",
     "Library",
     "LibraryLicense",
@@ -79,8 +86,10 @@ __all__ = [
     "LibraryVulnerability",
     "MatchedLibrary",
     "NewestRelease",
+    "NvdCve",
     "OrgMember",
     "Organization",
+    "PendingRegroup",
     "PendingRematch",
     "PendingTask",
     "PluginPolicyViolation",

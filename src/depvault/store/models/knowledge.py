@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from depvault.store.models.base import Base, BigId
@@ -13,7 +13,16 @@ from depvault.store.models.base import Base, BigId
 
 class Advisory(Base):
     """A vulnerability advisory imported from OSV (``domain.osv_records``); ``key`` is
-    the OSV id, ``name`` what responses show (a CVE alias when there is one)."""
+    the OSV id.
+
+    Records that name each other (``id`` + ``aliases`` + ``upstream``, transitively) are
+    one vulnerability, its *group* (``domain.vulnerability_groups``): every member
+    carries the group's ``group_key`` and the group's facts, which reads show (``name``
+    a CVE when the group has one, the best CVSS vectors of any member or NVD, the band
+    and its ``score_source``, EPSS and KEV signals, ``malicious``). The record's own
+    severity stays in the ``own_*`` columns, from which ``analysis.regroup`` computes the
+    group's again when a record, an NVD entry or a signal changes. Keeping the group's
+    facts on every member keeps every read a plain join on ``advisories``."""
 
     __tablename__ = "advisories"
 
@@ -36,6 +45,44 @@ class Advisory(Base):
     band: Mapped[str] = mapped_column(String(10), nullable=False)
     scored: Mapped[bool] = mapped_column(Boolean, nullable=False)
     references: Mapped[Any] = mapped_column(JSON, nullable=False)
+    upstream: Mapped[Any | None] = mapped_column(JSON)
+    group_key: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    own_cvss2_vector: Mapped[str | None] = mapped_column(String(255))
+    own_cvss3_vector: Mapped[str | None] = mapped_column(String(255))
+    own_cvss4_vector: Mapped[str | None] = mapped_column(String(512))
+    own_band: Mapped[str | None] = mapped_column(String(10))  # database_specific.severity
+    own_cwes: Mapped[Any | None] = mapped_column(JSON)
+    score_source: Mapped[str] = mapped_column(String(24), nullable=False, server_default="default")
+    cwes: Mapped[Any | None] = mapped_column(JSON)
+    epss: Mapped[float | None] = mapped_column(Float)
+    epss_percentile: Mapped[float | None] = mapped_column(Float)
+    kev_date_added: Mapped[date | None] = mapped_column(Date)
+    known_ransomware: Mapped[bool | None] = mapped_column(Boolean)
+    malicious: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())
+
+
+class AdvisoryIdentifier(Base):
+    """One name an advisory answers to (its id, an alias, an upstream id): the index
+    that finds the records a new one links to, without reading every ``aliases`` list."""
+
+    __tablename__ = "advisory_identifiers"
+
+    identifier: Mapped[str] = mapped_column(String(255), primary_key=True)
+    advisory_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("advisories.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class PendingRegroup(Base):
+    """An advisory whose group must be computed again (a new or changed record, an NVD
+    entry of one of its CVEs): written in the import's transaction, drained by
+    ``analysis.regroup`` before re-matching, so a crash in between loses nothing."""
+
+    __tablename__ = "pending_regroups"
+
+    advisory_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("advisories.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class AdvisoryPackage(Base):

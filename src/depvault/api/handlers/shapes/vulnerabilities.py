@@ -4,7 +4,8 @@ Severity is never invented: ``score`` is the CVSS v2 score, else the v3 or v4 sc
 band came from, else null; ``cvss3_score`` is null without a v3 vector. ``severity``
 takes only high, medium, low or none (v1.3 clients fail on anything else) and
 ``cvss3_severity`` says critical only in v1.4 answers. ``scored`` is false when no
-source scored the advisory and the band is the configured default.
+source scored the advisory and the band is the configured default; v1.4 answers say
+where the score came from and carry the exploit signals (:func:`signals_json`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "alert_json",
     "osv_url",
     "severity_band",
+    "signals_json",
     "vulnerability_json",
 ]
 
@@ -105,6 +107,24 @@ def vulnerability_json(
             for kind, url in advisory.references
         ],
         "osvId": advisory.key,
+        **(signals_json(advisory) if version is ApiVersion.V1_4 else {}),
+    }
+
+
+def signals_json(advisory: AdvisoryView) -> dict[str, Any]:
+    """What v1.4 answers add to a vulnerability beyond Mend's fields: where its score
+    came from (``scoreSource``: osv-vector, nvd, osv-database-band, malicious, default),
+    its weaknesses, FIRST's EPSS, CISA's KEV listing, and whether the record is a
+    malicious package."""
+    return {
+        "scoreSource": advisory.score_source,
+        "cweIds": list(advisory.cwes),
+        "epss": advisory.epss,
+        "epssPercentile": advisory.epss_percentile,
+        "knownExploited": advisory.known_exploited,
+        "kevDateAdded": advisory.kev_date_added.isoformat() if advisory.kev_date_added else None,
+        "knownRansomware": bool(advisory.known_ransomware),
+        "malicious": advisory.malicious,
     }
 
 
