@@ -3,9 +3,10 @@ answer it (the same JSON).
 
 ``ecosystems``: per OSV ecosystem, the records held, the newest ``modified`` among them,
 and the last sync's time, result, error and method. ``sources``: per source, keyed by
-its name, the same figures summed over its ecosystems; a source that is not split by
-ecosystem (NVD, EPSS, KEV) reports from its own ``knowledge_sources`` row (ecosystem
-``""``). ``knowledgeGaps``: the ecosystems the knowledge base has met (in the catalog or
+its name, the same figures summed over its ecosystems; the file feeds that are not
+split by ecosystem (NVD, EPSS, KEV: ``kb import-nvd``, ``import-epss``, ``import-kev``)
+report their last import: when, from what, the records read, changed and refused, the
+newest date and the first problems. ``knowledgeGaps``: the ecosystems the knowledge base has met (in the catalog or
 the sync list) and holds nothing about.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from depvault.config import Config
+from depvault.store.knowledge.signals import ImportRecord, read_imports
 from depvault.store.knowledge.sources import OSV, SourceView, open_gaps, read_sources
 
 __all__ = ["knowledge_status"]
@@ -57,6 +59,19 @@ def _source(rows: list[SourceView]) -> dict[str, Any]:
     }
 
 
+def _feed(record: ImportRecord) -> dict[str, Any]:
+    """A file feed's last import (the feeds replace their catalog whole each time)."""
+    return {
+        "records": record.records,
+        "lastImport": _time(record.imported_at),
+        "origin": record.origin,
+        "lastChanged": record.changed,
+        "invalid": record.invalid,
+        "newest": record.newest,
+        "problems": list(record.problems),
+    }
+
+
 def knowledge_status(db: Session, config: Config) -> dict[str, Any]:
     """The status JSON (see the module's docstring)."""
     rows = read_sources(db)
@@ -65,6 +80,8 @@ def knowledge_status(db: Session, config: Config) -> dict[str, Any]:
         by_source[row.source].append(row)
     sources = {name: _source(listed) for name, listed in sorted(by_source.items())}
     sources.setdefault(OSV, _source([]))["url"] = config.kb_osv_url
+    for name, record in sorted(read_imports(db).items()):
+        sources[name] = _feed(record)
     return {
         "ecosystems": {r.ecosystem: _ecosystem(r) for r in by_source.get(OSV, [])},
         "sources": sources,
