@@ -6,8 +6,8 @@ and the last sync's time, result, error and method. ``sources``: per source, key
 its name, the same figures summed over its ecosystems; the file feeds that are not
 split by ecosystem (NVD, EPSS, KEV: ``kb import-nvd``, ``import-epss``, ``import-kev``)
 report their last import: when, from what, the records read, changed and refused, the
-newest date and the first problems. ``knowledgeGaps``: the ecosystems the knowledge base has met (in the catalog or
-the sync list) and holds nothing about.
+newest date and the first problems. ``knowledgeGaps``: the ecosystems the knowledge
+base has met (in the catalog or the sync list) and holds nothing about.
 """
 
 from __future__ import annotations
