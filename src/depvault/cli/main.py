@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from depvault.cli import attribute, bootstrap, db, import_sbom, kb, org, serve, tls, user
+from depvault.cli import attribute, bootstrap, db, import_sbom, kb, migrate, org, serve, tls, user
 
 app = typer.Typer(
     help="depvault: a self-hosted SCA server speaking the Mend HTTP API v1.3.",
@@ -14,6 +14,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.command("bootstrap")(bootstrap.bootstrap)
 app.command("import-sbom")(import_sbom.import_sbom)
+app.command("migrate")(migrate.migrate)
 app.add_typer(org.app, name="org")
 app.add_typer(user.app, name="user")
 app.add_typer(attribute.app, name="attribute")

@@ -36,6 +36,7 @@ from depvault.store.models.knowledge import (
     PendingRematch,
 )
 from depvault.store.models.library_facts import InHouseLibrary, LibraryNotice
+from depvault.store.models.migration_runs import MigrationRun, MigrationStep
 from depvault.store.models.organizations import (
     GlobalOrganization,
     Organization,
@@ -74,6 +75,8 @@ __all__ = [
     "LibraryNotice",
     "LibraryVulnerability",
     "MatchedLibrary",
+    "MigrationRun",
+    "MigrationStep",
     "NewestRelease",
     "OrgMember",
     "Organization",

@@ -1,0 +1,208 @@
+"""Phase 1, structure: the organization, products and projects with their source
+tokens, their vitals dates where the source shows them, tags and custom attributes.
+
+Each object is one transaction with its progress step; the planner decided which
+objects move (conflicts are skipped with their reason).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from depvault.domain.access import Level
+from depvault.domain.scope import Scope
+from depvault.domain.timefmt import utcnow
+from depvault.errors import DepvaultError, NotFound, OrganizationNameInUse
+from depvault.migration.plan import Plan
+from depvault.migration.progress import Steps
+from depvault.migration.reading import SourceScope, Structure
+from depvault.store import attributes, organizations
+from depvault.store.changelog import Change, record_change
+from depvault.store.db import Database
+from depvault.store.hierarchy import add_tag, create_product, create_project
+from depvault.store.models import Organization, Product, ProductTag, Project, ProjectTag
+from depvault.store.scopes import resolve_token
+
+__all__ = ["TargetChoice", "write_organization", "write_structure"]
+
+Tick = Callable[[], None]
+
+
+class TargetChoice:
+    """Where the organization goes: an existing one (``--into-org``), a new one with
+    the source's token under a new name (``--new-org``), or (neither) a new one with
+    the source's name and token."""
+
+    def __init__(self, into_org: str | None, new_org: str | None) -> None:
+        if into_org and new_org:
+            raise DepvaultError("give --into-org or --new-org, not both")
+        self.into_org, self.new_org = into_org, new_org
+
+
+def write_organization(
+    database: Database, structure: Structure, choice: TargetChoice, steps: Steps
+) -> Scope:
+    """The target organization (created with the source token, or the one named),
+    recorded as the run's target; refused precisely when its token or name is taken."""
+    source = structure.org
+    with database.transaction() as db:
+        done = steps.target("org", source.token)
+        if done is not None:
+            return _org_scope(db, int(done))
+        now = utcnow()
+        if choice.into_org:
+            scope = resolve_token(db, Level.ORG, choice.into_org)
+            if scope is None:
+                raise NotFound(
+                    f"--into-org: no organization here has the token {choice.into_org!r}"
+                )
+        else:
+            name = choice.new_org or source.name
+            holder = db.query(Organization.name).filter(Organization.token == source.token).first()
+            if holder is not None:
+                raise OrganizationNameInUse(
+                    f"the source organization's token is already the token of organization "
+                    f"{holder[0]!r} here: move into it with --into-org"
+                )
+            if db.query(Organization.id).filter(Organization.name == name).first():
+                raise OrganizationNameInUse(
+                    f"an organization named {name!r} already exists here: name the new one "
+                    f"with --new-org, or move into it with --into-org"
+                )
+            ref = organizations.create_organization(db, name, now, token=source.token)
+            if source.created:
+                db.execute(
+                    update(Organization)
+                    .where(Organization.id == ref.id)
+                    .values(created_at=source.created)
+                )
+            scope = Scope(Level.ORG, org=ref)
+            record_change(db, now, None, scope, Change("ENTITY", "CREATED", after={"name": name}))
+        assert scope.org is not None
+        steps.set_target_org(db, scope.org.id)
+        steps.record(db, "org", source.token, now, str(scope.org.id))
+        return scope
+
+
+def _org_scope(db: Session, org_id: int) -> Scope:
+    token = db.get_one(Organization, org_id).token
+    scope = resolve_token(db, Level.ORG, token)
+    assert scope is not None
+    return scope
+
+
+def write_structure(
+    database: Database,
+    structure: Structure,
+    plan: Plan,
+    org: Scope,
+    steps: Steps,
+    tick: Tick,
+) -> dict[str, int]:
+    """Products, projects (tokens kept), tags and attribute values; returns counts of
+    what this call created."""
+    assert org.org is not None
+    created = {"products": 0, "projects": 0, "attributeValues": 0}
+    moving_products = set(plan.products)
+    for product in structure.products:
+        if product.token in moving_products and not steps.is_done("product", product.token):
+            with database.transaction() as db:
+                _product(db, org, product)
+                steps.record(db, "product", product.token, utcnow())
+            created["products"] += 1
+        tick()
+    moving_projects = set(plan.projects)
+    for project in structure.projects:
+        if project.token in moving_projects and not steps.is_done("project", project.token):
+            with database.transaction() as db:
+                _project(db, org, project)
+                steps.record(db, "project", project.token, utcnow())
+            created["projects"] += 1
+        tick()
+    names = {p.name: p.token for p in structure.products}
+    for value in structure.attributes:
+        key = f"{value.attribute}\t{value.product or ''}\t{value.project or ''}"
+        if steps.is_done("attribute", key):
+            continue
+        with database.transaction() as db:
+            where = _attribute_scope(db, org, names, structure, value.product, value.project)
+            if where is None:
+                continue  # its product or project is a conflict: listed there
+            definition = attributes.find_attribute(db, org.org.id, value.attribute)
+            if definition is None:
+                definition = attributes.define_attribute(db, org.org.id, value.attribute, utcnow())
+            attributes.set_value(db, definition, where, value.value, utcnow())
+            steps.record(db, "attribute", key, utcnow())
+        created["attributeValues"] += 1
+    return created
+
+
+def _product(db: Session, org: Scope, product: SourceScope) -> None:
+    assert org.org is not None
+    now = utcnow()
+    ref = create_product(db, org.org.id, product.name, product.created or now, token=product.token)
+    db.execute(
+        update(Product)
+        .where(Product.id == ref.id)
+        .values(updated_at=product.updated or product.created or now)
+    )
+    for key, values in product.tags.items():
+        for value in values:
+            add_tag(db, ProductTag, ref.id, key, value)
+    record_change(
+        db,
+        now,
+        None,
+        Scope(Level.PRODUCT, org=org.org, product=ref),
+        Change("ENTITY", "CREATED", after={"name": ref.name, "migrated": True}),
+    )
+
+
+def _project(db: Session, org: Scope, project: SourceScope) -> None:
+    assert org.org is not None and project.product_token is not None
+    product = resolve_token(db, Level.PRODUCT, project.product_token)
+    assert product is not None and product.product is not None
+    now = utcnow()
+    ref = create_project(
+        db, org.org.id, product.product.id, project.name, project.created or now,
+        token=project.token,
+    )  # fmt: skip
+    db.execute(
+        update(Project)
+        .where(Project.id == ref.id)
+        .values(last_scan_comment=project.last_scan_comment)
+    )
+    for key, values in project.tags.items():
+        for value in values:
+            add_tag(db, ProjectTag, ref.id, key, value)
+
+
+def _attribute_scope(
+    db: Session,
+    org: Scope,
+    product_tokens: dict[str, str],
+    structure: Structure,
+    product: str | None,
+    project: str | None,
+) -> Scope | None:
+    if product is None:
+        return org
+    token = product_tokens.get(product)
+    if project is not None:
+        token = next(
+            (p.token for p in structure.projects if p.name == project and p.product_token == token),
+            None,
+        )
+    if token is None:
+        return None
+    return resolve_token(db, Level.PROJECT if project else Level.PRODUCT, token)
+
+
+def restore_project_dates(db: Session, project: SourceScope, when: datetime | None) -> None:
+    """After its inventory is written: the source's last-updated date again."""
+    if when is not None:
+        db.execute(update(Project).where(Project.token == project.token).values(updated_at=when))
