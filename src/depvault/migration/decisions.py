@@ -37,8 +37,8 @@ from depvault.store.scopes import resolve_token
 
 __all__ = ["MIGRATED_BY", "apply_alert_decisions", "write_marks", "write_policies"]
 
-# Who the alert histories name for the statuses carried over (the person who chose
-# them is not exposed by the protocol; the comment and date are).
+# Who the alert histories name for a status carried over when the source's history
+# does not say who chose it.
 MIGRATED_BY = "depvault-migrate"
 LEVELS = {"org": Level.ORG, "product": Level.PRODUCT, "project": Level.PROJECT}
 
@@ -119,9 +119,9 @@ def _library_ids(db: Session, key_uuids: list[str]) -> dict[str, int]:
     for start in range(0, len(key_uuids), 500):
         chunk = key_uuids[start : start + 500]
         found.update(
-            db.execute(
-                select(Library.key_uuid, Library.id).where(Library.key_uuid.in_(chunk))
-            ).tuples()
+            db.execute(select(Library.key_uuid, Library.id).where(Library.key_uuid.in_(chunk)))
+            .tuples()
+            .all()
         )
     return found
 
@@ -179,7 +179,9 @@ def _product_libraries(db: Session, product_id: int) -> dict[str, int]:
             .join(Project, Project.id == ProjectLibrary.project_id)
             .where(Project.product_id == product_id)
             .distinct()
-        ).tuples()
+        )
+        .tuples()
+        .all()
     )
 
 
@@ -211,7 +213,7 @@ def apply_alert_decisions(
                 when = decision.modified or utcnow()
                 set_alert_status(
                     db, which, [alert.uuid], AlertStatus.IGNORED, decision.comment or None,
-                    MIGRATED_BY, _at(when),
+                    decision.user or MIGRATED_BY, _at(when),
                 )  # fmt: skip
             elif key in resolved_keys:
                 pass  # resolved here too: its cause is gone here as well

@@ -45,13 +45,20 @@ def _component(item: dict[str, Any], locations: tuple[Location, ...]) -> Compone
     """A library of the source's answer as a component stating the same facts, so that
     identity (``domain/identity``) gives it the same key here."""
     references = item.get("references") or {}
+    name = item.get("artifactId") or item.get("name") or item["filename"]
     group = item.get("groupId") or None
+    purl = item.get("purl") or None
+    if purl and purl.startswith("pkg:generic/"):
+        # A generic purl is made from a name that may hold slashes ("golang.org/x/text"),
+        # which parsing it back would split into namespace and name: the name and group
+        # as stated give the same key and keep the name whole.
+        purl = None
     return Component(
         ref=item["keyUuid"],
-        name=item.get("artifactId") or item.get("name") or item["filename"],
+        name=name,
         version=item.get("version") or None,
-        group=group if group != (item.get("artifactId") or item.get("name")) else None,
-        purl=item.get("purl") or None,
+        group=group if group != name else None,
+        purl=purl,
         classifier=item.get("classifier") or None,
         filename=item.get("filename") or None,
         description=item.get("description") or None,
@@ -88,16 +95,20 @@ def inventory_from_source(hierarchy: dict[str, Any], locations: dict[str, Any]) 
         for entry in locations.get("libraryLocations") or []
     }
     components: dict[str, Component] = {}
+    order: dict[str, int] = {}
     edges: dict[tuple[str, str], None] = {}
     roots = hierarchy.get("libraries") or []
     for node, parent in _walk(roots, None):
         key = node["keyUuid"]
         if key not in components:
             components[key] = _component(node, where.get(key, ()))
+            order[key] = int(node.get("keyId") or 0)
         if parent is not None:
             edges[(parent, key)] = None
+    # In the source's catalog order: libraries new here enter the catalog in the same
+    # relative order, so listings ordered by catalog id list them as the source did.
     return Inventory(
-        components=tuple(components.values()),
+        components=tuple(sorted(components.values(), key=lambda c: order[c.ref])),
         direct=tuple(n["keyUuid"] for n in roots),
         edges=tuple(edges),
         source_format=CHANNEL,

@@ -260,6 +260,7 @@ class AlertDecision:
     vulnerability: str
     comment: str
     modified: datetime | None
+    user: str | None = None  # who chose it, from the alert's history where shown
 
     def describe(self) -> dict[str, Any]:
         """The decision as the run's report lists an unmatched one."""
@@ -278,15 +279,7 @@ def read_alert_decisions(client: SourceClient, project_token: str) -> list[Alert
     Resolved Alerts report: libraries by file name)."""
     scope = {"projectToken": project_token}
     decisions = [
-        AlertDecision(
-            project_token,
-            "Ignored",
-            a["type"],
-            a["library"]["keyUuid"],
-            (a.get("vulnerability") or {}).get("name", ""),
-            a.get("comments") or "",
-            parse_date(a.get("modifiedDate")),
-        )
+        _ignored(project_token, a)
         for a in client.call("getProjectIgnoredAlerts", **scope)["alerts"]
     ]
     try:
@@ -306,6 +299,23 @@ def read_alert_decisions(client: SourceClient, project_token: str) -> list[Alert
         for r in resolved
     ]
     return decisions
+
+
+def _ignored(project_token: str, alert: dict[str, Any]) -> AlertDecision:
+    """An ignored alert; its history's last Ignored entry (when the source shows one)
+    gives who ignored it and the exact time, the alert's modifiedDate the day."""
+    chosen = [h for h in alert.get("statusHistory") or [] if h.get("status") == "Ignored"]
+    last = chosen[-1] if chosen else {}
+    return AlertDecision(
+        project_token,
+        "Ignored",
+        alert["type"],
+        alert["library"]["keyUuid"],
+        (alert.get("vulnerability") or {}).get("name", ""),
+        alert.get("comments") or "",
+        parse_date(last.get("date")) or parse_date(alert.get("modifiedDate")),
+        last.get("user") or None,
+    )
 
 
 SEPARATOR_CHARS = frozenset("=")

@@ -24,10 +24,16 @@ from depvault.errors import DepvaultError
 from depvault.migration import decisions, inventories, people, structure
 from depvault.migration.plan import Plan, plan_structure
 from depvault.migration.progress import RunState, Steps, find_run, finish_run, start_run
-from depvault.migration.reading import Structure, read_alert_decisions, read_notices, read_structure
+from depvault.migration.reading import (
+    SourceScope,
+    Structure,
+    read_alert_decisions,
+    read_notices,
+    read_structure,
+)
 from depvault.migration.source import SourceClient
 from depvault.store.db import Database
-from depvault.store.models import Library, Organization, Project
+from depvault.store.models import Library, Organization, Product, Project
 from depvault.store.pending_tasks import open_tasks
 
 __all__ = ["Options", "Phases", "migrate"]
@@ -91,8 +97,17 @@ def migrate(
             )
     with database.transaction(write=False) as db:
         plan = plan_structure(db, source, target_org_id, steps)
+        problem = "" if run else structure.organization_problem(db, source, choice)
     if options.dry_run:
-        return {"dryRun": True, "source": client.url, "wouldCreate": plan.as_json(source)}
+        planned = plan.as_json(source)
+        if problem:
+            planned["conflicts"].insert(
+                0, {"kind": "organization", "name": source.org.name, "token": source.org.token,
+                    "reason": problem}
+            )  # fmt: skip
+        return {"dryRun": True, "source": client.url, "wouldCreate": planned}
+    if problem:
+        raise DepvaultError(problem)
     if run is None:
         run = start_run(database, client.url, options.org_token, utcnow())
         steps = Steps(run.id, {})
@@ -128,7 +143,7 @@ def _run(
     tokens = [t for p in moving if (t := steps.target("inventory", p.token))]
     phases.start("writing inventories and deriving alerts", len(tokens))
     inventories.drain(database, tokens, phases.advance)
-    _restore_dates(database, moving)
+    _restore_dates(database, moving, source.products)
     phases.start("in-house marks and notices", None)
     notices = {
         p.token: read_notices(client, p.token)
@@ -164,9 +179,19 @@ class _Counter:
         self.phases.advance(self.done)
 
 
-def _restore_dates(database: Database, moving: list[Any]) -> None:
-    """The source's last-updated dates, which the inventory write moved to now."""
+def _restore_dates(
+    database: Database, moving: list[SourceScope], products: list[SourceScope]
+) -> None:
+    """The source's last-updated dates, which creating projects and writing their
+    inventories moved to now."""
     with database.transaction() as db:
+        for product in products:
+            if product.updated is not None:
+                db.execute(
+                    update(Product)
+                    .where(Product.token == product.token)
+                    .values(updated_at=product.updated)
+                )
         for project in moving:
             if project.updated is not None:
                 db.execute(
@@ -198,7 +223,7 @@ def _report(
             (t.project_token, t.library_id, t.policy_name) for t in open_tasks(db, org_id)
         }
         keys = (
-            dict(db.execute(select(Library.key_uuid, Library.id)).tuples())
+            dict(db.execute(select(Library.key_uuid, Library.id)).tuples().all())
             if source.pending_tasks
             else {}
         )

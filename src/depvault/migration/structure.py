@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from depvault.domain.access import Level
 from depvault.domain.scope import Scope
 from depvault.domain.timefmt import utcnow
-from depvault.errors import DepvaultError, NotFound, OrganizationNameInUse
+from depvault.errors import DepvaultError, OrganizationNameInUse
 from depvault.migration.plan import Plan
 from depvault.migration.progress import Steps
 from depvault.migration.reading import SourceScope, Structure
@@ -27,7 +27,7 @@ from depvault.store.hierarchy import add_tag, create_product, create_project
 from depvault.store.models import Organization, Product, ProductTag, Project, ProjectTag
 from depvault.store.scopes import resolve_token
 
-__all__ = ["TargetChoice", "write_organization", "write_structure"]
+__all__ = ["TargetChoice", "organization_problem", "write_organization", "write_structure"]
 
 Tick = Callable[[], None]
 
@@ -54,25 +54,14 @@ def write_organization(
         if done is not None:
             return _org_scope(db, int(done))
         now = utcnow()
+        problem = organization_problem(db, structure, choice)
+        if problem:
+            raise OrganizationNameInUse(problem)
         if choice.into_org:
             scope = resolve_token(db, Level.ORG, choice.into_org)
-            if scope is None:
-                raise NotFound(
-                    f"--into-org: no organization here has the token {choice.into_org!r}"
-                )
+            assert scope is not None
         else:
             name = choice.new_org or source.name
-            holder = db.query(Organization.name).filter(Organization.token == source.token).first()
-            if holder is not None:
-                raise OrganizationNameInUse(
-                    f"the source organization's token is already the token of organization "
-                    f"{holder[0]!r} here: move into it with --into-org"
-                )
-            if db.query(Organization.id).filter(Organization.name == name).first():
-                raise OrganizationNameInUse(
-                    f"an organization named {name!r} already exists here: name the new one "
-                    f"with --new-org, or move into it with --into-org"
-                )
             ref = organizations.create_organization(db, name, now, token=source.token)
             if source.created:
                 db.execute(
@@ -86,6 +75,28 @@ def write_organization(
         steps.set_target_org(db, scope.org.id)
         steps.record(db, "org", source.token, now, str(scope.org.id))
         return scope
+
+
+def organization_problem(db: Session, structure: Structure, choice: TargetChoice) -> str:
+    """Why the organization cannot go where the command says (empty when it can): an
+    unknown ``--into-org``, or a token or name already taken here."""
+    if choice.into_org:
+        if resolve_token(db, Level.ORG, choice.into_org) is None:
+            return f"--into-org: no organization here has the token {choice.into_org!r}"
+        return ""
+    holder = db.scalar(select(Organization.name).where(Organization.token == structure.org.token))
+    if holder is not None:
+        return (
+            f"the source organization's token is already the token of organization "
+            f"{holder!r} here: move into it with --into-org"
+        )
+    name = choice.new_org or structure.org.name
+    if db.scalar(select(Organization.id).where(Organization.name == name)) is not None:
+        return (
+            f"an organization named {name!r} already exists here: name the new one with "
+            f"--new-org, or move into it with --into-org"
+        )
+    return ""
 
 
 def _org_scope(db: Session, org_id: int) -> Scope:
