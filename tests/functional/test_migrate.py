@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -66,7 +65,7 @@ class Server:
 
 
 def cli(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - the test's own command line
         [*DEPVAULT, *args],
         env={**os.environ, **env},
         capture_output=True,
@@ -86,7 +85,7 @@ def running(env: dict[str, str], log: Path, boot: dict[str, str]) -> Iterator[Se
     server_env = {**os.environ, **env, "DEPVAULT_PORT": str(port), "DEPVAULT_LOG_LEVEL": "WARNING"}
     with (
         log.open("w") as output,
-        subprocess.Popen(
+        subprocess.Popen(  # noqa: S603 - the test's own command line
             [*DEPVAULT, "serve"], env=server_env, stdout=output, stderr=output
         ) as process,
     ):
@@ -170,7 +169,8 @@ def load_source(server: Server) -> dict[str, str]:
     server.ok("createUser", addedUser={"email": "ann@example.com", "name": "Ann"}, **org)
     server.ok("createUser", addedUser={"email": "bob@example.com", "name": "Bob"}, **org)
     server.ok("createGroup", group={"name": "devs", "description": "developers"}, **org)
-    server.ok("addUsersToGroups", assignedUsers=[[{"name": "devs"}, [{"email": "bob@example.com"}]]], **org)  # fmt: skip
+    members = [[{"name": "devs"}, [{"email": "bob@example.com"}]]]
+    server.ok("addUsersToGroups", assignedUsers=members, **org)
     server.ok("createServiceUser", addedUser={"name": "ci"}, **org)
     ci_email = next(
         u["email"] for u in server.ok("getOrganizationServiceUsers", **org)["serviceUsers"]
@@ -351,7 +351,7 @@ def new_target(folder: Path, world: World) -> tuple[dict[str, str], dict[str, st
     return env, json.loads(done.stdout)
 
 
-def migrate_args(world: World, *extra: str) -> list[str]:
+def migrate_args(world: World, *extra: str, rate: int = 200) -> list[str]:
     return [
         "migrate",
         "--from-url",
@@ -361,7 +361,7 @@ def migrate_args(world: World, *extra: str) -> list[str]:
         "--from-org-token",
         world.source.org_token,
         "--rate",
-        "200",
+        str(rate),
         *extra,
     ]
 
@@ -472,8 +472,96 @@ def test_migration_answers_every_read_as_the_source_did(
             ]["productAdmins"][0]["email"]
             == "ann@example.com"
         )
-        tasks = target.ok("getDomainPendingTasks", orgToken=world.source.org_token)
-        source_tasks = world.source.ok("getDomainPendingTasks", orgToken=world.source.org_token)
-        assert [(t["policy"], t["library"]["keyUuid"], t["project"]) for t in tasks["pendingTaskInfos"]] == [
-            (t["policy"], t["library"]["keyUuid"], t["project"]) for t in source_tasks["pendingTaskInfos"]
-        ]  # fmt: skip
+        # the approval task derives here from the migrated REASSIGN policy
+        assert tasks(target, world) == tasks(world.source, world)
+
+
+def tasks(server: Server, world: World) -> list[tuple[Any, ...]]:
+    answer = server.ok("getDomainPendingTasks", orgToken=world.source.org_token)
+    return [
+        (t["policy"], t["library"]["keyUuid"], t["project"], t["assignee"].get("name"))
+        for t in answer["pendingTaskInfos"]
+    ]
+
+
+COUNTED = (
+    "products", "projects", "project_tags", "product_tags", "libraries", "project_libraries",
+    "project_dependencies", "alerts", "alert_events", "policies", "users", "org_members",
+    "user_groups", "group_members", "role_assignments", "custom_attributes",
+    "custom_attribute_values", "in_house_libraries", "library_notices", "update_items",
+    "pending_tasks",
+)  # fmt: skip
+
+
+def rows(env: dict[str, str]) -> dict[str, int]:
+    with sqlite3.connect(Path(env["DEPVAULT_DATA_DIR"]) / "depvault.db") as db:
+        return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in COUNTED}  # noqa: S608
+
+
+def test_a_run_killed_halfway_resumes_to_the_same_target_and_a_second_run_changes_nothing(
+    world: World, migrated: dict[str, Any], tmp_path: Path
+) -> None:
+    env, boot = new_target(tmp_path, world)
+    store = Path(env["DEPVAULT_DATA_DIR"]) / "depvault.db"
+    # slowed to 8 requests a second so that it is caught among its inventories
+    command = [*DEPVAULT, *migrate_args(world, "--new-org", "Moved In", rate=8)]
+    with subprocess.Popen(  # noqa: S603 - the test's own command line
+        command, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    ) as process:
+        deadline = time.monotonic() + 300
+        queued = 0
+        while queued < 2 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+            with contextlib.suppress(sqlite3.Error), sqlite3.connect(store) as db:
+                queued = db.execute(
+                    "SELECT count(*) FROM migration_steps WHERE kind = 'inventory'"
+                ).fetchone()[0]
+        process.kill()  # SIGKILL: no cleanup of any kind
+        assert process.stdout is not None
+        assert process.stdout.read() == b""  # it never reached its report
+    assert queued == 2, "the run was not caught halfway"
+    halfway = rows(env)
+    assert halfway["projects"] > 0 and halfway["alerts"] < rows(migrated["env"])["alerts"]
+
+    done = cli(env, *migrate_args(world, "--new-org", "Moved In"))
+    assert done.returncode == 2 and "--resume" in done.stderr  # it says how to go on
+    report = run_migrate(env, world, "--new-org", "Moved In", "--resume")
+    assert report["counts"] == migrated["report"]["counts"]
+    assert report["unmatchedAlertStatuses"] == migrated["report"]["unmatchedAlertStatuses"]
+    assert [k["name"] for k in report["serviceUserKeys"]] == ["ci"]
+    assert rows(env) == rows(migrated["env"])
+    resumed = {"env": env, "boot": boot}
+    assert target_snapshot(resumed, world, tmp_path / "resumed.log") == target_snapshot(
+        migrated, world, tmp_path / "uninterrupted.log"
+    )
+
+    # a second run changes nothing, and issues no second key
+    before = rows(env)
+    again = run_migrate(env, world, "--new-org", "Moved In", "--resume")
+    assert again["counts"] == report["counts"] and again["serviceUserKeys"] == []
+    assert rows(env) == before
+
+
+def test_a_token_taken_here_is_a_conflict_named_precisely(world: World, tmp_path: Path) -> None:
+    env, boot = new_target(tmp_path, world)
+    with running(env, tmp_path / "target.log", boot) as target:
+        # a product already here under the source's name (a name clash) ...
+        target.ok("createProduct", productName="Shop", orgToken=boot["orgToken"])
+        other = target.ok("createProduct", productName="Other", orgToken=boot["orgToken"])
+        target.ok("createProject", projectName="x", productToken=other["productToken"])
+    store = Path(env["DEPVAULT_DATA_DIR"]) / "depvault.db"
+    with sqlite3.connect(store) as db:  # ... and a project holding a source token
+        db.execute("UPDATE projects SET token = ? WHERE name = 'x'", (world.tokens["api"],))
+    report = run_migrate(env, world, "--into-org", boot["orgToken"])
+    conflicts = {(c["kind"], c["name"]): c["reason"] for c in report["conflicts"]}
+    assert conflicts[("product", "Shop")] == (
+        "the target organization already has a product named 'Shop'"
+    )
+    assert conflicts[("project", "laravel")] == (
+        "its product is not moved (see the product's conflict)"
+    )
+    assert (
+        conflicts[("project", "api")] == ("the token is already the token of project 'api' here")
+        or "already the token of project" in conflicts[("project", "api")]
+    )
+    assert report["counts"]["products"] == 1 and report["counts"]["projects"] == 0

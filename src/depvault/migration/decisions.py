@@ -132,24 +132,18 @@ def write_marks(
     org: Scope,
     steps: Steps,
     notices: dict[str, list[tuple[str, str, str | None]]],
-) -> dict[str, Any]:
+) -> None:
     """In-house marks (by library key) and each product's library notices (by file
-    name among the product's libraries here); returns counts and what was not found."""
+    name among the product's libraries here). Each step records what it carried and
+    what it did not find, for the report of whichever attempt finishes the run."""
     assert org.org is not None
-    result: dict[str, Any] = {
-        "inHouse": 0,
-        "notices": 0,
-        "unmatchedInHouse": [],
-        "unmatchedNotices": [],
-    }
     if not steps.is_done("in-house", structure.org.token):
         with database.transaction() as db:
             ids = _library_ids(db, structure.in_house)
-            result["unmatchedInHouse"] = [k for k in structure.in_house if k not in ids]
-            result["inHouse"] = library_marks.set_in_house(
-                db, org.org.id, ids.values(), True, utcnow()
-            )
-            steps.record(db, "in-house", structure.org.token, utcnow())
+            marked = library_marks.set_in_house(db, org.org.id, ids.values(), True, utcnow())
+            missing = [k for k in structure.in_house if k not in ids]
+            outcome = {"carried": marked, "unmatched": missing}
+            steps.record(db, "in-house", structure.org.token, utcnow(), json.dumps(outcome))
     for product_token, entries in notices.items():
         if steps.is_done("notices", product_token):
             continue
@@ -158,17 +152,16 @@ def write_marks(
             if product is None or product.product is None:
                 continue
             by_name = _product_libraries(db, product.product.id)
+            carried, missing = 0, []
             for filename, text, reference in entries:
                 library_id = by_name.get(filename)
                 if library_id is None:
-                    result["unmatchedNotices"].append(
-                        {"productToken": product_token, "library": filename}
-                    )
+                    missing.append({"productToken": product_token, "library": filename})
                     continue
                 library_marks.set_notice(db, org.org.id, library_id, text, reference, utcnow())
-                result["notices"] += 1
-            steps.record(db, "notices", product_token, utcnow())
-    return result
+                carried += 1
+            outcome = json.dumps({"carried": carried, "unmatched": missing})
+            steps.record(db, "notices", product_token, utcnow(), outcome)
 
 
 def _product_libraries(db: Session, product_id: int) -> dict[str, int]:

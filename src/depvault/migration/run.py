@@ -84,7 +84,8 @@ def migrate(
         state = "finished" if run.finished_at else "was interrupted"
         raise DepvaultError(
             f"a migration of this organization from {client.url} started "
-            f"{run.started_at:%Y-%m-%d %H:%M} and {state}: run again with --resume to continue it (nothing is duplicated)"
+            f"{run.started_at:%Y-%m-%d %H:%M} and {state}: run again with --resume to "
+            "continue it (nothing is duplicated)"
         )
     phases.start("reading the source organization", None)
     source = read_structure(client, options.org_token)
@@ -150,14 +151,14 @@ def _run(
         for p in source.products
         if p.token in set(plan.products) and not steps.is_done("notices", p.token)
     }
-    marks = decisions.write_marks(database, source, org, steps, notices)
+    decisions.write_marks(database, source, org, steps, notices)
     counter.start("alert statuses", len(moving))
     for project in moving:
         if not steps.is_done("alert-statuses", project.token):
             found = read_alert_decisions(client, project.token)
             decisions.apply_alert_decisions(database, project.token, found, steps)
         counter.tick()
-    report = _report(database, client, source, plan, org.org.id if org.org else 0, steps, marks)
+    report = _report(database, client, source, plan, org.org.id if org.org else 0, steps)
     report["seconds"] = round(time.monotonic() - started, 1)
     keys = people.issue_service_keys(database, source, org, steps)
     finish_run(database, run.id, report, utcnow())
@@ -201,6 +202,17 @@ def _restore_dates(
                 )
 
 
+def _outcomes(steps: Steps, kind: str, counted: str) -> tuple[int, list[Any]]:
+    """What the steps of a kind carried and did not find, over every attempt."""
+    total, missing = 0, []
+    for step_kind, key in list(steps.done):
+        if step_kind == kind:
+            recorded = json.loads(steps.target(kind, key) or "{}")
+            total += recorded.get(counted, 0)
+            missing.extend(recorded.get("unmatched", []))
+    return total, missing
+
+
 def _report(
     database: Database,
     client: SourceClient,
@@ -208,15 +220,10 @@ def _report(
     plan: Plan,
     org_id: int,
     steps: Steps,
-    marks: dict[str, Any],
 ) -> dict[str, Any]:
-    unmatched: list[Any] = []
-    matched = 0
-    for kind, key in list(steps.done):
-        if kind == "alert-statuses":
-            recorded = json.loads(steps.target(kind, key) or "{}")
-            matched += recorded.get("matched", 0)
-            unmatched.extend(recorded.get("unmatched", []))
+    matched, unmatched = _outcomes(steps, "alert-statuses", "matched")
+    in_house, unmatched_in_house = _outcomes(steps, "in-house", "carried")
+    notices, unmatched_notices = _outcomes(steps, "notices", "carried")
     with database.transaction(write=False) as db:
         target = db.get_one(Organization, org_id)
         tasks_here = {
@@ -251,16 +258,16 @@ def _report(
             "policies": steps.count("policy"),
             "inventories": steps.count("inventory"),
             "alertStatuses": matched,
-            "inHouseLibraries": marks["inHouse"],
-            "notices": marks["notices"],
+            "inHouseLibraries": in_house,
+            "notices": notices,
             "pendingTasks": len(source.pending_tasks) - len(unmatched_tasks),
         },
         "conflicts": [c.as_json() for c in plan.conflicts],
         "unmatchedAlertStatuses": unmatched,
         "unmatchedPendingTasks": unmatched_tasks,
         "unmatchedMarks": {
-            "inHouse": marks["unmatchedInHouse"],
-            "notices": marks["unmatchedNotices"],
+            "inHouse": unmatched_in_house,
+            "notices": unmatched_notices,
         },
         "peopleNeedingKeys": people.people_needing_keys(database, source, steps),
         "notCarried": NOT_CARRIED,
