@@ -152,7 +152,7 @@ def write_marks(
             if product is None or product.product is None:
                 continue
             by_name = _product_libraries(db, product.product.id)
-            carried, missing = 0, []
+            carried, missing = 0, list[dict[str, str]]()
             for filename, text, reference in entries:
                 library_id = by_name.get(filename)
                 if library_id is None:
@@ -160,8 +160,8 @@ def write_marks(
                     continue
                 library_marks.set_notice(db, org.org.id, library_id, text, reference, utcnow())
                 carried += 1
-            outcome = json.dumps({"carried": carried, "unmatched": missing})
-            steps.record(db, "notices", product_token, utcnow(), outcome)
+            found = json.dumps({"carried": carried, "unmatched": missing})
+            steps.record(db, "notices", product_token, utcnow(), found)
 
 
 def _product_libraries(db: Session, product_id: int) -> dict[str, int]:
