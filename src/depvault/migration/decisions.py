@@ -152,15 +152,15 @@ def write_marks(
             if product is None or product.product is None:
                 continue
             by_name = _product_libraries(db, product.product.id)
-            carried, missing = 0, list[dict[str, str]]()
+            carried, lost = 0, list[dict[str, str]]()
             for filename, text, reference in entries:
                 library_id = by_name.get(filename)
                 if library_id is None:
-                    missing.append({"productToken": product_token, "library": filename})
+                    lost.append({"productToken": product_token, "library": filename})
                     continue
                 library_marks.set_notice(db, org.org.id, library_id, text, reference, utcnow())
                 carried += 1
-            found = json.dumps({"carried": carried, "unmatched": missing})
+            found = json.dumps({"carried": carried, "unmatched": lost})
             steps.record(db, "notices", product_token, utcnow(), found)
 
 
