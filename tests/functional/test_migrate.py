@@ -47,19 +47,21 @@ class Server:
     org_token: str
     env: dict[str, str]
 
-    def call(self, request_type: str, *, key: str | None = None, **params: Any) -> Any:
+    def call(
+        self, request_type: str, *, key: str | None = None, version: str = "1.3", **params: Any
+    ) -> Any:
         body = json.dumps(
             {"requestType": request_type, "userKey": key or self.user_key, **params}
         ).encode()
         request = urllib.request.Request(
-            f"{self.url}/api/v1.3", data=body, headers={"content-type": "application/json"}
+            f"{self.url}/api/v{version}", data=body, headers={"content-type": "application/json"}
         )
         with urllib.request.urlopen(request, timeout=120) as response:
             raw = response.read()
         return json.loads(raw) if raw.startswith(b"{") else raw.decode()
 
-    def ok(self, request_type: str, **params: Any) -> Any:
-        answer = self.call(request_type, **params)
+    def ok(self, request_type: str, version: str = "1.3", **params: Any) -> Any:
+        answer = self.call(request_type, version=version, **params)
         assert not (isinstance(answer, dict) and "errorCode" in answer), (request_type, answer)
         return answer
 
@@ -565,3 +567,45 @@ def test_a_token_taken_here_is_a_conflict_named_precisely(world: World, tmp_path
         or "already the token of project" in conflicts[("project", "api")]
     )
     assert report["counts"]["products"] == 1 and report["counts"]["projects"] == 0
+
+
+def report_tool(server: Server, org_token: str) -> list[Any]:
+    """What the report tools of client-compat.md's world read: the organization's
+    project vitals, then per project, addressed by its bare token (the SDK's scope
+    discovery), its vitals, security alerts, licenses, locations and (v1.4) inventory."""
+    seen: list[Any] = []
+    for project in server.ok("getOrganizationProjectVitals", orgToken=org_token)["projectVitals"]:
+        scope = {"projectToken": project["token"]}
+        product = {"productToken": project["productToken"]}
+        for request, params in [
+            ("getProjectVitals", {}),
+            ("getProjectAlertsByType", {"alertType": "SECURITY_VULNERABILITY"}),
+            ("getProjectSecurityAlertsByVulnerabilityReport", {"format": "json"}),
+            ("getProjectLicenses", {}),
+            ("getProjectLibraryLocations", {}),
+        ]:
+            seen.append(strip(server.ok(request, **scope, **params)))
+        seen.append(strip(server.ok("getProjectInventory", version="1.4", **scope)))
+        seen.append(strip(server.ok("getProductProjectVitals", **product)))
+    return seen
+
+
+def test_a_report_tool_gets_from_the_target_what_it_got_from_the_source(
+    world: World, migrated: dict[str, Any], tmp_path: Path
+) -> None:
+    expected = report_tool(world.source, world.source.org_token)
+    with running(migrated["env"], tmp_path / "target.log", migrated["boot"]) as target:
+        actual = report_tool(target, world.source.org_token)
+    # the one difference: the resolved iotdb alert of the source, which the security
+    # report lists with every status, has no counterpart here (reported as unmatched)
+    resolved = [
+        [a for a in answer["alerts"] if a["status"] == "Resolved"]
+        for answer in expected
+        if isinstance(answer, dict) and "alerts" in answer
+    ]
+    assert [a["library"]["filename"] for found in resolved for a in found] == ["apache-iotdb-1.0.0"]
+    for answer in expected:
+        if isinstance(answer, dict) and "alerts" in answer:
+            answer["alerts"] = [a for a in answer["alerts"] if a["status"] != "Resolved"]
+    found = differences(expected, actual)
+    assert not found, "\n".join(found)
