@@ -76,8 +76,13 @@ def pool(size: int) -> list[dict[str, Any]]:
         }
         if base.get("group"):
             component["group"] = base["group"]
-        if base.get("licenses"):
-            component["licenses"] = base["licenses"]
+        licenses = [
+            {"license": {k: v for k, v in entry["license"].items() if k in ("id", "name")}}
+            for entry in base.get("licenses") or []
+            if "license" in entry
+        ]
+        if licenses:
+            component["licenses"] = licenses
         found.append(component)
     return found
 

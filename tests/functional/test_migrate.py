@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from tests.data_files import OSV, SBOMS
 from tests.functional.test_cli import _free_port, _until_up
@@ -609,3 +612,29 @@ def test_a_report_tool_gets_from_the_target_what_it_got_from_the_source(
             answer["alerts"] = [a for a in answer["alerts"] if a["status"] != "Resolved"]
     found = differences(expected, actual)
     assert not found, "\n".join(found)
+
+
+@pytest.mark.postgres
+def test_migration_into_postgresql_answers_as_the_source(
+    world: World, postgres_server: str, tmp_path: Path
+) -> None:
+    name = f"depvault_migrate_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+        env = {"DEPVAULT_DATA_DIR": str(tmp_path / "data"), "DEPVAULT_DATABASE_URL": url}
+        done = cli(env, "bootstrap", "--json")
+        assert done.returncode == 0, done.stderr
+        knowledge(env, world.osv)
+        report = run_migrate(env, world, "--new-org", "Moved In")
+        assert report["conflicts"] == [] and report["counts"]["inventories"] == 4
+        target = {"env": env, "boot": json.loads(done.stdout)}
+        expected = snapshot(world.source, world.source.org_token, world.service_email)
+        found = differences(expected, target_snapshot(target, world, tmp_path / "pg.log"))
+        assert not found, "\n".join(found)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
