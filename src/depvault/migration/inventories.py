@@ -11,6 +11,7 @@ lifecycle, whose recovery re-queues an item a killed run left IN_PROGRESS.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -163,8 +164,6 @@ def drain(database: Database, request_tokens: list[str], tick: Callable[[int], N
             if not open_items:
                 return
             if not worker.run_once():
-                import time
-
                 time.sleep(0.2)  # a server's worker holds them: wait for it
     finally:
         lease.release()

@@ -8,7 +8,6 @@ objects move (conflicts are skipped with their reason).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -211,9 +210,3 @@ def _attribute_scope(
     if token is None:
         return None
     return resolve_token(db, Level.PROJECT if project else Level.PRODUCT, token)
-
-
-def restore_project_dates(db: Session, project: SourceScope, when: datetime | None) -> None:
-    """After its inventory is written: the source's last-updated date again."""
-    if when is not None:
-        db.execute(update(Project).where(Project.token == project.token).values(updated_at=when))
