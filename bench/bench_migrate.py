@@ -32,6 +32,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from bench_sbom_import import build_sbom
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
@@ -42,49 +43,12 @@ from depvault.config import Config
 from depvault.store.db import create_database
 from depvault.store.migrate import upgrade
 
-SBOMS = (
-    Path(os.environ.get("DEPVAULT_SHARED_DATA") or Path(__file__).parents[1] / "tests" / "data")
-    / "sbom"
-)
 DEPVAULT = [sys.executable, "-c", "from depvault.cli.main import main; main()"]
 
 
 def pool(size: int) -> list[dict[str, Any]]:
     """``size`` distinct components from the real CycloneDX files (versions varied)."""
-    real = []
-    for name in (
-        "juice-shop-npm.cdx-1.4.json",
-        "keycloak-10.0.2.cdx.json",
-        "laravel-7.12.0.cdx-1.4.json",
-    ):
-        real += [c for c in json.loads((SBOMS / name).read_text())["components"] if c.get("purl")]
-    found = []
-    for index in range(size):
-        base = real[index % len(real)]
-        generation = index // len(real)
-        version = (
-            f"{base.get('version', '1.0.0')}-b{generation}"
-            if generation
-            else base.get("version", "1.0.0")
-        )
-        component: dict[str, Any] = {
-            "type": "library",
-            "bom-ref": f"c{index}",
-            "name": base["name"],
-            "version": version,
-            "purl": f"{base['purl'].split('@')[0]}@{version}",
-        }
-        if base.get("group"):
-            component["group"] = base["group"]
-        licenses = [
-            {"license": {k: v for k, v in entry["license"].items() if k in ("id", "name")}}
-            for entry in base.get("licenses") or []
-            if "license" in entry
-        ]
-        if licenses:
-            component["licenses"] = licenses
-        found.append(component)
-    return found
+    return list(build_sbom(size)["components"])
 
 
 def project_sbom(libraries: list[dict[str, Any]], count: int, rng: random.Random) -> dict[str, Any]:

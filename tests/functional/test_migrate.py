@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.data_files import OSV, SBOMS
+from tests.functional.test_alerts import pypi, sbom
 from tests.functional.test_cli import _free_port, _until_up
 
 PYPI = OSV / "PyPI-all.zip"
@@ -112,20 +113,9 @@ def knowledge(env: dict[str, str], folder: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def python_sbom(*packages: tuple[str, str]) -> dict[str, Any]:
-    return {
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.4",
-        "version": 1,
-        "components": [
-            {"type": "library", "name": n, "version": v, "purl": f"pkg:pypi/{n}@{v}"}
-            for n, v in packages
-        ],
-    }
-
-
-def import_into(server: Server, product: str, project: str, sbom: Any) -> str:
-    answer = server.ok("importProjectSbom", productToken=product, projectName=project, sbom=sbom)
+def import_into(server: Server, product: str, project: str, document: Any) -> str:
+    where = {"productToken": product, "projectName": project}
+    answer = server.ok("importProjectSbom", sbom=document, **where)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         state = server.ok(
@@ -153,11 +143,10 @@ def load_source(server: Server) -> dict[str, str]:
     tokens = {"Shop": shop}
     for project, filename in PROJECT_SBOMS.items():
         path = SBOMS / filename
-        sbom = json.loads(path.read_text())
-        tokens[project] = import_into(server, shop, project, sbom)
+        tokens[project] = import_into(server, shop, project, json.loads(path.read_text()))
     services = server.ok("createProduct", productName="Services", **org)["productToken"]
     tokens["Services"] = services
-    api = python_sbom(("django", "3.2.1"), ("apache-iotdb", "1.0.0"))
+    api = sbom(pypi("django", "3.2.1"), pypi("apache-iotdb", "1.0.0"))
     tokens["api"] = import_into(server, services, "api", api)
     server.ok("saveProductTag", productToken=shop, tagKey="tier", tagValue="gold")
     server.ok("saveProjectTag", projectToken=tokens["laravel"], tagKey="team", tagValue="web")
@@ -211,7 +200,7 @@ def load_source(server: Server) -> dict[str, str]:
     server.ok("ignoreAlerts", alertUuids=[by_library["django"]], comments="not reachable", **org)
     server.ok("ignoreAlerts", alertUuids=[by_library["apache-iotdb"]], comments="upgrading", **org)
     import_into(
-        server, services, "api", python_sbom(("django", "3.2.1"), ("apache-iotdb", "1.3.0"))
+        server, services, "api", sbom(pypi("django", "3.2.1"), pypi("apache-iotdb", "1.3.0"))
     )
     [laravel] = server.ok("getProjectHierarchy", projectToken=tokens["laravel"])["libraries"]
     first, second = laravel["dependencies"][:2]

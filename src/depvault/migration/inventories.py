@@ -111,7 +111,7 @@ def inventory_from_source(hierarchy: dict[str, Any], locations: dict[str, Any]) 
     return Inventory(
         components=tuple(sorted(components.values(), key=lambda c: order[c.ref])),
         direct=tuple(n["keyUuid"] for n in roots),
-        edges=tuple(edges),
+        edges=tuple(sorted(edges, key=lambda e: (order[e[0]], order[e[1]]))),
         source_format=CHANNEL,
         tool="depvault migrate",
     )

@@ -152,27 +152,11 @@ def read_structure(client: SourceClient, org_token: str) -> Structure:
     product_tags = _tags(client.call("getOrganizationProductTags", **org)["productTags"])
     project_tags = _tags(client.call("getOrganizationProjectTags", **org)["projectTags"])
     products = [
-        SourceScope(
-            token=p["token"],
-            name=p["name"],
-            created=parse_date(p.get("creationDate")),
-            updated=parse_date(p.get("lastUpdatedDate")),
-            tags=product_tags.get(p["token"], {}),
-        )
+        _scope(p, product_tags)
         for p in client.call("getOrganizationProductVitals", **org)["productVitals"]
     ]
     projects = [
-        SourceScope(
-            token=p["token"],
-            name=p["name"],
-            created=parse_date(p.get("creationDate")),
-            updated=parse_date(p.get("lastUpdatedDate")),
-            tags=project_tags.get(p["token"], {}),
-            product_token=p["productToken"],
-            plugin_name=p.get("pluginName"),
-            uploaded_by=p.get("uploadedBy"),
-            last_scan_comment=p.get("lastScanComment"),
-        )
+        _scope(p, project_tags)
         for p in client.call("getOrganizationProjectVitals", **org)["projectVitals"]
     ]
     rows = client.call("getOrganizationAttributesReport", format="json", **org)
@@ -219,6 +203,21 @@ def read_structure(client: SourceClient, org_token: str) -> Structure:
             for lib in client.call("getOrganizationInHouseLibraries", **org)["libraries"]
         ],
         pending_tasks=client.call("getDomainPendingTasks", **org)["pendingTaskInfos"],
+    )
+
+
+def _scope(vitals: dict[str, Any], tags: dict[str, dict[str, list[str]]]) -> SourceScope:
+    """A product or project from its vitals (a project's name its product)."""
+    return SourceScope(
+        token=vitals["token"],
+        name=vitals["name"],
+        created=parse_date(vitals.get("creationDate")),
+        updated=parse_date(vitals.get("lastUpdatedDate")),
+        tags=tags.get(vitals["token"], {}),
+        product_token=vitals.get("productToken"),
+        plugin_name=vitals.get("pluginName"),
+        uploaded_by=vitals.get("uploadedBy"),
+        last_scan_comment=vitals.get("lastScanComment"),
     )
 
 

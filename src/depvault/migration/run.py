@@ -186,20 +186,14 @@ def _restore_dates(
     """The source's last-updated dates, which creating projects and writing their
     inventories moved to now."""
     with database.transaction() as db:
-        for product in products:
-            if product.updated is not None:
-                db.execute(
-                    update(Product)
-                    .where(Product.token == product.token)
-                    .values(updated_at=product.updated)
-                )
-        for project in moving:
-            if project.updated is not None:
-                db.execute(
-                    update(Project)
-                    .where(Project.token == project.token)
-                    .values(updated_at=project.updated)
-                )
+        for model, scopes in ((Product, products), (Project, moving)):
+            for scope in scopes:
+                if scope.updated is not None:
+                    db.execute(
+                        update(model)
+                        .where(model.token == scope.token)
+                        .values(updated_at=scope.updated)
+                    )
 
 
 def _outcomes(steps: Steps, kind: str, counted: str) -> tuple[int, list[Any]]:

@@ -117,22 +117,17 @@ def write_structure(
     what this call created."""
     assert org.org is not None
     created = {"products": 0, "projects": 0, "attributeValues": 0}
-    moving_products = set(plan.products)
-    for product in structure.products:
-        if product.token in moving_products and not steps.is_done("product", product.token):
-            with database.transaction() as db:
-                _product(db, org, product)
-                steps.record(db, "product", product.token, utcnow())
-            created["products"] += 1
-        tick()
-    moving_projects = set(plan.projects)
-    for project in structure.projects:
-        if project.token in moving_projects and not steps.is_done("project", project.token):
-            with database.transaction() as db:
-                _project(db, org, project)
-                steps.record(db, "project", project.token, utcnow())
-            created["projects"] += 1
-        tick()
+    for kind, scopes, moving, write in (
+        ("product", structure.products, set(plan.products), _product),
+        ("project", structure.projects, set(plan.projects), _project),
+    ):
+        for scope in scopes:
+            if scope.token in moving and not steps.is_done(kind, scope.token):
+                with database.transaction() as db:
+                    write(db, org, scope)
+                    steps.record(db, kind, scope.token, utcnow())
+                created[f"{kind}s"] += 1
+            tick()
     names = {p.name: p.token for p in structure.products}
     for value in structure.attributes:
         key = f"{value.attribute}\t{value.product or ''}\t{value.project or ''}"
@@ -160,9 +155,7 @@ def _product(db: Session, org: Scope, product: SourceScope) -> None:
         .where(Product.id == ref.id)
         .values(updated_at=product.updated or product.created or now)
     )
-    for key, values in product.tags.items():
-        for value in values:
-            add_tag(db, ProductTag, ref.id, key, value)
+    _add_tags(db, ProductTag, ref.id, product.tags)
     record_change(
         db,
         now,
@@ -186,9 +179,15 @@ def _project(db: Session, org: Scope, project: SourceScope) -> None:
         .where(Project.id == ref.id)
         .values(last_scan_comment=project.last_scan_comment)
     )
-    for key, values in project.tags.items():
+    _add_tags(db, ProjectTag, ref.id, project.tags)
+
+
+def _add_tags(
+    db: Session, model: type[ProductTag | ProjectTag], owner_id: int, tags: dict[str, list[str]]
+) -> None:
+    for key, values in tags.items():
         for value in values:
-            add_tag(db, ProjectTag, ref.id, key, value)
+            add_tag(db, model, owner_id, key, value)
 
 
 def _attribute_scope(
