@@ -238,8 +238,14 @@ MUST_DIFFER = {
 
 
 def strip(value: Any, extra: frozenset[str] = frozenset()) -> Any:
+    """The answer without the fields that must differ. A library's ``dependencies``
+    come in the order the store returns its edges (``getProjectHierarchy`` orders
+    nothing, and PostgreSQL returns them as stored): they are compared by key."""
     if isinstance(value, dict):
-        return {k: strip(v, extra) for k, v in value.items() if k not in MUST_DIFFER | extra}
+        kept = {k: strip(v, extra) for k, v in value.items() if k not in MUST_DIFFER | extra}
+        if isinstance(kept.get("dependencies"), list):
+            kept["dependencies"].sort(key=lambda d: d.get("keyUuid", ""))
+        return kept
     if isinstance(value, list):
         return [strip(v, extra) for v in value]
     return value
