@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import tempfile
 import time
@@ -39,7 +40,14 @@ from depvault.domain.identity import _identify
 from depvault.store.engine.db import Database, create_database
 from depvault.store.engine.migrate import upgrade
 
-SHARED = Path(__file__).resolve().parents[1] / "tests" / "data" / "sbom"
+# the real SBOMs of the test data (tests/data_files.py: DEPVAULT_SHARED_DATA overrides)
+SHARED = (
+    Path(
+        os.environ.get("DEPVAULT_SHARED_DATA")
+        or Path(__file__).resolve().parents[1] / "tests" / "data"
+    )
+    / "sbom"
+)
 
 
 def real_identities() -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from depvault.cli import (
     grant,
     import_sbom,
     kb,
+    migrate,
     org,
     product,
     project,
@@ -60,6 +61,7 @@ app.command("serve")(serve.serve)
 app.command("bootstrap")(bootstrap.bootstrap)
 app.command("import-sbom")(import_sbom.import_sbom)
 app.command("status")(status.status)
+app.command("migrate")(migrate.migrate)
 app.add_typer(org.app, name="org")
 app.add_typer(user.app, name="user")
 user.app.command("grant")(grant.grant)

@@ -108,14 +108,21 @@ _PROJECT_COLUMNS = (
 
 
 def create_product(
-    db: Session, org_id: int, name: str, now: datetime, description: str | None = None
+    db: Session,
+    org_id: int,
+    name: str,
+    now: datetime,
+    description: str | None = None,
+    *,
+    token: str | None = None,
 ) -> Ref:
-    """A new product; names are unique in an organization (error 2001)."""
+    """A new product; names are unique in an organization (error 2001). ``token`` keeps
+    the one it had on another server (``depvault migrate`` checked it is free)."""
     taken = select(Product.id).where(Product.org_id == org_id, Product.name == name)
     if db.scalar(taken):
         raise ProductNameInUse(f"A product named {name!r} already exists in this organization")
     row = Product(
-        token=new_token(),
+        token=token or new_token(),
         org_id=org_id,
         name=name,
         description=description,
@@ -179,13 +186,16 @@ def create_project(
     name: str,
     now: datetime,
     description: str | None = None,
+    *,
+    token: str | None = None,
 ) -> Ref:
-    """A new project; names are unique in a product (error 2010)."""
+    """A new project; names are unique in a product (error 2010). ``token`` keeps the
+    one it had on another server (``depvault migrate`` checked it is free)."""
     taken = select(Project.id).where(Project.product_id == product_id, Project.name == name)
     if db.scalar(taken):
         raise ProjectNameInUse(f"A project named {name!r} already exists in this product")
     row = Project(
-        token=new_token(),
+        token=token or new_token(),
         product_id=product_id,
         org_id=org_id,
         name=name,

@@ -39,6 +39,7 @@ from depvault.store.models.knowledge import (
 )
 from depvault.store.models.knowledge_sources import KnowledgeSource
 from depvault.store.models.library_facts import InHouseLibrary, LibraryNotice
+from depvault.store.models.migration_runs import MigrationRun, MigrationStep
 from depvault.store.models.organizations import (
     GlobalOrganization,
     Organization,
@@ -85,6 +86,8 @@ __all__ = [
     "LibraryNotice",
     "LibraryVulnerability",
     "MatchedLibrary",
+    "MigrationRun",
+    "MigrationStep",
     "NewestRelease",
     "NvdCve",
     "OrgMember",

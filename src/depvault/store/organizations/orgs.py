@@ -57,12 +57,21 @@ def create_global_org(db: Session, name: str, now: datetime) -> Ref:
 
 
 def create_organization(
-    db: Session, name: str, now: datetime, global_org_id: int | None = None
+    db: Session,
+    name: str,
+    now: datetime,
+    global_org_id: int | None = None,
+    *,
+    token: str | None = None,
 ) -> Ref:
-    """A new organization; organization names are unique on the server."""
+    """A new organization; organization names are unique on the server. ``token`` keeps
+    the one an organization had elsewhere (``depvault migrate``; the caller checked it
+    is free), a new one is drawn otherwise."""
     if db.scalar(select(Organization.id).where(Organization.name == name)):
         raise OrganizationNameInUse(f"An organization named {name!r} already exists")
-    row = Organization(token=new_token(), name=name, global_org_id=global_org_id, created_at=now)
+    row = Organization(
+        token=token or new_token(), name=name, global_org_id=global_org_id, created_at=now
+    )
     db.add(row)
     db.flush()
     return Ref(row.id, row.token, row.name)

@@ -1,7 +1,7 @@
 """ids never reused: SQLite tables AUTOINCREMENT
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-06 04:30:00.000000
 
 SQLite gives a new row the largest rowid plus one, so removing the newest policy and
@@ -18,7 +18,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0022"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
