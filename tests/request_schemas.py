@@ -4,6 +4,7 @@ strings are, and random bodies that mostly type-check and sometimes do not."""
 
 from __future__ import annotations
 
+import copy
 import random
 from collections.abc import Iterator
 from typing import Any
@@ -109,11 +110,18 @@ WILD: list[Any] = [
 ]
 
 
+def _wild(rng: random.Random) -> Any:
+    """A wild value of its own: the lists and objects of ``WILD`` are copied, since a
+    body that is later filled in (``requestType``, ``userKey`` …) must not fill them in
+    for every later request, or one of them end up holding itself."""
+    return copy.deepcopy(rng.choice(WILD))
+
+
 def _value(
     node: dict[str, Any], defs: dict[str, Any], rng: random.Random, strings: list[str], depth: int
 ) -> Any:
     if rng.random() < 0.12 or depth > MAX_DEPTH:
-        return rng.choice(WILD)
+        return _wild(rng)
     option = rng.choice(_options(node, defs))
     if "enum" in option:
         return rng.choice(option["enum"])
@@ -135,7 +143,7 @@ def _value(
             if name in option.get("required", ()) or rng.random() < 0.5:
                 out[name] = _value(inner, defs, rng, strings, depth + 1)
         return out
-    return rng.choice(WILD)
+    return _wild(rng)
 
 
 def fuzz_params(
