@@ -259,6 +259,7 @@ def test_kb_sync_and_status_from_a_local_mirror(env: dict[str, str], tmp_path: P
         pytest.skip(f"OSV data not found at {sample}")
     mirror = build_mirror(tmp_path / "mirror", {"PyPI": sample})
     env = {**env, "DEPVAULT_KB_OSV_URL": mirror.as_uri()}
+    assert _run(env, "db", "upgrade")[0] == 0  # kb sync never creates a store
     code, out, _ = _run(env, "kb", "sync", "-e", "PyPI")
     assert code == 0
     [pypi] = json.loads(out)["ecosystems"]

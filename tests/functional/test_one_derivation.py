@@ -73,6 +73,15 @@ def _rematched(database: Database) -> list[tuple[Any, ...]]:
     return _facts(database)
 
 
+def _step_after_grouping(database: Database, stats: RefreshStats | None = None) -> str | None:
+    """The next re-analysis step once the new records are grouped (grouping by alias runs
+    first, issue 11): the steps this test interleaves are the ones after it."""
+    step = refresh_step(database, stats)
+    while step == "group":
+        step = refresh_step(database, stats)
+    return step
+
+
 def test_a_step_interleaved_with_another_import_derives_what_a_rematch_does(
     api: Api, site: Bootstrap, database: Database
 ) -> None:
@@ -84,9 +93,9 @@ def test_a_step_interleaved_with_another_import_derives_what_a_rematch_does(
     portfolio.update("rust", ("cargo", "smallvec", "0.6.9"))
     write_advisories(database, early)
     ours = RefreshStats()
-    assert refresh_step(database, ours) == "match"  # knows 0.6.13 as the newest
+    assert _step_after_grouping(database, ours) == "match"  # knows 0.6.13 as the newest
     write_advisories(database, late)  # another process imports the 1.6.1 fix…
-    assert refresh_step(database) == "match"  # …and matches it, storing 1.6.1
+    assert _step_after_grouping(database) == "match"  # …and matches it, storing 1.6.1
     assert refresh_step(database, ours) == "alerts"
     assert refresh_step(database, ours) is None
     derived = _facts(database)
