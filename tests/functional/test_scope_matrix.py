@@ -211,8 +211,8 @@ def _tag(scope: Sample) -> Sample:
 
 
 def _fresh_product_like_a(w: World) -> dict[str, Any]:
-    """A new product on which A's administrator and integrator hold their roles (a
-    delete consumes its target, and every allowed caller needs one)."""
+    """A new product on which every role of product A is held as on A (a delete consumes
+    its target, and every allowed caller needs one; a refused one must see it)."""
     token = w.api.ok("createProduct", orgToken=w.site.org_token, productName=w.unique("doomed"))[
         "productToken"
     ]
@@ -220,7 +220,13 @@ def _fresh_product_like_a(w: World) -> dict[str, Any]:
         "setProductAssignments",
         productToken=token,
         productAdmins={"userAssignments": [{"email": "padmina@example.com"}]},
-        productIntegrators={"userAssignments": [{"email": w.keys["service email"]}]},
+        productMembership={"userAssignments": [{"email": "pmember@example.com"}]},
+        productIntegrators={
+            "userAssignments": [
+                {"email": w.keys["service email"]},
+                {"email": "pintegrator@example.com"},
+            ]
+        },
     )
     return {"productToken": token}
 
