@@ -156,7 +156,7 @@ def serving(env: dict[str, str], log_file: Path, **settings: str) -> Iterator[di
     ):
         try:
             assert process.stdout is not None
-            yield {**json.loads(process.stdout.readline()), "port": port}
+            yield {**json.loads(process.stdout.readline()), "port": port, "pid": process.pid}
         finally:
             process.terminate()
             process.wait(timeout=15)

@@ -1,4 +1,4 @@
-"""The ASGI application: one POST endpoint per API version, and a health probe.
+"""The ASGI application: one POST endpoint per API version, and the probes.
 
 The endpoint reads the body (capped), parses it, hands it to the dispatcher in a worker
 thread (handlers use the synchronous SQLAlchemy session), and writes the answer in the
@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -29,6 +28,7 @@ from depvault.api.body import parse_json_object, read_capped
 from depvault.api.charset import DEFAULT_CHARSET, encode_json_text, negotiate_charset
 from depvault.api.dispatch import Dispatcher
 from depvault.api.errors import UNEXPECTED_ERROR_CODE, error_code, http_status
+from depvault.api.probes import health_endpoint, ready_endpoint
 from depvault.api.registry import Registry, build_registry
 from depvault.api.request_types import ApiVersion, BinaryResult, Result
 from depvault.config import Config
@@ -127,24 +127,6 @@ def api_endpoint(
     return endpoint
 
 
-def health_endpoint(database: Database) -> Callable[[Request], Awaitable[Response]]:
-    """``GET /health``: the process is up and the database answers."""
-
-    def probe() -> None:
-        with database.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-
-    async def endpoint(request: Request) -> Response:
-        try:
-            await run_in_threadpool(probe)
-        except Exception:
-            log.exception("health check: database unreachable")
-            return json_response({"status": "unavailable", "database": "unreachable"}, status=503)
-        return json_response({"status": "ok", "database": database.dialect})
-
-    return endpoint
-
-
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return json_response(
@@ -164,10 +146,12 @@ def create_app(
     *,
     migrate: bool = True,
     inline_jobs: bool = False,
+    jobs: Runner | None = None,
 ) -> Starlette:
     """Build the application; the database is migrated to the newest schema first.
 
-    Background work runs in ``config.workers`` local threads started with the
+    Background work runs where ``jobs`` says (``depvault serve``: worker processes it
+    only wakes); without it, in ``config.workers`` local threads started with the
     application, or, with ``inline_jobs`` (tests), inside the request that queued it.
     """
     database = database or create_database(config)
@@ -175,7 +159,8 @@ def create_app(
         upgrade(database)
     registry = registry or build_registry()
     worker = Worker(UpdateWorker(database, license_facts), ReportWorker(database, config))
-    jobs: Runner = InlineRunner(worker) if inline_jobs else LocalWorkerPool(worker, config.workers)
+    if jobs is None:
+        jobs = InlineRunner(worker) if inline_jobs else LocalWorkerPool(worker, config.workers)
     dispatcher = Dispatcher(database, registry, config, jobs)
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     routes = [
@@ -187,6 +172,7 @@ def create_app(
         for version in ApiVersion
     ]
     routes.append(Route("/health", health_endpoint(database), methods=["GET"]))
+    routes.append(Route("/ready", ready_endpoint(database), methods=["GET"]))
     routes.append(
         Route("/agent", agent_endpoint(dispatcher, config.max_body_bytes), methods=["POST"])
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from depvault.cli import attribute, bootstrap, db, import_sbom, kb, org, serve, tls, user
+from depvault.cli import attribute, bootstrap, db, import_sbom, kb, org, serve, tls, user, worker
 
 app = typer.Typer(
     help="depvault: a self-hosted SCA server speaking the Mend HTTP API v1.3.",
@@ -12,6 +12,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("serve")(serve.serve)
+app.command("worker")(worker.worker)
 app.command("bootstrap")(bootstrap.bootstrap)
 app.command("import-sbom")(import_sbom.import_sbom)
 app.add_typer(org.app, name="org")
