@@ -48,7 +48,7 @@ from depvault.store.models.people import Group, GroupMember, OrgMember, RoleAssi
 from depvault.store.models.plugin_checks import PluginPolicyViolation
 from depvault.store.models.policies import Policy
 from depvault.store.models.policy_issues import PendingTask, PolicyIssue
-from depvault.store.models.reports import AsyncProcess
+from depvault.store.models.reports import AsyncProcess, ReportChunk
 from depvault.store.models.updates import UpdateItem, UpdateRequest
 
 __all__ = [
@@ -88,6 +88,7 @@ __all__ = [
     "ProjectDependency",
     "ProjectLibrary",
     "ProjectTag",
+    "ReportChunk",
     "RoleAssignment",
     "SourceFileRow",
     "UpdateItem",

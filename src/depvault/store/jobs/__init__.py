@@ -1,0 +1,1 @@
+"""Reports and jobs: report files, queues."""
