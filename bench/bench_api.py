@@ -50,7 +50,7 @@ from depvault.api.app import create_app
 from depvault.config import Config
 from depvault.domain.secrets import new_token
 from depvault.domain.timefmt import utcnow
-from depvault.ingest.osv import import_osv
+from depvault.ingest.knowledge.osv import import_osv
 from depvault.store.engine.db import create_database
 from depvault.store.engine.migrate import upgrade
 from depvault.store.models import Product, Project

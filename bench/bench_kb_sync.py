@@ -37,8 +37,8 @@ from tests.osv_mirror_server import MirrorServer, build_mirror, serving, touch_r
 from depvault.admin import bootstrap
 from depvault.api.app import create_app
 from depvault.config import Config
-from depvault.ingest.osv_mirror import HttpMirror
-from depvault.ingest.osv_sync import sync_osv
+from depvault.ingest.knowledge.osv_mirror import HttpMirror
+from depvault.ingest.knowledge.osv_sync import sync_osv
 from depvault.store.engine.db import create_database
 from depvault.store.engine.migrate import upgrade
 

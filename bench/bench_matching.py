@@ -63,7 +63,7 @@ from portfolio import SharedDataMissing, build_pool, catalog, load, shared_data,
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-import depvault.ingest.osv as osv_import
+import depvault.ingest.knowledge.osv as osv_import
 import depvault.jobs.updates as updates
 from depvault.admin import create_organization
 from depvault.analysis.refresh import RefreshStats, refresh
@@ -73,8 +73,8 @@ from depvault.domain.inventory import Component, Inventory
 from depvault.domain.policies import normalize_policy
 from depvault.domain.scope import Caller
 from depvault.domain.timefmt import utcnow
+from depvault.ingest.knowledge.osv import ImportStats, import_osv, read_osv_documents
 from depvault.ingest.licensing import license_facts
-from depvault.ingest.osv import ImportStats, import_osv, read_osv_documents
 from depvault.store.engine.db import Database, create_database
 from depvault.store.engine.migrate import upgrade
 from depvault.store.inventories.hierarchy import create_product, create_project

@@ -36,8 +36,8 @@ from typing import Any
 import orjson
 
 from depvault.config import Config
-from depvault.ingest.nvd import import_nvd
-from depvault.ingest.osv import import_osv, read_osv_documents
+from depvault.ingest.knowledge.nvd import import_nvd
+from depvault.ingest.knowledge.osv import import_osv, read_osv_documents
 from depvault.store.engine.db import Database, create_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -36,7 +36,7 @@ from starlette.testclient import TestClient
 from depvault.admin import bootstrap
 from depvault.api.app import create_app
 from depvault.config import Config
-from depvault.ingest.osv import import_osv, read_osv_documents
+from depvault.ingest.knowledge.osv import import_osv, read_osv_documents
 from depvault.store.engine.db import Database
 
 

@@ -43,7 +43,7 @@ from depvault.config import Config
 from depvault.domain.access import Level
 from depvault.domain.scope import Ref
 from depvault.domain.timefmt import utcnow
-from depvault.ingest.osv import import_osv, read_osv_documents
+from depvault.ingest.knowledge.osv import import_osv, read_osv_documents
 from depvault.jobs.reports import ProcessStatus, ReportWorker, enqueue_report
 from depvault.reports.catalog import report_type
 from depvault.store.engine.db import create_database

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from depvault import admin
 from depvault.admin import Bootstrap
-from depvault.ingest.osv import import_osv, read_osv_documents
+from depvault.ingest.knowledge.osv import import_osv, read_osv_documents
 from depvault.store.engine.db import Database
 from depvault.store.inventories import writes as inventory_store
 from depvault.store.models import UpdateItem

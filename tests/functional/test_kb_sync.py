@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from depvault.config import Config
-from depvault.ingest.osv_mirror import HttpMirror
-from depvault.ingest.osv_sync import EcosystemSync, sync_osv
+from depvault.ingest.knowledge.osv_mirror import HttpMirror
+from depvault.ingest.knowledge.osv_sync import EcosystemSync, sync_osv
 from depvault.store.engine.db import Database
 from depvault.store.knowledge.sources import OSV, SourceView, read_sources
 from depvault.store.models import Advisory

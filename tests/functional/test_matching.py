@@ -19,7 +19,7 @@ import depvault.jobs.updates as updates
 from depvault.admin import Bootstrap
 from depvault.cli.main import app as cli
 from depvault.config import Config
-from depvault.ingest.osv import import_osv, read_osv_documents
+from depvault.ingest.knowledge.osv import import_osv, read_osv_documents
 from depvault.store.engine.db import Database
 from depvault.store.knowledge.lock import hold_knowledge_shared
 from depvault.store.models import (

@@ -27,7 +27,8 @@ from sqlalchemy.engine import make_url
 
 from tests.data_files import OSV, SBOMS
 from tests.functional.test_alerts import pypi, sbom
-from tests.functional.test_cli import _free_port, _until_up
+from tests.functional.test_cli import _until_up
+from tests.live_server import free_port as _free_port
 
 PYPI = OSV / "PyPI-all.zip"
 pytestmark = pytest.mark.skipif(not PYPI.exists(), reason=f"OSV data not found at {PYPI}")

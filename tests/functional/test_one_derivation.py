@@ -26,7 +26,7 @@ from depvault.admin import Bootstrap, bootstrap
 from depvault.analysis.refresh import RefreshStats, refresh, refresh_step, schedule_full_rematch
 from depvault.api.app import create_app
 from depvault.config import Config
-from depvault.ingest.osv import write_advisories
+from depvault.ingest.knowledge.osv import write_advisories
 from depvault.store.engine.db import Database, create_database
 from depvault.store.models import Alert
 from tests.conftest import Api

@@ -14,7 +14,7 @@ import orjson
 import pytest
 
 from depvault.admin import Bootstrap
-from depvault.ingest.osv import import_osv, read_osv_documents
+from depvault.ingest.knowledge.osv import import_osv, read_osv_documents
 from depvault.store.engine.db import Database
 from tests.conftest import Api
 from tests.data_files import SBOMS

@@ -9,10 +9,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from depvault.ingest.epss import EpssFile
-from depvault.ingest.feeds import Problems
-from depvault.ingest.kev import read_kev
-from depvault.ingest.nvd import read_nvd
+from depvault.ingest.knowledge.epss import EpssFile
+from depvault.ingest.knowledge.feeds import Problems
+from depvault.ingest.knowledge.kev import read_kev
+from depvault.ingest.knowledge.nvd import read_nvd
 
 V31 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 V2 = "AV:N/AC:L/Au:N/C:P/I:P/A:P"

@@ -20,11 +20,11 @@ from rich.progress import (
 from depvault.analysis.knowledge_status import knowledge_status
 from depvault.analysis.refresh import refresh, schedule_full_rematch
 from depvault.cli.common import fail, load_config, open_database, print_json
-from depvault.ingest.epss import import_epss
-from depvault.ingest.kev import import_kev
-from depvault.ingest.nvd import import_nvd
-from depvault.ingest.osv import import_osv, read_osv_documents
-from depvault.ingest.osv_sync import sync_osv
+from depvault.ingest.knowledge.epss import import_epss
+from depvault.ingest.knowledge.kev import import_kev
+from depvault.ingest.knowledge.nvd import import_nvd
+from depvault.ingest.knowledge.osv import import_osv, read_osv_documents
+from depvault.ingest.knowledge.osv_sync import sync_osv
 from depvault.store.knowledge.sources import OSV, record_counts
 from depvault.store.knowledge.sync_lock import sync_lock
 

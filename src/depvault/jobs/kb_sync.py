@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from depvault.config import Config
 from depvault.domain.timefmt import utcnow
-from depvault.ingest.osv_sync import EcosystemSync, default_ecosystems, sync_osv
+from depvault.ingest.knowledge.osv_sync import EcosystemSync, default_ecosystems, sync_osv
 from depvault.store.engine.db import Database
 from depvault.store.knowledge.sources import OSV, read_sources, requested_ecosystems
 from depvault.store.knowledge.sync_lock import sync_lock

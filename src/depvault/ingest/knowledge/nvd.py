@@ -23,8 +23,8 @@ import ijson  # type: ignore[import-untyped]
 from cvss import CVSS2, CVSS3, CVSS4  # type: ignore[import-untyped]
 from cvss.exceptions import CVSSError  # type: ignore[import-untyped]
 
-from depvault.ingest.epss import CVE
-from depvault.ingest.feeds import FeedStats, Problems, import_feed, open_feed
+from depvault.ingest.knowledge.epss import CVE
+from depvault.ingest.knowledge.feeds import FeedStats, Problems, import_feed, open_feed
 from depvault.store.engine.db import Database
 from depvault.store.models import NvdCve
 

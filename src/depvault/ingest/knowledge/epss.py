@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from depvault.ingest.feeds import FeedStats, Problems, import_feed, open_feed
+from depvault.ingest.knowledge.feeds import FeedStats, Problems, import_feed, open_feed
 from depvault.store.engine.db import Database
 from depvault.store.models import EpssScore
 

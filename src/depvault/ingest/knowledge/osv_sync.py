@@ -28,8 +28,8 @@ from sqlalchemy import select
 from depvault.config import Config
 from depvault.domain.timefmt import utcnow
 from depvault.errors import KnowledgeSyncError
-from depvault.ingest.osv import ImportStats, import_osv, read_osv_documents
-from depvault.ingest.osv_mirror import Mirror, open_mirror
+from depvault.ingest.knowledge.osv import ImportStats, import_osv, read_osv_documents
+from depvault.ingest.knowledge.osv_mirror import Mirror, open_mirror
 from depvault.store.engine.db import Database
 from depvault.store.knowledge.sources import (
     OSV,

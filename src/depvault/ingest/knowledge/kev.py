@@ -14,8 +14,8 @@ from typing import Any
 
 import orjson
 
-from depvault.ingest.epss import CVE
-from depvault.ingest.feeds import FeedStats, Problems, import_feed, open_feed
+from depvault.ingest.knowledge.epss import CVE
+from depvault.ingest.knowledge.feeds import FeedStats, Problems, import_feed, open_feed
 from depvault.store.engine.db import Database
 from depvault.store.models import KevEntry
 
