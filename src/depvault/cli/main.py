@@ -7,26 +7,9 @@ from pathlib import Path
 import typer
 
 from depvault import __version__
-from depvault.cli import (
-    alerts,
-    attribute,
-    bootstrap,
-    db,
-    grant,
-    import_sbom,
-    kb,
-    migrate,
-    org,
-    product,
-    project,
-    report,
-    sbom,
-    serve,
-    status,
-    tls,
-    user,
-)
+from depvault.cli import attribute, bootstrap, db, kb, migrate, org, serve, tls, user
 from depvault.cli.common import set_config_file
+from depvault.cli.remote import alerts, grant, import_sbom, product, project, report, sbom, status
 from depvault.config import CONFIG_ENV, CONFIG_FILE
 
 app = typer.Typer(

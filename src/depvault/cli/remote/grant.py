@@ -16,10 +16,10 @@ from typing import Any
 
 import typer
 
-from depvault.cli.client import Server, client_command
 from depvault.cli.common import fail
-from depvault.cli.output import JSON, answer
-from depvault.cli.scope import product_token
+from depvault.cli.remote.client import Server, client_command
+from depvault.cli.remote.output import JSON, answer
+from depvault.cli.remote.scope import product_token
 
 ROLES = {
     ("org-admin", False): "administrators",

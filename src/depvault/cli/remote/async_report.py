@@ -13,10 +13,10 @@ from typing import Any
 
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from depvault.cli.client import Server
 from depvault.cli.common import fail
-from depvault.cli.output import progress_console
-from depvault.cli.scope import Scope
+from depvault.cli.remote.client import Server
+from depvault.cli.remote.output import progress_console
+from depvault.cli.remote.scope import Scope
 
 __all__ = ["run_report"]
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import typer
 
-from depvault.cli.client import CA_FILE, URL, connect
-from depvault.cli.output import JSON, answer
+from depvault.cli.remote.client import CA_FILE, URL, connect
+from depvault.cli.remote.output import JSON, answer
 
 
 def status(

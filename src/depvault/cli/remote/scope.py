@@ -12,8 +12,8 @@ from typing import Any
 
 import typer
 
-from depvault.cli.client import Server
 from depvault.cli.common import fail
+from depvault.cli.remote.client import Server
 
 __all__ = ["SCOPE", "Scope", "parse_scope", "product_token", "project_token"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from depvault.cli.client import Server, client_command
-from depvault.cli.output import JSON, answer
-from depvault.cli.scope import product_token, project_token
+from depvault.cli.remote.client import Server, client_command
+from depvault.cli.remote.output import JSON, answer
+from depvault.cli.remote.scope import product_token, project_token
 
 app = typer.Typer(help="Projects of a product (over HTTP).", no_args_is_help=True)
 

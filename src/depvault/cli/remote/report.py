@@ -8,11 +8,11 @@ from pathlib import Path
 
 import typer
 
-from depvault.cli.async_report import run_report
-from depvault.cli.client import Server, client_command
 from depvault.cli.common import fail
-from depvault.cli.output import JSON, answer
-from depvault.cli.scope import SCOPE, parse_scope
+from depvault.cli.remote.async_report import run_report
+from depvault.cli.remote.client import Server, client_command
+from depvault.cli.remote.output import JSON, answer
+from depvault.cli.remote.scope import SCOPE, parse_scope
 
 app = typer.Typer(help="Asynchronous reports (over HTTP).", no_args_is_help=True)
 

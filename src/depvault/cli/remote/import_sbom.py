@@ -18,9 +18,9 @@ import orjson
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from depvault.cli.client import Server, client_command
 from depvault.cli.common import fail, print_json
-from depvault.cli.output import progress_console
+from depvault.cli.remote.client import Server, client_command
+from depvault.cli.remote.output import progress_console
 
 DONE = {"FINISHED", "FAILED", "SKIPPED"}
 WAITED = {
