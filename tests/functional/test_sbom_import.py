@@ -260,7 +260,7 @@ def import_sbom_text(api: Api, site: Bootstrap, sbom: Any, project: str = "paste
         "importProjectSbom", productToken=product["productToken"], projectName=project, sbom=sbom
     )
     state = api.ok("getRequestState", orgToken=site.org_token, requestToken=answer["requestToken"])
-    assert state == {"requestState": "FINISHED"}, state
+    assert state["requestState"] == "FINISHED", state  # a message may name knowledge gaps
     return answer
 
 

@@ -43,9 +43,13 @@ def test_the_built_wheel_installs_and_serves(tmp_path: Path) -> None:
     [wheel] = dist.glob("depvault-*.whl")
     assert wheel.name.startswith(f"depvault-{version('depvault')}-")
 
+    # the clean virtualenv sees only itself: no DEPVAULT_* setting, and no PYTHONPATH that
+    # could make pip take a source tree for the installed distribution
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEPVAULT_")}
+    env.pop("PYTHONPATH", None)
     venv = tmp_path / "venv"
-    assert _run(sys.executable, "-m", "venv", venv).returncode == 0
-    installed = _run(venv / "bin" / "pip", "install", "--quiet", wheel)
+    assert _run(sys.executable, "-m", "venv", venv, env=env).returncode == 0
+    installed = _run(venv / "bin" / "pip", "install", "--quiet", wheel, env=env)
     if installed.returncode != 0 and (
         "Could not find a version" in installed.stderr
         or "No matching distribution" in installed.stderr
@@ -56,8 +60,6 @@ def test_the_built_wheel_installs_and_serves(tmp_path: Path) -> None:
     command = venv / "bin" / "depvault"
     where = tmp_path / "site"
     where.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DEPVAULT_")}
-    env.pop("PYTHONPATH", None)
     done = _run(command, "--version", env=env, cwd=where)
     assert done.stdout == f"depvault {version('depvault')}\n", done.stderr
     # the package comes from the virtualenv, not from this source tree
