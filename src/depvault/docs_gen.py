@@ -71,12 +71,16 @@ class CatalogEntry:
 
 def catalog_path(repo_root: Path) -> Path:
     """Where the catalog is: ``$DEPVAULT_CATALOG_PATH``, else
-    ``<repo_root>/../shared/spec/api-catalog.json`` (CI clones ``shared`` beside the
-    repository)."""
+    ``<repo_root>/../shared/spec/api-catalog.json`` when ``shared`` is cloned beside the
+    repository (the newest copy), else the repository's own copy in ``tests/data/spec``
+    (so a bare clone checks the same table)."""
     override = os.environ.get(CATALOG_ENV)
     if override:
         return Path(override)
-    return repo_root.resolve().parent / "shared" / "spec" / "api-catalog.json"
+    shared = repo_root.resolve().parent / "shared" / "spec" / "api-catalog.json"
+    if shared.is_file():
+        return shared
+    return repo_root.resolve() / "tests" / "data" / "spec" / "api-catalog.json"
 
 
 def load_catalog(path: Path) -> list[CatalogEntry]:
