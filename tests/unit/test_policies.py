@@ -206,6 +206,8 @@ def test_each_listed_license_needs_a_name(entry: Any) -> None:
 def test_a_name_has_up_to_255_characters() -> None:
     assert normalize_policy(valid(name="n" * 255))["name"] == "n" * 255
     assert normalize_policy(valid(name=" n "))["name"] == "n"
+    # measured after trimming: padding does not count
+    assert normalize_policy(valid(name=" " + "n" * 255 + " "))["name"] == "n" * 255
     assert refusal(valid(name="n" * 256)) == "'name' is longer than 255 characters"
     for wrong in ("", "   ", 5, None, ["n"]):
         assert refusal(valid(name=wrong)) == "'name' must be a non-empty string"

@@ -331,11 +331,14 @@ def normalize_policy(policy: Any, *, partial: bool = False) -> dict[str, Any]:
 
 
 def _name(value: Any) -> str:
+    """The name as stored: trimmed, and measured after trimming (a name padded by a
+    template is not refused for its spaces)."""
     if not isinstance(value, str) or not value.strip():
         raise PolicyError("'name' must be a non-empty string")
-    if len(value) > MAX_NAME:
+    name = value.strip()
+    if len(name) > MAX_NAME:
         raise PolicyError(f"'name' is longer than {MAX_NAME} characters")
-    return value.strip()
+    return name
 
 
 MAX_ID = 2**31 - 1  # users, groups and policies have 32-bit ids
