@@ -35,8 +35,8 @@ class ConfigError(ValueError):
     """A ``DEPVAULT_*`` variable holds a value that cannot be used."""
 
 
-def _setting(env: str, doc: str, default: Any = None) -> Any:
-    return field(default=default, metadata={"env": env, "doc": doc})
+def _setting(env: str, doc: str, default: Any = None, minimum: int = 1) -> Any:
+    return field(default=default, metadata={"env": env, "doc": doc, "minimum": minimum})
 
 
 @dataclass(frozen=True)
@@ -132,9 +132,24 @@ class Config:
     )
     workers: int = _setting(
         "DEPVAULT_WORKERS",
-        "Worker threads of the embedded server that write inventories and run analyses. "
-        "Updates of one project never run at once, whatever this number.",
+        "Threads of each worker process that write inventories, run analyses and render "
+        "reports. Updates of one project never run at once, whatever this number.",
         2,
+    )
+    worker_processes: int = _setting(
+        "DEPVAULT_WORKER_PROCESSES",
+        "Worker processes `depvault serve` starts beside the API (at a lower CPU priority, "
+        "restarted when they die), and `depvault worker` runs. 0 makes `serve` a pure API "
+        "node: the work it queues is done by `depvault worker` processes elsewhere.",
+        1,
+        minimum=0,
+    )
+    recovery_interval_seconds: int = _setting(
+        "DEPVAULT_RECOVERY_INTERVAL_SECONDS",
+        "How often each worker looks for work claimed by a process that is gone (killed, "
+        "or on a machine that was lost) and puts it back in the queue, in seconds. A "
+        "worker process restarted by its `serve` recovers its predecessor's work at once.",
+        30,
     )
     reports_dir: Path | None = _setting(
         "DEPVAULT_REPORTS_DIR",
@@ -358,8 +373,11 @@ def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
     try:
         if kind == "int":
             value = int(raw)
-            if value <= 0:
-                raise ValueError("must be positive")
+            minimum = f.metadata["minimum"]
+            if value < minimum:
+                raise ValueError(
+                    "must be positive" if minimum == 1 else f"must be {minimum} or more"
+                )
             return value
         if kind == "float":
             number = float(raw)

@@ -21,6 +21,7 @@ from depvault import admin
 from depvault.api.app import create_app
 from depvault.cli.common import fail, load_config, open_database, print_json, store_location
 from depvault.config import Config
+from depvault.jobs.processes import NotifyingRunner, Supervisor
 from depvault.store.engine.serve_lock import StoreLocked, hold_serve_lock
 
 log = logging.getLogger("depvault.serve")
@@ -91,8 +92,9 @@ def serve(
     host: str | None = typer.Option(None, help="Address to listen on [DEPVAULT_HOST]."),
     port: int | None = typer.Option(None, help="Port to listen on [DEPVAULT_PORT]."),
 ) -> None:
-    """Serve the API. The first start on an empty store bootstraps it and prints the
-    new tokens and the administrator's key once, as one JSON line."""
+    """Serve the API, with DEPVAULT_WORKER_PROCESSES worker processes beside it. The
+    first start on an empty store bootstraps it and prints the new tokens and the
+    administrator's key once, as one JSON line."""
     config = load_config(host=host, port=port)
     logging.basicConfig(
         level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -110,7 +112,9 @@ def serve(
     database = open_database(config, create=True)
     if not admin.is_bootstrapped(database):
         print_json(admin.bootstrap(database).as_json())
-    app = create_app(config, database, migrate=False)
+    supervisor = Supervisor(config, config.worker_processes)
+    runner = NotifyingRunner(supervisor.wake if config.worker_processes else None)
+    app = create_app(config, database, migrate=False, jobs=runner)
     scheme = "https" if config.tls_cert_file else "http"
     server = _Server(
         uvicorn.Config(
@@ -126,7 +130,9 @@ def serve(
         ),
         f"{scheme}://{config.host}:{config.port}/api/v1.3",
     )
+    supervisor.start()
     try:
         server.run(sockets=[sock])
     finally:
+        supervisor.stop()
         sock.close()
