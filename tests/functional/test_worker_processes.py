@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from starlette.testclient import TestClient
 
 from depvault.admin import Bootstrap
@@ -166,22 +166,43 @@ def test_two_worker_processes_generate_each_report_once(
 def test_a_report_of_a_killed_worker_is_finished_by_another(
     config: Config, database: Database, site: Bootstrap, tmp_path: Path
 ) -> None:
-    load_project(database, 30_000)
+    """The first worker is held in the middle of its render (the test locks the table
+    of libraries the report reads), SIGKILLed there, and the second one, already running,
+    recovers the report and generates it whole."""
+    load_project(database, 20)
     queue_reports(config, database, site, 1)
     log = tmp_path / "workers.log"
-    with workers(config, log) as first:
-        until(lambda: processes(database)[0].status == "IN_PROGRESS", 60, "the first claim")
-        with workers(config, log):
-            time.sleep(1.0)  # the second is up (idle: the only report is claimed)
-            assert processes(database)[0].status == "IN_PROGRESS", "killed after it finished"
-            os.killpg(first.pid, signal.SIGKILL)
-            [row] = until(
-                lambda: [r for r in processes(database) if r.status in ("SUCCESS", "FAILED")],
-                120,
-                "the second worker to finish the report",
-            )
+    with database.engine.connect() as blocker:
+        blocker.execute(text("LOCK TABLE libraries IN ACCESS EXCLUSIVE MODE"))
+        with workers(config, log) as first:
+            until(lambda: processes(database)[0].status == "IN_PROGRESS", 60, "the first claim")
+            until(lambda: waiting_on_the_lock(database), 60, "the render to reach libraries")
+            [claimed] = processes(database)
+            with workers(config, log):
+                os.killpg(first.pid, signal.SIGKILL)
+                first.wait(timeout=30)
+                blocker.rollback()  # the render may read now
+                [row] = until(
+                    lambda: [r for r in processes(database) if r.status in ("SUCCESS", "FAILED")],
+                    120,
+                    "the second worker to finish the report",
+                )
     assert row.attempts == 2  # claimed by the killed worker, then by the other
+    assert row.claimed_by != claimed.claimed_by
     assert complete(config, row) == 1
+
+
+def waiting_on_the_lock(database: Database) -> bool:
+    """Whether a session waits for a lock on the libraries table."""
+    with database.engine.connect() as connection:
+        return bool(
+            connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                    " WHERE c.relname = 'libraries' AND NOT l.granted"
+                )
+            )
+        )
 
 
 def test_serve_restarts_a_killed_worker_process(
