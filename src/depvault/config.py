@@ -35,8 +35,11 @@ class ConfigError(ValueError):
     """A ``DEPVAULT_*`` variable holds a value that cannot be used."""
 
 
-def _setting(env: str, doc: str, default: Any = None, minimum: int = 1) -> Any:
-    return field(default=default, metadata={"env": env, "doc": doc, "minimum": minimum})
+def _setting(
+    env: str, doc: str, default: Any = None, minimum: int = 1, choices: tuple[str, ...] = ()
+) -> Any:
+    metadata = {"env": env, "doc": doc, "minimum": minimum, "choices": choices}
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,15 @@ class Config:
         "Folder for the files of asynchronous reports. Empty means "
         "`$DEPVAULT_DATA_DIR/reports`. Every server process and worker must see the same "
         "folder (a shared volume when they run on several machines).",
+    )
+    report_storage: str = _setting(
+        "DEPVAULT_REPORT_STORAGE",
+        "Where asynchronous report files are kept: `local` (the `DEPVAULT_REPORTS_DIR` "
+        "folder) or `database` (chunked rows of the `report_chunks` table, which every "
+        "node reads). Empty means `database` when the database is PostgreSQL and "
+        "`DEPVAULT_REPORTS_DIR` is not set, else `local`.",
+        "",
+        choices=("", "local", "database"),
     )
     report_retention_hours: int = _setting(
         "DEPVAULT_REPORT_RETENTION_HOURS",
@@ -393,6 +405,8 @@ def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
             raise ValueError("expected true or false")
         if kind.startswith("Path"):
             return Path(raw)
+        if f.metadata["choices"] and raw not in f.metadata["choices"]:
+            raise ValueError(f"expected one of {', '.join(c for c in f.metadata['choices'] if c)}")
     except ValueError as exc:
         raise ConfigError(f"{env}={raw!r}: {exc}") from None
     return raw

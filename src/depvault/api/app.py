@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from depvault import __version__
@@ -45,6 +45,7 @@ from depvault.jobs.worker import Worker
 from depvault.store.engine.db import Database, create_database
 from depvault.store.engine.migrate import upgrade
 from depvault.store.jobs.status_reads import store_status
+from depvault.store.jobs.report_files import report_files
 
 __all__ = ["create_app", "error_response", "json_response"]
 
@@ -97,11 +98,13 @@ def result_response(result: Result, charset: str) -> Response:
         headers = {}
         if result.filename:
             headers["content-disposition"] = f'attachment; filename="{result.filename}"'
-        response = (
-            FileResponse(result.path, headers=headers)
-            if result.path is not None
-            else Response(result.body, headers=headers)
-        )
+        response: Response
+        if result.path is not None:
+            response = FileResponse(result.path, headers=headers)
+        elif result.chunks is not None:
+            response = StreamingResponse(result.chunks, headers=headers)
+        else:
+            response = Response(result.body, headers=headers)
         # Binary bodies carry no charset: the SDK decodes any body with one as text.
         response.headers["content-type"] = result.content_type
         return response
@@ -218,7 +221,7 @@ def create_app(
     if jobs is None:
         jobs = InlineRunner(worker) if inline_jobs else LocalWorkerPool(worker, config.workers)
         kb_sync = None if inline_jobs else KnowledgeSync(database, config)
-    dispatcher = Dispatcher(database, registry, config, jobs)
+    dispatcher = Dispatcher(database, registry, config, jobs, report_files(config, database))
     edge = Edge.of(config)
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     routes = [

@@ -73,7 +73,7 @@ class Worker:
                 return True
         if time.monotonic() >= self._next_expiry:
             self._next_expiry = time.monotonic() + EXPIRY_INTERVAL_SECONDS
-            expire_reports(self.reports.database, self.reports.folder)
+            expire_reports(self.reports.database, self.reports.files)
             prune_history(
                 self.updates.database, self.reports.config.history_retention_days, utcnow()
             )
