@@ -4,6 +4,7 @@ recovered, restarted. Kept few and bounded in time: CI runs them on two cores.""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import os
@@ -321,3 +322,42 @@ def test_a_lease_outlives_nothing_but_its_process(config: Config, database: Data
         holder.kill()
         holder.wait()
         holder.stdout.close()
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_report_generated_on_one_node_downloads_on_another(
+    config: Config, database: Database, tmp_path: Path
+) -> None:
+    """Node A (``depvault serve`` with its worker, its own data folder) generates the
+    report; node B (this process, another data folder, no workers) serves the download
+    from the database's report store: no folder is shared."""
+    env = {
+        key: value
+        for key, value in environment(config, DEPVAULT_DATA_DIR=str(tmp_path / "a")).items()
+        if key.startswith("DEPVAULT_") and key != "DEPVAULT_LOG_LEVEL"
+    }
+    with serving(env, tmp_path / "serve.log") as values:
+        until(lambda: _answers(f"http://127.0.0.1:{values['port']}/ready"), 30, "readiness")
+        node_b = create_app(
+            dataclasses.replace(config, data_dir=tmp_path / "b"),
+            database,
+            migrate=False,
+            jobs=NotifyingRunner(None),
+        )
+        with TestClient(node_b) as client:
+            api = Api(client, values["userKey"])
+            queued = api.ok(
+                "generateOrganizationReportAsync",
+                orgToken=values["orgToken"],
+                reportType="OrgInventoryReport",
+                format="json",
+            )["asyncProcessStatus"]["uuid"]
+            until(lambda: processes(database)[0].status == "SUCCESS", 60, "node A's worker")
+            content_type, body = api.raw(
+                "downloadAsyncReport", orgToken=values["orgToken"], reportStatusUUID=queued
+            )
+    assert content_type == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        [name] = archive.namelist()
+        assert json.loads(archive.read(name))["libraries"] == []
+    assert not (tmp_path / "b" / "reports").exists() and not (tmp_path / "a" / "reports").exists()

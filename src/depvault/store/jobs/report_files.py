@@ -74,8 +74,12 @@ class FolderFiles:
         os.replace(source, self.folder / name)
 
     def chunks(self, name: str) -> Iterator[bytes]:
-        """Read the file a chunk at a time."""
-        with (self.folder / name).open("rb") as file:
+        """Read the file a chunk at a time (nothing when it is absent)."""
+        try:
+            file = (self.folder / name).open("rb")
+        except FileNotFoundError:
+            return
+        with file:
             while chunk := file.read(CHUNK_BYTES):
                 yield chunk
 
