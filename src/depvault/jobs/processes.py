@@ -46,8 +46,10 @@ RESTART_SECONDS = 1.0
 
 
 def worker_main(config: Config, wake: Wake | None = None) -> None:
-    """The body of one worker process: run work until SIGTERM or SIGINT (the job in
-    hand is finished first), or until the supervising process is gone."""
+    """The body of one worker process: run work until SIGTERM (the job in hand is
+    finished first), or until the supervising process is gone. SIGINT is ignored: Ctrl-C
+    reaches the whole process group, and the supervisor, which gets it too, stops its
+    workers itself (rather than seeing them exit and starting them again)."""
     logging.basicConfig(
         level=config.log_level.upper(),
         format="%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s",
@@ -62,7 +64,7 @@ def worker_main(config: Config, wake: Wake | None = None) -> None:
         stopping.set()
 
     signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
     database = create_database(config)
     worker = Worker(UpdateWorker(database, license_facts), ReportWorker(database, config))
