@@ -34,6 +34,7 @@ from depvault.jobs.updates import ProjectUpdate, UpdateWorker, enqueue
 from depvault.store.engine.db import Database
 from depvault.store.inventories import hierarchy
 from depvault.store.inventories.writes import UpdateType
+from depvault.store.jobs.report_files import report_files
 from depvault.store.models import AsyncProcess
 from tests.conftest import Api
 from tests.functional.test_cli import serving
@@ -132,11 +133,11 @@ def queue_reports(config: Config, database: Database, site: Bootstrap, count: in
             )
 
 
-def complete(config: Config, row: AsyncProcess) -> int:
-    """The number of entries of a finished report's ZIP, read through (a truncated file
-    fails here)."""
+def complete(config: Config, database: Database, row: AsyncProcess) -> int:
+    """The number of entries of a finished report's ZIP, read through the node's report
+    store, whichever it is (a truncated file fails here)."""
     assert row.status == "SUCCESS" and row.artifact, (row.status, row.failure_reason)
-    data = (config.effective_reports_dir / row.artifact).read_bytes()
+    data = b"".join(report_files(config, database).chunks(row.artifact))
     assert len(data) == row.artifact_bytes
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.testzip() is None
@@ -160,7 +161,7 @@ def test_two_worker_processes_generate_each_report_once(
     assert len(rows) == 40
     assert [row.attempts for row in rows] == [1] * 40  # each claimed, and generated, once
     assert len({row.claimed_by for row in rows}) == 2, "both processes took a share"
-    assert all(complete(config, row) == 1 for row in rows)
+    assert all(complete(config, database, row) == 1 for row in rows)
 
 
 @pytest.mark.parametrize("backend", ["postgres"])
@@ -190,7 +191,7 @@ def test_a_report_of_a_killed_worker_is_finished_by_another(
                 )
     assert row.attempts == 2  # claimed by the killed worker, then by the other
     assert row.claimed_by != claimed.claimed_by
-    assert complete(config, row) == 1
+    assert complete(config, database, row) == 1
 
 
 def waiting_on_the_lock(database: Database) -> bool:

@@ -44,8 +44,8 @@ from depvault.jobs.updates import UpdateWorker
 from depvault.jobs.worker import Worker
 from depvault.store.engine.db import Database, create_database
 from depvault.store.engine.migrate import upgrade
-from depvault.store.jobs.status_reads import store_status
 from depvault.store.jobs.report_files import report_files
+from depvault.store.jobs.status_reads import store_status
 
 __all__ = ["create_app", "error_response", "json_response"]
 

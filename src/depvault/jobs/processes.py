@@ -25,6 +25,7 @@ from types import FrameType
 
 from depvault.config import Config
 from depvault.ingest.licensing import license_facts
+from depvault.jobs.kb_sync import KnowledgeSync
 from depvault.jobs.reports import ReportWorker
 from depvault.jobs.runner import LocalWorkerPool, Wake
 from depvault.jobs.updates import UpdateWorker
@@ -70,6 +71,10 @@ def worker_main(config: Config, wake: Wake | None = None) -> None:
     worker = Worker(UpdateWorker(database, license_facts), ReportWorker(database, config))
     pool = LocalWorkerPool(worker, config.workers, poll_seconds=POLL_SECONDS, wake=wake)
     pool.start()
+    # the knowledge base's scheduled sync runs in the workers, not the API: it is
+    # CPU-bound too, and its cross-process lock lets one worker at a time do it
+    kb_sync = KnowledgeSync(database, config)
+    kb_sync.start()
     log.info("worker process %d started (%d threads)", os.getpid(), config.workers)
     try:
         while not stopping.wait(1.0):
@@ -77,6 +82,7 @@ def worker_main(config: Config, wake: Wake | None = None) -> None:
                 log.warning("worker process %d: supervisor gone, stopping", os.getpid())
                 break
     finally:
+        kb_sync.stop()
         pool.stop()
         database.dispose()
         log.info("worker process %d stopped", os.getpid())

@@ -1,7 +1,7 @@
 """report chunks
 
 Revision ID: 0023
-Revises: 0018
+Revises: 0022
 Create Date: 2026-12-06 05:25:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0018"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
