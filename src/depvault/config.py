@@ -147,6 +147,14 @@ class Config:
         1,
         minimum=0,
     )
+    api_processes: int = _setting(
+        "DEPVAULT_API_PROCESSES",
+        "Processes of `depvault serve` that answer API requests, sharing its port (the "
+        "kernel spreads the connections), each with its own `DEPVAULT_DB_POOL_SIZE` "
+        "connections; `serve --processes N` overrides it. 1 serves from the `serve` process "
+        "itself. Works on SQLite too (the processes of one `serve` share its file).",
+        1,
+    )
     recovery_interval_seconds: int = _setting(
         "DEPVAULT_RECOVERY_INTERVAL_SECONDS",
         "How often each worker looks for work claimed by a process that is gone (killed, "
