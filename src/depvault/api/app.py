@@ -216,7 +216,10 @@ def create_app(
     if migrate:
         upgrade(database)
     registry = registry or build_registry()
-    worker = Worker(UpdateWorker(database, license_facts), ReportWorker(database, config))
+    worker = Worker(
+        UpdateWorker(database, license_facts, max_jobs_per_org=config.max_jobs_per_org),
+        ReportWorker(database, config),
+    )
     kb_sync = None
     if jobs is None:
         jobs = InlineRunner(worker) if inline_jobs else LocalWorkerPool(worker, config.workers)
