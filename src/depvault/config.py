@@ -36,10 +36,17 @@ class ConfigError(ValueError):
 
 
 def _setting(
-    env: str, doc: str, default: Any = None, minimum: int = 1, choices: tuple[str, ...] = ()
+    env: str,
+    doc: str,
+    default: Any = None,
+    minimum: int = 1,
+    choices: tuple[str, ...] = (),
+    *,
+    secret: bool = False,
 ) -> Any:
     metadata = {"env": env, "doc": doc, "minimum": minimum, "choices": choices}
-    return field(default=default, metadata=metadata)
+    # a secret stays out of the settings' repr, so out of any log or traceback showing it
+    return field(default=default, metadata=metadata, repr=not secret)
 
 
 @dataclass(frozen=True)
@@ -147,6 +154,14 @@ class Config:
         1,
         minimum=0,
     )
+    api_processes: int = _setting(
+        "DEPVAULT_API_PROCESSES",
+        "Processes of `depvault serve` that answer API requests, sharing its port (the "
+        "kernel spreads the connections), each with its own `DEPVAULT_DB_POOL_SIZE` "
+        "connections; `serve --processes N` overrides it. 1 serves from the `serve` process "
+        "itself. Works on SQLite too (the processes of one `serve` share its file).",
+        1,
+    )
     recovery_interval_seconds: int = _setting(
         "DEPVAULT_RECOVERY_INTERVAL_SECONDS",
         "How often each worker looks for work claimed by a process that is gone (killed, "
@@ -163,11 +178,47 @@ class Config:
     report_storage: str = _setting(
         "DEPVAULT_REPORT_STORAGE",
         "Where asynchronous report files are kept: `local` (the `DEPVAULT_REPORTS_DIR` "
-        "folder) or `database` (chunked rows of the `report_chunks` table, which every "
-        "node reads). Empty means `database` when the database is PostgreSQL and "
-        "`DEPVAULT_REPORTS_DIR` is not set, else `local`.",
+        "folder), `database` (chunked rows of the `report_chunks` table, which every "
+        "node reads) or `s3` (objects of `DEPVAULT_S3_BUCKET` in S3-compatible object "
+        "storage; needs the `s3` extra: `pip install 'depvault[s3]'`). Empty means "
+        "`database` when the database is PostgreSQL and `DEPVAULT_REPORTS_DIR` is not "
+        "set, else `local`.",
         "",
-        choices=("", "local", "database"),
+        choices=("", "local", "database", "s3"),
+    )
+    s3_bucket: str = _setting(
+        "DEPVAULT_S3_BUCKET",
+        "Bucket of the report files when `DEPVAULT_REPORT_STORAGE=s3` (it must exist).",
+        "",
+    )
+    s3_prefix: str = _setting(
+        "DEPVAULT_S3_PREFIX",
+        "Prefix of the report files' object keys in `DEPVAULT_S3_BUCKET`.",
+        "reports/",
+    )
+    s3_endpoint_url: str = _setting(
+        "DEPVAULT_S3_ENDPOINT_URL",
+        "URL of an S3-compatible service (MinIO, Ceph …), addressed path-style. Empty "
+        "means AWS S3.",
+        "",
+    )
+    s3_region: str = _setting(
+        "DEPVAULT_S3_REGION",
+        "Region of the bucket. Empty means boto3's own choice (`AWS_REGION`, "
+        "`AWS_DEFAULT_REGION`, the shared configuration).",
+        "",
+    )
+    s3_access_key_id: str = _setting(
+        "DEPVAULT_S3_ACCESS_KEY_ID",
+        "Access key of the object storage. Empty (with the secret) means boto3's own "
+        "credential chain: `AWS_*` variables, shared files, an instance or pod role.",
+        "",
+    )
+    s3_secret_access_key: str = _setting(
+        "DEPVAULT_S3_SECRET_ACCESS_KEY",
+        "Secret key matching `DEPVAULT_S3_ACCESS_KEY_ID` (never logged).",
+        "",
+        secret=True,
     )
     report_retention_hours: int = _setting(
         "DEPVAULT_REPORT_RETENTION_HOURS",
@@ -282,6 +333,10 @@ class Config:
         "keep that file readable by its owner only.",
         "",
     )
+
+    def __post_init__(self) -> None:
+        if self.report_storage == "s3" and not self.s3_bucket:
+            raise ConfigError("DEPVAULT_REPORT_STORAGE=s3 needs DEPVAULT_S3_BUCKET")
 
     @property
     def effective_database_url(self) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from starlette.testclient import TestClient
 
 from depvault.admin import Bootstrap
@@ -35,9 +35,10 @@ from depvault.store.engine.db import Database
 from depvault.store.inventories import hierarchy
 from depvault.store.inventories.writes import UpdateType
 from depvault.store.jobs.report_files import report_files
-from depvault.store.models import AsyncProcess
+from depvault.store.models import AsyncProcess, ReportChunk
 from tests.conftest import Api
 from tests.functional.test_cli import serving
+from tests.s3_server import S3
 
 
 def environment(config: Config, **settings: str) -> dict[str, str]:
@@ -326,21 +327,33 @@ def test_a_lease_outlives_nothing_but_its_process(config: Config, database: Data
 
 
 @pytest.mark.parametrize("backend", ["postgres"])
+@pytest.mark.parametrize("store", ["database", "s3"])
 def test_a_report_generated_on_one_node_downloads_on_another(
-    config: Config, database: Database, tmp_path: Path
+    config: Config, database: Database, tmp_path: Path, store: str, request: pytest.FixtureRequest
 ) -> None:
     """Node A (``depvault serve`` with its worker, its own data folder) generates the
     report; node B (this process, another data folder, no workers) serves the download
-    from the database's report store: no folder is shared."""
+    from the shared report store, the database's or S3 (moto's server): no folder is
+    shared."""
+    shared: dict[str, str] = {}
+    if store == "s3":
+        s3: S3 = request.getfixturevalue("s3")
+        shared = s3.settings()
     env = {
         key: value
-        for key, value in environment(config, DEPVAULT_DATA_DIR=str(tmp_path / "a")).items()
+        for key, value in environment(
+            config, DEPVAULT_DATA_DIR=str(tmp_path / "a"), **shared
+        ).items()
         if key.startswith("DEPVAULT_") and key != "DEPVAULT_LOG_LEVEL"
     }
     with serving(env, tmp_path / "serve.log") as values:
         until(lambda: _answers(f"http://127.0.0.1:{values['port']}/ready"), 30, "readiness")
         node_b = create_app(
-            dataclasses.replace(config, data_dir=tmp_path / "b"),
+            dataclasses.replace(
+                config,
+                data_dir=tmp_path / "b",
+                **{key.removeprefix("DEPVAULT_").lower(): value for key, value in shared.items()},
+            ),
             database,
             migrate=False,
             jobs=NotifyingRunner(None),
@@ -362,3 +375,8 @@ def test_a_report_generated_on_one_node_downloads_on_another(
         [name] = archive.namelist()
         assert json.loads(archive.read(name))["libraries"] == []
     assert not (tmp_path / "b" / "reports").exists() and not (tmp_path / "a" / "reports").exists()
+    if store == "s3":
+        [row] = processes(database)
+        assert s3.keys() == [f"reports/{row.artifact}"]  # the object, not the database
+        with database.transaction(write=False) as db:
+            assert db.scalar(select(func.count()).select_from(ReportChunk)) == 0
