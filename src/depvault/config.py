@@ -127,11 +127,24 @@ class Config:
     )
     auth_failures_per_minute: int = _setting(
         "DEPVAULT_AUTH_FAILURES_PER_MINUTE",
-        "Wrong userKeys accepted from one client address in a minute; past it, requests "
+        "Wrong userKeys (and failed web console sign-ins) accepted from one client address "
+        "in a minute; past it, requests "
         "from that address are refused (HTTP 429, an error envelope saying when to retry) "
         "until the minute's oldest failure is a minute old. Logged once a minute per "
         "address at WARNING, with the count, never the key.",
         30,
+    )
+    console_idle_minutes: int = _setting(
+        "DEPVAULT_CONSOLE_IDLE_MINUTES",
+        "A web console session (`/ui/`) ends after this many minutes without a page "
+        "request; the person signs in again with their e-mail address and user key.",
+        30,
+    )
+    console_session_hours: int = _setting(
+        "DEPVAULT_CONSOLE_SESSION_HOURS",
+        "A web console session ends this many hours after sign-in, however busy it is. "
+        "Signing out, and issuing the person a new user key, end their sessions at once.",
+        12,
     )
     trusted_proxies: str = _setting(
         "DEPVAULT_TRUSTED_PROXIES",

@@ -53,6 +53,7 @@ from depvault.store.models.plugin_checks import PluginPolicyViolation
 from depvault.store.models.policies import Policy
 from depvault.store.models.policy_issues import PendingTask, PolicyIssue
 from depvault.store.models.reports import AsyncProcess, ReportChunk
+from depvault.store.models.sessions import ConsoleSession
 from depvault.store.models.signals import EpssScore, KevEntry, KnowledgeImport, NvdCve
 from depvault.store.models.updates import UpdateItem, UpdateRequest
 
@@ -69,6 +70,7 @@ __all__ = [
     "Base",
     "BigId",
     "ChangeLogEntry",
+    "ConsoleSession",
     "CustomAttribute",
     "CustomAttributeValue",
     "EpssScore",
