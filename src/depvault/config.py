@@ -233,8 +233,9 @@ class Config:
     )
     kb_ca_bundle: Path | None = _setting(
         "DEPVAULT_KB_CA_BUNDLE",
-        "PEM file of the certificate authorities trusted for the knowledge-base mirror "
-        "(a TLS-inspecting proxy's CA). Empty: the certifi bundle. The proxy comes from the "
+        "PEM file of the certificate authorities trusted for the knowledge-base downloads "
+        "(the OSV mirror and the NVD, EPSS and KEV feeds; a TLS-inspecting proxy's CA). "
+        "Empty: the certifi bundle. The proxy comes from the "
         "standard `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` variables.",
     )
     kb_http_timeout: int = _setting(
