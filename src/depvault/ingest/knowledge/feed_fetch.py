@@ -300,11 +300,17 @@ class _Round:
                 raise KnowledgeSyncError(f"DEPVAULT_KB_{feed.upper()}_URL is not set")
             self._fetch(outcome, location)
         except KnowledgeSyncError as exc:
-            outcome.result, outcome.error = "failed", exc.message
-            log.warning("knowledge-base fetch of %s failed: %s", feed, exc.message)
-            with self.database.transaction() as db:
-                record_feed_failure(db, feed, error=exc.message, now=utcnow())
+            self._failed(outcome, exc.message)
+        except Exception as exc:  # the import broke off (disk full, database gone)
+            log.exception("knowledge-base fetch of %s broke off", feed)
+            self._failed(outcome, f"the import broke off: {type(exc).__name__}: {exc}")
         return outcome
+
+    def _failed(self, outcome: FeedFetch, error: str) -> None:
+        outcome.result, outcome.error = "failed", error
+        log.warning("knowledge-base fetch of %s failed: %s", outcome.feed, error)
+        with self.database.transaction() as db:
+            record_feed_failure(db, outcome.feed, error=error, now=utcnow())
 
     def _fetch(self, outcome: FeedFetch, location: str) -> None:
         feed, now = outcome.feed, utcnow()
