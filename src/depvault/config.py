@@ -35,8 +35,18 @@ class ConfigError(ValueError):
     """A ``DEPVAULT_*`` variable holds a value that cannot be used."""
 
 
-def _setting(env: str, doc: str, default: Any = None) -> Any:
-    return field(default=default, metadata={"env": env, "doc": doc})
+def _setting(
+    env: str,
+    doc: str,
+    default: Any = None,
+    minimum: int = 1,
+    choices: tuple[str, ...] = (),
+    *,
+    secret: bool = False,
+) -> Any:
+    metadata = {"env": env, "doc": doc, "minimum": minimum, "choices": choices}
+    # a secret stays out of the settings' repr, so out of any log or traceback showing it
+    return field(default=default, metadata=metadata, repr=not secret)
 
 
 @dataclass(frozen=True)
@@ -132,15 +142,83 @@ class Config:
     )
     workers: int = _setting(
         "DEPVAULT_WORKERS",
-        "Worker threads of the embedded server that write inventories and run analyses. "
-        "Updates of one project never run at once, whatever this number.",
+        "Threads of each worker process that write inventories, run analyses and render "
+        "reports. Updates of one project never run at once, whatever this number.",
         2,
+    )
+    worker_processes: int = _setting(
+        "DEPVAULT_WORKER_PROCESSES",
+        "Worker processes `depvault serve` starts beside the API (at a lower CPU priority, "
+        "restarted when they die), and `depvault worker` runs. 0 makes `serve` a pure API "
+        "node: the work it queues is done by `depvault worker` processes elsewhere.",
+        1,
+        minimum=0,
+    )
+    api_processes: int = _setting(
+        "DEPVAULT_API_PROCESSES",
+        "Processes of `depvault serve` that answer API requests, sharing its port (the "
+        "kernel spreads the connections), each with its own `DEPVAULT_DB_POOL_SIZE` "
+        "connections; `serve --processes N` overrides it. 1 serves from the `serve` process "
+        "itself. Works on SQLite too (the processes of one `serve` share its file).",
+        1,
+    )
+    recovery_interval_seconds: int = _setting(
+        "DEPVAULT_RECOVERY_INTERVAL_SECONDS",
+        "How often each worker looks for work claimed by a process that is gone (killed, "
+        "or on a machine that was lost) and puts it back in the queue, in seconds. A "
+        "worker process restarted by its `serve` recovers its predecessor's work at once.",
+        30,
     )
     reports_dir: Path | None = _setting(
         "DEPVAULT_REPORTS_DIR",
         "Folder for the files of asynchronous reports. Empty means "
         "`$DEPVAULT_DATA_DIR/reports`. Every server process and worker must see the same "
         "folder (a shared volume when they run on several machines).",
+    )
+    report_storage: str = _setting(
+        "DEPVAULT_REPORT_STORAGE",
+        "Where asynchronous report files are kept: `local` (the `DEPVAULT_REPORTS_DIR` "
+        "folder), `database` (chunked rows of the `report_chunks` table, which every "
+        "node reads) or `s3` (objects of `DEPVAULT_S3_BUCKET` in S3-compatible object "
+        "storage; needs the `s3` extra: `pip install 'depvault[s3]'`). Empty means "
+        "`database` when the database is PostgreSQL and `DEPVAULT_REPORTS_DIR` is not "
+        "set, else `local`.",
+        "",
+        choices=("", "local", "database", "s3"),
+    )
+    s3_bucket: str = _setting(
+        "DEPVAULT_S3_BUCKET",
+        "Bucket of the report files when `DEPVAULT_REPORT_STORAGE=s3` (it must exist).",
+        "",
+    )
+    s3_prefix: str = _setting(
+        "DEPVAULT_S3_PREFIX",
+        "Prefix of the report files' object keys in `DEPVAULT_S3_BUCKET`.",
+        "reports/",
+    )
+    s3_endpoint_url: str = _setting(
+        "DEPVAULT_S3_ENDPOINT_URL",
+        "URL of an S3-compatible service (MinIO, Ceph …), addressed path-style. Empty "
+        "means AWS S3.",
+        "",
+    )
+    s3_region: str = _setting(
+        "DEPVAULT_S3_REGION",
+        "Region of the bucket. Empty means boto3's own choice (`AWS_REGION`, "
+        "`AWS_DEFAULT_REGION`, the shared configuration).",
+        "",
+    )
+    s3_access_key_id: str = _setting(
+        "DEPVAULT_S3_ACCESS_KEY_ID",
+        "Access key of the object storage. Empty (with the secret) means boto3's own "
+        "credential chain: `AWS_*` variables, shared files, an instance or pod role.",
+        "",
+    )
+    s3_secret_access_key: str = _setting(
+        "DEPVAULT_S3_SECRET_ACCESS_KEY",
+        "Secret key matching `DEPVAULT_S3_ACCESS_KEY_ID` (never logged).",
+        "",
+        secret=True,
     )
     report_retention_hours: int = _setting(
         "DEPVAULT_REPORT_RETENTION_HOURS",
@@ -279,6 +357,10 @@ class Config:
         "",
     )
 
+    def __post_init__(self) -> None:
+        if self.report_storage == "s3" and not self.s3_bucket:
+            raise ConfigError("DEPVAULT_REPORT_STORAGE=s3 needs DEPVAULT_S3_BUCKET")
+
     @property
     def effective_database_url(self) -> str:
         """The database URL in use: the configured one, else SQLite in the data folder."""
@@ -390,8 +472,11 @@ def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
     try:
         if kind == "int":
             value = int(raw)
-            if value <= 0:
-                raise ValueError("must be positive")
+            minimum = f.metadata["minimum"]
+            if value < minimum:
+                raise ValueError(
+                    "must be positive" if minimum == 1 else f"must be {minimum} or more"
+                )
             return value
         if kind == "float":
             number = float(raw)
@@ -407,6 +492,8 @@ def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
             raise ValueError("expected true or false")
         if kind.startswith("Path"):
             return Path(raw)
+        if f.metadata["choices"] and raw not in f.metadata["choices"]:
+            raise ValueError(f"expected one of {', '.join(c for c in f.metadata['choices'] if c)}")
     except ValueError as exc:
         raise ConfigError(f"{env}={raw!r}: {exc}") from None
     return raw

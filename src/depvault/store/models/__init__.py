@@ -52,7 +52,7 @@ from depvault.store.models.people import Group, GroupMember, OrgMember, RoleAssi
 from depvault.store.models.plugin_checks import PluginPolicyViolation
 from depvault.store.models.policies import Policy
 from depvault.store.models.policy_issues import PendingTask, PolicyIssue
-from depvault.store.models.reports import AsyncProcess
+from depvault.store.models.reports import AsyncProcess, ReportChunk
 from depvault.store.models.signals import (
     EpssScore,
     KevEntry,
@@ -111,6 +111,7 @@ __all__ = [
     "ProjectDependency",
     "ProjectLibrary",
     "ProjectTag",
+    "ReportChunk",
     "RoleAssignment",
     "SourceFileRow",
     "UpdateItem",
