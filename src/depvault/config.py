@@ -300,10 +300,33 @@ class Config:
         "changed since the last sync it downloads the ecosystem's `all.zip` instead.",
         1000,
     )
+    kb_nvd_url: str = _setting(
+        "DEPVAULT_KB_NVD_URL",
+        "Where the scheduled sync fetches NVD's CVE JSON 2.0 feeds from: the folder URL "
+        "holding `nvdcve-2.0-YYYY.json.gz`, `-modified` and `-recent` (NVD's is "
+        "`https://nvd.nist.gov/feeds/json/cve/2.0`), or a local folder laid out the same. "
+        "Empty (the default): not fetched; `depvault kb import-nvd` still imports files.",
+        "",
+    )
+    kb_epss_url: str = _setting(
+        "DEPVAULT_KB_EPSS_URL",
+        "Where the scheduled sync fetches FIRST's daily EPSS file from (the URL or local "
+        "path of the `.csv.gz` itself, e.g. `https://epss.empiricalsecurity.com/"
+        "epss_scores-current.csv.gz`). Empty (the default): not fetched.",
+        "",
+    )
+    kb_kev_url: str = _setting(
+        "DEPVAULT_KB_KEV_URL",
+        "Where the scheduled sync fetches CISA's Known Exploited Vulnerabilities catalog "
+        "from (the URL or local path of `known_exploited_vulnerabilities.json`). Empty "
+        "(the default): not fetched.",
+        "",
+    )
     kb_ca_bundle: Path | None = _setting(
         "DEPVAULT_KB_CA_BUNDLE",
-        "PEM file of the certificate authorities trusted for the knowledge-base mirror "
-        "(a TLS-inspecting proxy's CA). Empty: the certifi bundle. The proxy comes from the "
+        "PEM file of the certificate authorities trusted for the knowledge-base downloads "
+        "(the OSV mirror and the NVD, EPSS and KEV feeds; a TLS-inspecting proxy's CA). "
+        "Empty: the certifi bundle. The proxy comes from the "
         "standard `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` variables.",
     )
     kb_http_timeout: int = _setting(
@@ -368,6 +391,15 @@ class Config:
         """The ecosystems ``DEPVAULT_KB_ECOSYSTEMS`` names, in its order, once each."""
         names = (name.strip() for name in self.kb_ecosystems.split(","))
         return list(dict.fromkeys(name for name in names if name))
+
+    @property
+    def kb_feed_locations(self) -> dict[str, str]:
+        """Feed (``nvd``, ``epss``, ``kev``) → its configured URL or path ("": not fetched)."""
+        return {
+            "nvd": self.kb_nvd_url.strip(),
+            "epss": self.kb_epss_url.strip(),
+            "kev": self.kb_kev_url.strip(),
+        }
 
     @property
     def kb_downloads_dir(self) -> Path:
