@@ -127,11 +127,24 @@ class Config:
     )
     auth_failures_per_minute: int = _setting(
         "DEPVAULT_AUTH_FAILURES_PER_MINUTE",
-        "Wrong userKeys accepted from one client address in a minute; past it, requests "
+        "Wrong userKeys (and failed web console sign-ins) accepted from one client address "
+        "in a minute; past it, requests "
         "from that address are refused (HTTP 429, an error envelope saying when to retry) "
         "until the minute's oldest failure is a minute old. Logged once a minute per "
         "address at WARNING, with the count, never the key.",
         30,
+    )
+    console_idle_minutes: int = _setting(
+        "DEPVAULT_CONSOLE_IDLE_MINUTES",
+        "A web console session (`/ui/`) ends after this many minutes without a page "
+        "request; the person signs in again with their e-mail address and user key.",
+        30,
+    )
+    console_session_hours: int = _setting(
+        "DEPVAULT_CONSOLE_SESSION_HOURS",
+        "A web console session ends this many hours after sign-in, however busy it is. "
+        "Signing out, and issuing the person a new user key, end their sessions at once.",
+        12,
     )
     trusted_proxies: str = _setting(
         "DEPVAULT_TRUSTED_PROXIES",
@@ -297,10 +310,33 @@ class Config:
         "changed since the last sync it downloads the ecosystem's `all.zip` instead.",
         1000,
     )
+    kb_nvd_url: str = _setting(
+        "DEPVAULT_KB_NVD_URL",
+        "Where the scheduled sync fetches NVD's CVE JSON 2.0 feeds from: the folder URL "
+        "holding `nvdcve-2.0-YYYY.json.gz`, `-modified` and `-recent` (NVD's is "
+        "`https://nvd.nist.gov/feeds/json/cve/2.0`), or a local folder laid out the same. "
+        "Empty (the default): not fetched; `depvault kb import-nvd` still imports files.",
+        "",
+    )
+    kb_epss_url: str = _setting(
+        "DEPVAULT_KB_EPSS_URL",
+        "Where the scheduled sync fetches FIRST's daily EPSS file from (the URL or local "
+        "path of the `.csv.gz` itself, e.g. `https://epss.empiricalsecurity.com/"
+        "epss_scores-current.csv.gz`). Empty (the default): not fetched.",
+        "",
+    )
+    kb_kev_url: str = _setting(
+        "DEPVAULT_KB_KEV_URL",
+        "Where the scheduled sync fetches CISA's Known Exploited Vulnerabilities catalog "
+        "from (the URL or local path of `known_exploited_vulnerabilities.json`). Empty "
+        "(the default): not fetched.",
+        "",
+    )
     kb_ca_bundle: Path | None = _setting(
         "DEPVAULT_KB_CA_BUNDLE",
-        "PEM file of the certificate authorities trusted for the knowledge-base mirror "
-        "(a TLS-inspecting proxy's CA). Empty: the certifi bundle. The proxy comes from the "
+        "PEM file of the certificate authorities trusted for the knowledge-base downloads "
+        "(the OSV mirror and the NVD, EPSS and KEV feeds; a TLS-inspecting proxy's CA). "
+        "Empty: the certifi bundle. The proxy comes from the "
         "standard `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` variables.",
     )
     kb_http_timeout: int = _setting(
@@ -365,6 +401,15 @@ class Config:
         """The ecosystems ``DEPVAULT_KB_ECOSYSTEMS`` names, in its order, once each."""
         names = (name.strip() for name in self.kb_ecosystems.split(","))
         return list(dict.fromkeys(name for name in names if name))
+
+    @property
+    def kb_feed_locations(self) -> dict[str, str]:
+        """Feed (``nvd``, ``epss``, ``kev``) → its configured URL or path ("": not fetched)."""
+        return {
+            "nvd": self.kb_nvd_url.strip(),
+            "epss": self.kb_epss_url.strip(),
+            "kev": self.kb_kev_url.strip(),
+        }
 
     @property
     def kb_downloads_dir(self) -> Path:

@@ -53,7 +53,14 @@ from depvault.store.models.plugin_checks import PluginPolicyViolation
 from depvault.store.models.policies import Policy
 from depvault.store.models.policy_issues import PendingTask, PolicyIssue
 from depvault.store.models.reports import AsyncProcess, ReportChunk
-from depvault.store.models.signals import EpssScore, KevEntry, KnowledgeImport, NvdCve
+from depvault.store.models.sessions import ConsoleSession
+from depvault.store.models.signals import (
+    EpssScore,
+    KevEntry,
+    KnowledgeFeedFile,
+    KnowledgeImport,
+    NvdCve,
+)
 from depvault.store.models.updates import UpdateItem, UpdateRequest
 
 never_reuse_ids(Base.metadata)
@@ -69,6 +76,7 @@ __all__ = [
     "Base",
     "BigId",
     "ChangeLogEntry",
+    "ConsoleSession",
     "CustomAttribute",
     "CustomAttributeValue",
     "EpssScore",
@@ -78,6 +86,7 @@ __all__ = [
     "InHouseLibrary",
     "InventoryChange",
     "KevEntry",
+    "KnowledgeFeedFile",
     "KnowledgeImport",
     "KnowledgeSource",
     "Library",
