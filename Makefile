@@ -14,7 +14,7 @@ $(BIN)/depvault: pyproject.toml
 install: $(BIN)/depvault
 
 # Install and start the server on its embedded defaults (SQLite in ./depvault-data,
-# in-process workers, http://127.0.0.1:8080/api/v1.3). The first start prints the
+# one worker process beside the API, http://127.0.0.1:8080/api/v1.3). The first start prints the
 # bootstrap tokens and the administrator's key once. Another port: make run PORT=9000
 PORT ?=
 run: install

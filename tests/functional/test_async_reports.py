@@ -17,6 +17,7 @@ import orjson
 import pytest
 from lxml import etree
 from pypdf import PdfReader
+from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from depvault.admin import Bootstrap
@@ -24,6 +25,8 @@ from depvault.api.app import create_app
 from depvault.config import Config
 from depvault.jobs.reports import MAX_ATTEMPTS, ReportWorker, _claim, recover_reports
 from depvault.store.engine.db import Database
+from depvault.store.jobs.report_files import DatabaseFiles, report_files
+from depvault.store.models import ReportChunk
 from tests.conftest import Api
 from tests.functional.test_alerts import (
     DJANGO_ADVISORY,
@@ -305,12 +308,19 @@ def test_expired_report_files_are_deleted(
         reportType="ProjectInventoryReport", format="xlsx",
     )  # fmt: skip
     assert download(api, site, status["uuid"])
-    folder = config.effective_reports_dir
-    assert [p.name for p in folder.iterdir()] == [f"{status['uuid']}.zip"]
-    assert expire_reports(database, folder, utcnow() + timedelta(hours=1)) == 0  # still kept
+    files = report_files(config, database)  # the folder on SQLite, the database on PostgreSQL
+    assert isinstance(files, DatabaseFiles) == (database.dialect == "postgresql")
+    name = f"{status['uuid']}.zip"
+    assert files.exists(name)
+    assert expire_reports(database, files, utcnow() + timedelta(hours=1)) == 0  # still kept
     later = utcnow() + timedelta(hours=config.report_retention_hours + 1)
-    assert expire_reports(database, folder, later) == 1
-    assert list(folder.iterdir()) == []
+    assert expire_reports(database, files, later) == 1
+    assert not files.exists(name)
+    if database.dialect == "sqlite":
+        assert list(config.effective_reports_dir.iterdir()) == []
+    else:
+        with database.transaction(write=False) as db:
+            assert db.scalar(select(func.count()).select_from(ReportChunk)) == 0
     _code, message = api.error(
         "downloadAsyncReport", orgToken=site.org_token, reportStatusUUID=status["uuid"]
     )

@@ -151,8 +151,8 @@ def serving(env: dict[str, str], log_file: Path, **settings: str) -> Iterator[di
         "DEPVAULT_PORT": str(port),
         "DEPVAULT_LOG_LEVEL": "WARNING",
     }
-    with serve_process(server_env, log_file) as (_, values):
-        yield {**values, "port": port}
+    with serve_process(server_env, log_file) as (pid, values):
+        yield {**values, "port": port, "pid": pid}
 
 
 def _until_up(open_once: Callable[[], Any]) -> Any:

@@ -81,7 +81,9 @@ def test_an_ecosystem_without_knowledge_is_said_queued_and_then_synced(
     )
     syncer = KnowledgeSync(database, scheduled)
     assert syncer.due(full=False) == ["npm"]
-    [outcome] = syncer.run_due(full=False) or []
+    done = syncer.run_due(full=False)
+    assert done is not None and done.feeds == []  # feeds only on a full round
+    [outcome] = done.ecosystems
     assert (outcome.ecosystem, outcome.result, outcome.method) == ("npm", "ok", "all.zip")
     assert outcome.stats is not None and outcome.stats.reanalysed_projects == 1
     assert syncer.due(full=False) == []
@@ -120,7 +122,9 @@ def test_a_full_run_syncs_the_catalog_ecosystems_not_attempted_within_the_interv
     )
     syncer = KnowledgeSync(database, scheduled)
     assert syncer.due(full=True) == ["PyPI", "npm", "crates.io"]
-    outcomes = {o.ecosystem: o.result for o in syncer.run_due(full=True) or []}
+    done = syncer.run_due(full=True)
+    assert done is not None and done.feeds == []  # no feed configured
+    outcomes = {o.ecosystem: o.result for o in done.ecosystems}
     assert outcomes == {"npm": "ok", "PyPI": "failed", "crates.io": "failed"}  # not mirrored
     assert syncer.due(full=True) == []  # every one attempted: not again within 6 h
     status = api.ok("getKnowledgeBaseStatus", orgToken=site.org_token)

@@ -140,9 +140,9 @@ def test_an_idle_worker_polls_without_writing(
 def test_recovery_leaves_the_work_of_live_processes_alone(
     database: Database, site: Bootstrap, config: Config
 ):
-    """Several server processes may share a PostgreSQL database: one that starts (or
-    recovers now and then) re-queues only the claims of processes that are gone; SQLite
-    serves one process, so there every claim but its own is a dead process's."""
+    """Several processes may share a database (PostgreSQL, or the SQLite file of one
+    machine's ``serve`` and its worker processes): one that starts (or recovers now and
+    then) re-queues only the claims of processes that are gone."""
     first, second = setup_projects(database, 2)
     queue(database, first, UpdateType.OVERRIDE, "a")
     queue(database, second, UpdateType.OVERRIDE, "b")
@@ -150,13 +150,10 @@ def test_recovery_leaves_the_work_of_live_processes_alone(
     try:
         assert claim_next(database, busy.owner) is not None  # a live process's work
         assert claim_next(database, starting.owner) is not None  # the recoverer's own
-        expected = 0 if database.dialect == "postgresql" else 1
-        assert recover(database, starting.owner) == expected
-        assert sorted(states(database)) == sorted(
-            [ItemState.IN_PROGRESS] * (2 - expected) + [ItemState.QUEUED] * expected
-        )
+        assert recover(database, starting.owner) == 0
+        assert states(database) == [ItemState.IN_PROGRESS] * 2
         busy.release()  # the busy process dies: its claim is recovered now
-        assert recover(database, starting.owner) == 1 - expected
+        assert recover(database, starting.owner) == 1
         assert sorted(states(database)) == [ItemState.IN_PROGRESS, ItemState.QUEUED]
     finally:
         busy.release()
@@ -193,10 +190,9 @@ def test_report_recovery_leaves_the_work_of_live_processes_alone(
     try:
         claimed = {_claim(database, busy.owner), _claim(database, starting.owner)}
         assert claimed == set(ids)
-        expected = 0 if database.dialect == "postgresql" else 1
-        assert recover_reports(database, starting.owner) == expected
+        assert recover_reports(database, starting.owner) == 0
         busy.release()
-        assert recover_reports(database, starting.owner) == 1 - expected
+        assert recover_reports(database, starting.owner) == 1
     finally:
         busy.release()
         starting.release()

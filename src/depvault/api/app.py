@@ -1,4 +1,4 @@
-"""The ASGI application: one POST endpoint per API version, and a health probe.
+"""The ASGI application: one POST endpoint per API version, and the probes.
 
 The endpoint admits the client (:mod:`~depvault.api.edge`: address, failed-key
 throttle), receives the body (capped, spooled), parses and dispatches it in a worker
@@ -16,12 +16,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from depvault import __version__
@@ -32,6 +31,7 @@ from depvault.api.dispatch import Dispatcher
 from depvault.api.docs_page import docs_endpoint
 from depvault.api.edge import Edge
 from depvault.api.errors import UNEXPECTED_ERROR_CODE, error_code, http_status
+from depvault.api.probes import health_endpoint, ready_endpoint
 from depvault.api.registry import Registry, build_registry
 from depvault.api.request_types import ApiVersion, BinaryResult, Result
 from depvault.config import Config
@@ -45,6 +45,7 @@ from depvault.jobs.updates import UpdateWorker
 from depvault.jobs.worker import Worker
 from depvault.store.engine.db import Database, create_database
 from depvault.store.engine.migrate import upgrade
+from depvault.store.jobs.report_files import report_files
 from depvault.store.jobs.status_reads import store_status
 
 __all__ = ["create_app", "error_response", "json_response"]
@@ -98,11 +99,13 @@ def result_response(result: Result, charset: str) -> Response:
         headers = {}
         if result.filename:
             headers["content-disposition"] = f'attachment; filename="{result.filename}"'
-        response = (
-            FileResponse(result.path, headers=headers)
-            if result.path is not None
-            else Response(result.body, headers=headers)
-        )
+        response: Response
+        if result.path is not None:
+            response = FileResponse(result.path, headers=headers)
+        elif result.chunks is not None:
+            response = StreamingResponse(result.chunks, headers=headers)
+        else:
+            response = Response(result.body, headers=headers)
         # Binary bodies carry no charset: the SDK decodes any body with one as text.
         response.headers["content-type"] = result.content_type
         return response
@@ -160,26 +163,6 @@ def api_endpoint(
     return endpoint
 
 
-def health_endpoint(database: Database) -> Callable[[Request], Awaitable[Response]]:
-    """``GET /health``: the process is up and the database answers."""
-
-    def probe() -> None:
-        with database.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-
-    async def endpoint(request: Request) -> Response:
-        try:
-            await run_in_threadpool(probe)
-        except Exception as exc:
-            # WARNING without a traceback: anyone may ask /health, and the fault is
-            # the database's (its own log says why), not this request's
-            log.warning("health check: database unreachable (%s)", type(exc).__name__)
-            return json_response({"status": "unavailable", "database": "unreachable"}, status=503)
-        return json_response({"status": "ok", "database": database.dialect})
-
-    return endpoint
-
-
 def status_endpoint(database: Database) -> Callable[[Request], Awaitable[Response]]:
     """``GET /status``: the version, the knowledge base's freshness and the work
     waiting (``depvault status``). Counts only: nothing an organization owns."""
@@ -225,22 +208,26 @@ def create_app(
     *,
     migrate: bool = True,
     inline_jobs: bool = False,
+    jobs: Runner | None = None,
 ) -> Starlette:
     """Build the application; the database is migrated to the newest schema first.
 
-    Background work runs in ``config.workers`` local threads started with the
-    application, or, with ``inline_jobs`` (tests), inside the request that queued it.
-    The knowledge-base sync runs on its schedule beside the local threads only (never
-    with inline jobs: tests fetch nothing).
+    Background work runs where ``jobs`` says (``depvault serve``: worker processes it
+    only wakes, which run the knowledge-base sync too); without it, in
+    ``config.workers`` local threads started with the application, with the
+    knowledge-base sync on its schedule beside them, or, with ``inline_jobs`` (tests),
+    inside the request that queued it (and no sync: tests fetch nothing).
     """
     database = database or create_database(config)
     if migrate:
         upgrade(database)
     registry = registry or build_registry()
     worker = Worker(UpdateWorker(database, license_facts), ReportWorker(database, config))
-    jobs: Runner = InlineRunner(worker) if inline_jobs else LocalWorkerPool(worker, config.workers)
-    kb_sync = None if inline_jobs else KnowledgeSync(database, config)
-    dispatcher = Dispatcher(database, registry, config, jobs)
+    kb_sync = None
+    if jobs is None:
+        jobs = InlineRunner(worker) if inline_jobs else LocalWorkerPool(worker, config.workers)
+        kb_sync = None if inline_jobs else KnowledgeSync(database, config)
+    dispatcher = Dispatcher(database, registry, config, jobs, report_files(config, database))
     edge = Edge.of(config)
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     routes: list[BaseRoute] = [
@@ -252,6 +239,7 @@ def create_app(
         for version in ApiVersion
     ]
     routes.append(Route("/health", health_endpoint(database), methods=["GET"]))
+    routes.append(Route("/ready", ready_endpoint(database), methods=["GET"]))
     routes.append(Route("/status", status_endpoint(database), methods=["GET"]))
     docs = docs_endpoint(registry)
     routes.append(Route("/docs", docs, methods=["GET"]))

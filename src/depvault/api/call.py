@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from depvault.api.registry import Registry
     from depvault.config import Config
     from depvault.jobs.runner import Runner
+    from depvault.store.jobs.report_files import ReportFiles
 
 __all__ = ["Call"]
 
@@ -42,6 +43,7 @@ class Call:
     registry: Registry
     config: Config
     jobs: Runner
+    files: ReportFiles | None = None  # where report files are (downloads read them)
     visible_product_ids: frozenset[int] | None = None
     body_sha1: str = ""  # SHA-1 of the request body as received
     after_commit: list[Callable[[], None]] = field(default_factory=list)

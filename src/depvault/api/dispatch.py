@@ -40,6 +40,7 @@ from depvault.errors import (
 )
 from depvault.jobs.runner import Runner
 from depvault.store.engine.db import Database
+from depvault.store.jobs.report_files import ReportFiles
 from depvault.store.organizations.identity import caller_by_key
 from depvault.store.organizations.scopes import resolve_token
 
@@ -59,6 +60,7 @@ class Dispatcher:
     registry: Registry
     config: Config
     jobs: Runner
+    files: ReportFiles
 
     def dispatch(self, version: ApiVersion, body: dict[str, Any], body_sha1: str = "") -> Result:
         """Answer one call; raises a :class:`DepvaultError` for every refusal.
@@ -177,6 +179,7 @@ class Dispatcher:
                 registry=self.registry,
                 config=self.config,
                 jobs=self.jobs,
+                files=self.files,
                 visible_product_ids=visible,
                 body_sha1=body_sha1,
             )

@@ -7,7 +7,7 @@ Each category module of ``api/handlers`` declares its request types as a plain t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -101,8 +101,10 @@ class BinaryResult:
     content_type: str
     body: bytes
     filename: str | None = None
-    # A file to stream instead of ``body`` (a report ZIP of any size).
+    # A file to stream instead of ``body`` (a report ZIP of any size) …
     path: Path | None = None
+    # … or its bytes a piece at a time (a report ZIP kept in the database).
+    chunks: Iterator[bytes] | None = None
 
 
 Result = dict[str, Any] | BinaryResult

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from depvault import __version__
-from depvault.cli import attribute, bootstrap, db, kb, migrate, org, serve, tls, user
+from depvault.cli import attribute, bootstrap, db, kb, migrate, org, serve, tls, user, worker
 from depvault.cli.common import set_config_file
 from depvault.cli.remote import alerts, grant, import_sbom, product, project, report, sbom, status
 from depvault.config import CONFIG_ENV, CONFIG_FILE
@@ -41,6 +41,7 @@ def main_options(
 
 
 app.command("serve")(serve.serve)
+app.command("worker")(worker.worker)
 app.command("bootstrap")(bootstrap.bootstrap)
 app.command("import-sbom")(import_sbom.import_sbom)
 app.command("status")(status.status)

@@ -2,7 +2,8 @@
 
 The ``async_processes`` row is the truth in every deployment; a worker only claims it,
 renders the report outside any write transaction (a read transaction streams the
-rows), packs the files into ``<uuid>.zip`` in the reports folder and records SUCCESS
+rows), packs the files into ``<uuid>.zip``, stores it (``store.jobs.report_files``: the
+reports folder or the database) and records SUCCESS
 with the file, or FAILED with a reason. A process interrupted by a stop or a crash is
 re-queued at the next start, and failed with a reason after :data:`MAX_ATTEMPTS`
 interruptions, so none stays IN_PROGRESS forever. Files are deleted when they expire.
@@ -11,12 +12,11 @@ interruptions, so none stays IN_PROGRESS forever. Files are deleted when they ex
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import shutil
 import tempfile
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from depvault.reports.catalog import ReportType, report_type
 from depvault.reports.engine import render_zip
 from depvault.store.engine.db import Database
 from depvault.store.inventories.hierarchy import ProjectFilter
+from depvault.store.jobs.report_files import ReportFiles, report_files
 from depvault.store.models import AsyncProcess
 
 __all__ = [
@@ -158,10 +159,10 @@ class ReportWorker:
     database: Database
     config: Config
     owner: int | None = None  # this process's key (jobs.liveness)
+    files: ReportFiles = field(init=False)
 
-    @property
-    def folder(self) -> Path:
-        return self.config.effective_reports_dir
+    def __post_init__(self) -> None:
+        self.files = report_files(self.config, self.database)
 
     def run_once(self) -> bool:
         """Claim and render one process; False when none was pending."""
@@ -207,7 +208,6 @@ class ReportWorker:
             )
 
     def _render(self, job: _Job) -> tuple[str, int, int]:
-        self.folder.mkdir(parents=True, exist_ok=True)
         spec = job.kind.spec
         options = spec.filter.model_validate(job.request.get("filter") or {})
         metadata = {
@@ -216,7 +216,8 @@ class ReportWorker:
             "generated": format_timestamp(utcnow()),
             "requested": format_timestamp(job.created_at),
         }
-        with tempfile.TemporaryDirectory(prefix=f"{job.uuid}-", dir=self.folder) as work:
+        work_folder = self.files.work_folder
+        with tempfile.TemporaryDirectory(prefix=f"{job.uuid}-", dir=work_folder) as work:
             partial = Path(work) / "report.zip"
             with self.database.transaction(write=False) as db:
                 _, rows = render_zip(
@@ -232,7 +233,7 @@ class ReportWorker:
                 )
             size = partial.stat().st_size
             artifact = f"{job.uuid}.zip"
-            os.replace(partial, self.folder / artifact)  # whole or absent, never half
+            self.files.put(artifact, partial)  # whole or absent, never half
         return artifact, size, rows
 
     def _finish(self, process_id: int, status: ProcessStatus, **values: Any) -> None:
@@ -296,25 +297,29 @@ def recover_reports(database: Database, owner: int | None = None) -> int:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
-def expire_reports(database: Database, folder: Path, now: datetime | None = None) -> int:
+def expire_reports(database: Database, files: ReportFiles, now: datetime | None = None) -> int:
     """Delete the files of reports past their retention; returns how many."""
     now = now or utcnow()
-    with database.transaction() as db:
+    with database.transaction(write=False) as db:
         expired = db.execute(
             select(AsyncProcess.id, AsyncProcess.artifact).where(
                 AsyncProcess.artifact.is_not(None), AsyncProcess.expires_at < now
             )
         ).all()
-        for _, artifact in expired:
-            if artifact:
-                (folder / artifact).unlink(missing_ok=True)
-        if expired:
+    # Files first, each in the store's own transaction (the database store writes too):
+    # a stop in between leaves a row whose file is gone, which answers "expired" and is
+    # cleared at the next pass, never a file no row names.
+    for _, artifact in expired:
+        if artifact:
+            files.delete(artifact)
+    if expired:
+        with database.transaction() as db:
             db.execute(
                 update(AsyncProcess)
                 .where(AsyncProcess.id.in_([i for i, _ in expired]))
                 .values(artifact=None)
             )
-    _remove_orphans(database, folder)
+    _remove_orphans(database, files.work_folder)
     return len(expired)
 
 

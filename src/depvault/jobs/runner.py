@@ -1,5 +1,6 @@
 """Where background work executes: inline (tests, deterministic) or in a pool of local
-worker threads (the embedded server). Both run :class:`~depvault.jobs.worker.Worker`."""
+worker threads (inside each worker process, ``jobs.processes``). Both run
+:class:`~depvault.jobs.worker.Worker`."""
 
 from __future__ import annotations
 
@@ -9,9 +10,22 @@ from typing import Protocol
 
 from depvault.jobs.worker import Worker
 
-__all__ = ["InlineRunner", "LocalWorkerPool", "Runner"]
+__all__ = ["InlineRunner", "LocalWorkerPool", "Runner", "Wake"]
 
 log = logging.getLogger(__name__)
+
+
+class Wake(Protocol):
+    """An event that wakes idle workers: a thread's, or a process-shared one."""
+
+    def set(self) -> None:
+        """Wake the waiters."""
+
+    def clear(self) -> None:
+        """Rearm."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Sleep until set or ``timeout``."""
 
 
 class Runner(Protocol):
@@ -56,11 +70,19 @@ class LocalWorkerPool:
     from the threads.
     """
 
-    def __init__(self, worker: Worker, threads: int = 2, poll_seconds: float = 2.0):
+    def __init__(
+        self,
+        worker: Worker,
+        threads: int = 2,
+        poll_seconds: float = 2.0,
+        wake: Wake | None = None,
+    ):
         self.worker = worker
         self.threads = threads
         self.poll_seconds = poll_seconds
-        self._wake = threading.Event()
+        # A worker process is woken by the API process of its ``serve`` through a
+        # process-shared event; the embedded threads by their own.
+        self._wake: Wake = wake if wake is not None else threading.Event()
         self._stopping = threading.Event()
         self._pool: list[threading.Thread] = []
 

@@ -2,7 +2,8 @@
 
 Inventory updates come first (pipelines wait on their request state), then report
 processes, then steps of knowledge-base re-analysis, and now and then the removal of
-expired report files and the recovery of work whose process died. Every kind keeps its
+expired report files and (every ``DEPVAULT_RECOVERY_INTERVAL_SECONDS``) the recovery of
+work whose process died. Every kind keeps its
 truth in the database, so the same worker runs inline in tests, in the embedded server's
 threads, or in a separate process.
 """
@@ -46,6 +47,7 @@ class Worker:
     updates: UpdateWorker
     reports: ReportWorker
     _next_expiry: float = field(default=0.0, init=False)
+    _next_recovery: float = field(default=0.0, init=False)
     _lease: Lease | None = field(default=None, init=False)
 
     def start(self) -> int:
@@ -71,11 +73,14 @@ class Worker:
                 return True
         if time.monotonic() >= self._next_expiry:
             self._next_expiry = time.monotonic() + EXPIRY_INTERVAL_SECONDS
-            expire_reports(self.reports.database, self.reports.folder)
+            expire_reports(self.reports.database, self.reports.files)
             prune_history(
                 self.updates.database, self.reports.config.history_retention_days, utcnow()
             )
-            if self._lease is not None:  # a process that died meanwhile
+        if self._lease is not None and time.monotonic() >= self._next_recovery:
+            # a process that died meanwhile (SIGKILL, a lost machine) left claims
+            self._next_recovery = time.monotonic() + self.reports.config.recovery_interval_seconds
+            if _claims_of_others(self.updates.database, self.updates.owner):
                 self.recover()
         return False
 
@@ -98,3 +103,20 @@ def _anything_pending(database: Database) -> bool:
     )
     with database.transaction(write=False) as db:
         return bool(db.scalar(select(or_(*waiting))))
+
+
+def _claims_of_others(database: Database, owner: int | None) -> bool:
+    """Whether any claim is held by another process (read only, so that recovery
+    checks of idle workers take no write lock)."""
+    claims = (
+        exists().where(
+            UpdateItem.state == ItemState.IN_PROGRESS.value,
+            or_(UpdateItem.claimed_by.is_(None), UpdateItem.claimed_by != owner),
+        ),
+        exists().where(
+            AsyncProcess.status == ProcessStatus.IN_PROGRESS.value,
+            or_(AsyncProcess.claimed_by.is_(None), AsyncProcess.claimed_by != owner),
+        ),
+    )
+    with database.transaction(write=False) as db:
+        return bool(db.scalar(select(or_(*claims))))

@@ -52,9 +52,15 @@ from depvault.store.models.people import Group, GroupMember, OrgMember, RoleAssi
 from depvault.store.models.plugin_checks import PluginPolicyViolation
 from depvault.store.models.policies import Policy
 from depvault.store.models.policy_issues import PendingTask, PolicyIssue
-from depvault.store.models.reports import AsyncProcess
+from depvault.store.models.reports import AsyncProcess, ReportChunk
 from depvault.store.models.sessions import ConsoleSession
-from depvault.store.models.signals import EpssScore, KevEntry, KnowledgeImport, NvdCve
+from depvault.store.models.signals import (
+    EpssScore,
+    KevEntry,
+    KnowledgeFeedFile,
+    KnowledgeImport,
+    NvdCve,
+)
 from depvault.store.models.updates import UpdateItem, UpdateRequest
 
 never_reuse_ids(Base.metadata)
@@ -80,6 +86,7 @@ __all__ = [
     "InHouseLibrary",
     "InventoryChange",
     "KevEntry",
+    "KnowledgeFeedFile",
     "KnowledgeImport",
     "KnowledgeSource",
     "Library",
@@ -106,6 +113,7 @@ __all__ = [
     "ProjectDependency",
     "ProjectLibrary",
     "ProjectTag",
+    "ReportChunk",
     "RoleAssignment",
     "SourceFileRow",
     "UpdateItem",

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from depvault.store.models.base import TOKEN_LENGTH, Base, BigId, created_column
@@ -54,3 +64,15 @@ class AsyncProcess(Base):
     artifact_bytes: Mapped[int | None] = mapped_column(BigInteger)
     rows: Mapped[int | None] = mapped_column(BigInteger)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime())
+
+
+class ReportChunk(Base):
+    """One piece (``seq`` from 0) of a report file kept in the database
+    (``DEPVAULT_REPORT_STORAGE=database``): every node reads it without a shared
+    volume, streamed a chunk at a time in both directions."""
+
+    __tablename__ = "report_chunks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

@@ -149,12 +149,17 @@ def download_async_report(call: Call, params: DownloadParams) -> Result:
         raise InvalidParameter(
             "reportStatusUUID", f"the report is not ready yet (status {row.status})"
         )
-    path = call.config.effective_reports_dir / row.artifact if row.artifact else None
-    if path is None or not path.exists():
+    files = call.files
+    if files is None:
+        raise RuntimeError("downloads need the report files of the dispatcher")
+    if not row.artifact or not files.exists(row.artifact):
         expired = format_timestamp(row.expires_at) if row.expires_at else "its retention time"
         raise NotFound(f"The report of process {row.uuid} expired at {expired}")
     name = f"{row.request['reportType']}-{row.uuid[:8]}.zip"
-    return BinaryResult(ZIP, b"", name, path=path)
+    path = files.local_path(row.artifact)
+    if path is not None:
+        return BinaryResult(ZIP, b"", name, path=path)
+    return BinaryResult(ZIP, b"", name, chunks=files.chunks(row.artifact))
 
 
 _GENERATE = (
