@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,6 +74,18 @@ class Shop:
     other_admin_key: str
 
 
+def _finished(server: LiveServer, org: str, request_token: str) -> None:
+    """Wait for the server's workers to finish the update (the pages show its outcome)."""
+    deadline = time.monotonic() + 120
+    while True:
+        state = server.api("getRequestState", orgToken=org, requestToken=request_token)
+        if state["requestState"] == "FINISHED":
+            return
+        assert state["requestState"] in {"UNKNOWN", "IN_PROGRESS", "UPDATED"}, state
+        assert time.monotonic() < deadline, state
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
     folder = tmp_path_factory.mktemp("console-server")
@@ -81,7 +94,10 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
         knowledge(database, folder, DJANGO_ADVISORY)
         org = server.values["orgToken"]
         product = server.api("createProduct", orgToken=org, productName="Payments")["productToken"]
-        server.api("importProjectSbom", productToken=product, projectName="shop", sbom=_sbom())
+        queued = server.api(
+            "importProjectSbom", productToken=product, projectName="shop", sbom=_sbom()
+        )
+        _finished(server, org, queued["requestToken"])
         vitals = server.api("getProductProjectVitals", productToken=product)["projectVitals"]
         project = vitals[0]["token"]
         other = server.api("createProduct", orgToken=org, productName="Mobile")["productToken"]
