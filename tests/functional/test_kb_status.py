@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import time
 import zipfile
 from pathlib import Path
@@ -50,9 +51,15 @@ def npm_mirror(tmp_path: Path) -> Path:
 
 
 def test_an_ecosystem_without_knowledge_is_said_queued_and_then_synced(
-    api: Api, site: Bootstrap, database: Database, config: Config, tmp_path: Path
+    api: Api,
+    site: Bootstrap,
+    database: Database,
+    config: Config,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     knowledge(database, tmp_path, DJANGO_ADVISORY)  # PyPI is known, npm is not
+    caplog.set_level(logging.WARNING, logger="depvault.jobs.updates")
     org = {"orgToken": site.org_token}
     product = api.ok("createProduct", **org, productName="P")["productToken"]
     answer = api.ok(
@@ -65,6 +72,8 @@ def test_an_ecosystem_without_knowledge_is_said_queued_and_then_synced(
     state: dict[str, Any] = api.ok("getRequestState", **org, requestToken=answer["requestToken"])
     assert state["requestState"] == "FINISHED"
     assert state["message"].startswith("No vulnerability knowledge for npm yet")
+    [logged] = [r.getMessage() for r in caplog.records if r.name == "depvault.jobs.updates"]
+    assert "holds libraries of npm, which the knowledge base knows nothing about" in logged
     [vitals] = api.ok("getProjectVitals", **project)["projectVitals"]
     assert vitals["knowledgeGaps"] == ["npm"]
     status = api.ok("getKnowledgeBaseStatus", **org)
