@@ -146,6 +146,15 @@ class Config:
         "Signing out, and issuing the person a new user key, end their sessions at once.",
         12,
     )
+    console_figures_seconds: int = _setting(
+        "DEPVAULT_CONSOLE_FIGURES_SECONDS",
+        "The web console's organization dashboard computes its figures (counts, the most "
+        "vulnerable projects and libraries) at most once in this many seconds per "
+        "organization and shows them with their time; an older set is served while it is "
+        "computed again in the background (seconds of counting on a 1,000,000-row "
+        "organization).",
+        60,
+    )
     trusted_proxies: str = _setting(
         "DEPVAULT_TRUSTED_PROXIES",
         "Comma-separated addresses or networks (`10.0.0.0/8`) of reverse proxies whose "

@@ -11,6 +11,7 @@ from starlette.staticfiles import StaticFiles
 from depvault.api.dispatch import Dispatcher
 from depvault.api.edge import Edge
 from depvault.config import Config
+from depvault.console.figures import FiguresCache
 from depvault.console.pages import alerts, catalog, organization, portfolio, project, reports
 from depvault.console.signin import signin_endpoint, signout
 from depvault.console.web import Console, View, Visit, page
@@ -50,7 +51,8 @@ PAGES: tuple[tuple[str, View, list[str]], ...] = (
 
 def console_mount(database: Database, dispatcher: Dispatcher, edge: Edge, config: Config) -> Mount:
     """The console under ``/ui``: its pages, the sign-in form and its static files."""
-    console = Console(database, dispatcher, edge, config)
+    figures = FiguresCache(database, config.console_figures_seconds)
+    console = Console(database, dispatcher, edge, config, figures)
     routes = [
         Route("/signin", signin_endpoint(console), methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),

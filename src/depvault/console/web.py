@@ -26,6 +26,7 @@ from starlette.templating import Jinja2Templates
 from depvault.api.dispatch import Dispatcher
 from depvault.api.edge import Edge
 from depvault.config import Config
+from depvault.console.figures import FiguresCache
 from depvault.domain.scope import Caller
 from depvault.domain.timefmt import utcnow
 from depvault.store.engine.db import Database
@@ -81,6 +82,7 @@ class Console:
     dispatcher: Dispatcher
     edge: Edge
     config: Config
+    figures: FiguresCache
     templates: Jinja2Templates = field(default_factory=lambda: _templates())
 
     @property

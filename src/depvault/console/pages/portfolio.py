@@ -11,14 +11,7 @@ from depvault.console.web import Visit
 from depvault.domain.access import Level
 from depvault.store.knowledge.sources import read_sources
 from depvault.store.portfolio.home import organizations_of
-from depvault.store.portfolio.overview import (
-    BANDS,
-    most_vulnerable_libraries,
-    most_vulnerable_projects,
-    org_counts,
-    products_page,
-    recently_updated,
-)
+from depvault.store.portfolio.overview import BANDS, products_page, recently_updated
 from depvault.store.portfolio.paging import PageRequest
 from depvault.store.portfolio.projects import product_projects
 
@@ -43,16 +36,16 @@ def organization(visit: Visit) -> Response:
         context: dict[str, Any] = {
             "org": opened.org,
             "partial": opened.visible_product_ids is not None,
-            "counts": org_counts(db, opened.org.id, which),
             "bands": BANDS,
-            "top_projects": most_vulnerable_projects(db, which),
-            "top_libraries": most_vulnerable_libraries(db, which),
             "recent": recently_updated(db, which),
             "products": products_page(
                 db, opened.org.id, opened.visible_product_ids, PageRequest(visit.offset())
             ),
             "sources": read_sources(db),
         }
+    # outside the page's transaction: the first count of a large organization is long
+    context["figures"] = visit.console.figures.get(opened.org.id, which)
+    context["figures_seconds"] = visit.console.config.console_figures_seconds
     return visit.render("organization.html", **context)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from depvault.store.models import (
     Library,
@@ -144,9 +144,10 @@ def tree_children(
 ) -> Page[TreeNode]:
     """The libraries one level below ``parent_id`` in the project's tree (its direct
     dependencies when None), by name."""
-    has_children = exists().where(
-        ProjectDependency.project_id == project_id, ProjectDependency.parent_id == Library.id
-    )
+    below = aliased(ProjectDependency)  # not the edge the level itself is joined by
+    has_children = (
+        exists().where(below.project_id == project_id, below.parent_id == Library.id)
+    ).correlate(Library)
     columns = (
         Library.id,
         Library.key_uuid,
