@@ -105,7 +105,8 @@ class LocalWorkerPool:
     def stop(self) -> None:
         """Let the threads finish their current job, then end them."""
         self._stopping.set()
-        self._wake.set()
+        for _ in self._pool:  # one wake-up each (a process-shared wake is a semaphore)
+            self._wake.set()
         for thread in self._pool:
             thread.join(timeout=60)
         self._pool.clear()
