@@ -6,7 +6,7 @@ that each build their own application and database pool from the configuration a
 uvicorn on that one socket; the kernel spreads the connections between them. We do not
 use uvicorn's own ``--workers``: it wants the application as an import string and binds
 the socket itself, where ``serve`` must bind first (a busy port fails before the store
-is touched) and hand each process the workers' wake-up event.
+is touched) and hand each process the workers' wake-up.
 
 An API process ignores SIGINT (Ctrl-C reaches the whole process group; its supervisor
 stops it with SIGTERM, which uvicorn turns into a graceful shutdown) and stops by itself

@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 #: scheduler serves requests first, and work takes what the API leaves.
 NICENESS = 10
 #: Idle workers look for work queued elsewhere (another API node) this often; work
-#: queued by their own ``serve`` wakes them at once through the shared event.
+#: queued by their own ``serve`` wakes them at once (:class:`ProcessWake`).
 POLL_SECONDS = 1.0
 #: A worker that keeps dying is restarted at most this often.
 RESTART_SECONDS = 1.0
