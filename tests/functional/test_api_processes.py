@@ -18,6 +18,7 @@ import pytest
 
 from depvault.config import Config
 from depvault.jobs.processes import NICENESS
+from depvault.store.engine.db import Database
 from tests.functional.test_cli import serving
 from tests.functional.test_worker_processes import (
     environment,
@@ -68,7 +69,11 @@ def split(children: list[int]) -> tuple[list[int], list[int]]:
     ("backend", "store"), [("sqlite", "local"), ("postgres", "database"), ("postgres", "s3")]
 )
 def test_serve_runs_supervised_api_processes_that_each_answer(
-    config: Config, tmp_path: Path, store: str, request: pytest.FixtureRequest
+    config: Config,
+    database: Database,  # emptied after the test (the serve bootstraps it)
+    tmp_path: Path,
+    store: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     """Two API processes and one worker process: each API process answers on its own
     (the other one stopped), a killed one is replaced, and a report queued through one
