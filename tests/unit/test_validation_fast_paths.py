@@ -5,6 +5,7 @@ make the serialisation ambiguous (a literal backslash-u text, a string reading n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from pydantic import BaseModel
 from depvault.api.validation import (
     _without_nulls,
     check_forbidden_characters,
+    check_storable,
     parse_params,
     unstorable_character,
 )
@@ -80,3 +82,31 @@ def test_the_refusal_still_names_the_path() -> None:
     with pytest.raises(UnstorableCharacter) as refused:
         check_forbidden_characters({"sbom": document}, frozenset({"sbom"}))
     assert refused.value.parameter == "sbom.components[1].licenses[0].id"
+
+
+@dataclass(frozen=True)
+class _Component:
+    name: str
+    licenses: tuple[str, ...] = ()
+    tags: frozenset[str] = frozenset()  # orjson cannot write it: the walk decides
+
+
+@pytest.mark.parametrize(
+    ("components", "path"),
+    [
+        ((_Component("ok"), _Component("bad\x00")), "[1].name"),
+        ((_Component("ok", ("MIT\ud800",)),), "[0].licenses[0]"),
+        ((_Component("ok", tags=frozenset({"x"})), _Component("a\x00")), "[1].name"),
+    ],
+)
+def test_a_read_document_is_refused_with_the_path_of_its_unstorable_text(
+    components: tuple[_Component, ...], path: str
+) -> None:
+    with pytest.raises(UnstorableCharacter) as refused:
+        check_storable(components, "sbom")
+    assert refused.value.parameter == "sbom"
+    assert path in str(refused.value.message)
+
+
+def test_a_clean_read_document_passes() -> None:
+    check_storable((_Component("a\\u0000", ("MIT",)), _Component("b", tags=frozenset())), "sbom")

@@ -91,7 +91,10 @@ def check_forbidden_characters(body: dict[str, Any], exempt: frozenset[str]) -> 
 def check_storable(value: Any, parameter: str) -> None:
     """Refuse a document read from ``parameter`` (an SBOM's inventory, an agent's
     projects) holding a character a backend cannot store; the error names the parameter
-    and where in the document."""
+    and where in the document. (A dataclass tree serialises with orjson too: the walk
+    runs only when that shows something.)"""
+    if _plainly_storable(value):
+        return
     for path, text, _ in _strings(value, ""):
         bad = unstorable_character(text)
         if bad is not None:
