@@ -14,7 +14,8 @@ RUN pip install --no-cache-dir "build>=1.0" && python -m build --wheel --outdir 
 FROM python:3.12-slim
 RUN useradd --system --uid 10001 --home-dir /var/lib/depvault --create-home depvault
 COPY --from=build /wheels/ /tmp/wheels/
-RUN pip install --no-cache-dir /tmp/wheels/*.whl && rm -rf /tmp/wheels
+# with the s3 extra: containers are where report files go to object storage
+RUN pip install --no-cache-dir "$(echo /tmp/wheels/*.whl)[s3]" && rm -rf /tmp/wheels
 # Listening on every interface of the container: the port is published by the host
 # (bind it to loopback or put a TLS proxy in front; depvault logs a WARNING without TLS).
 ENV DEPVAULT_DATA_DIR=/var/lib/depvault \

@@ -28,6 +28,7 @@ from depvault.store.engine.db import Database, create_database
 from depvault.store.engine.migrate import upgrade
 from depvault.store.models import Base
 from tests.examples_recorder import record
+from tests.s3_server import S3, fresh_bucket, moto_server
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 POSTGRES_URL = os.environ.get("DEPVAULT_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
@@ -87,6 +88,19 @@ def _truncate_all(database: Database) -> None:
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with database.engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 server on 127.0.0.1, one per test process."""
+    with moto_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3(s3_endpoint: str) -> S3:
+    """A fresh bucket of the test S3 server."""
+    return fresh_bucket(s3_endpoint)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

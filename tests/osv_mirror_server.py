@@ -1,10 +1,13 @@
 """An OSV data-dump mirror for the sync tests: a folder laid out as the public bucket,
 built from the real exports in tests/data/osv, served on 127.0.0.1 by a small threaded
-HTTP server with Range support and fault injection, and a forwarding proxy."""
+HTTP server with Range support, conditional requests (ETag / Last-Modified, 304) and
+fault injection, and a forwarding proxy. The feed tests serve NVD, EPSS and KEV files
+from it too."""
 
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import http.client
 import json
 import re
@@ -65,6 +68,13 @@ def touch_records(root: Path, ecosystem: str, count: int, modified: str) -> list
     return changed
 
 
+def rezip(root: Path, ecosystem: str) -> None:
+    """Write the ecosystem's all.zip again from its records, as OSV re-exports it."""
+    with zipfile.ZipFile(root / ecosystem / "all.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted((root / ecosystem).glob("*.json")):
+            archive.write(file, file.name)
+
+
 class MirrorServer(ThreadingHTTPServer):
     """Serves a folder; records every request as (path, Range header). ``status_for``
     answers a path with that status; ``drop_at`` closes the connection once a file's
@@ -79,6 +89,8 @@ class MirrorServer(ThreadingHTTPServer):
         self.status_for: dict[str, int] = {}
         self.drop_at: dict[str, int] = {}
         self.sent: dict[str, int] = {}
+        self.not_modified: list[str] = []  # paths answered 304
+        self.etags = True  # False: validators by Last-Modified alone
 
     @property
     def url(self) -> str:
@@ -111,6 +123,19 @@ class _MirrorHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
+    def _unchanged(self, etag: str | None, modified: str) -> bool:
+        """A conditional request the file still answers (RFC 9110 13.1: If-None-Match
+        wins over If-Modified-Since)."""
+        asked = self.headers.get("If-None-Match")
+        if asked is not None:
+            return etag is not None and asked == etag
+        since = self.headers.get("If-Modified-Since")
+        if since is None:
+            return False
+        return email.utils.parsedate_to_datetime(since) >= email.utils.parsedate_to_datetime(
+            modified
+        )
+
     def do_GET(self) -> None:
         path = unquote(urlsplit(self.path).path).lstrip("/")
         server = self.server
@@ -124,6 +149,11 @@ class _MirrorHandler(BaseHTTPRequestHandler):
             return
         size = file.stat().st_size
         etag = f'"{size}-{file.stat().st_mtime_ns}"'
+        modified = email.utils.formatdate(file.stat().st_mtime, usegmt=True)
+        if self._unchanged(etag if server.etags else None, modified):
+            server.not_modified.append(path)
+            self._empty(304)
+            return
         start = 0
         asked = re.fullmatch(r"bytes=(\d+)-", self.headers.get("Range") or "")
         if asked and self.headers.get("If-Range", etag) == etag:
@@ -136,7 +166,9 @@ class _MirrorHandler(BaseHTTPRequestHandler):
         else:
             self.send_response(200)
         self.send_header("Content-Length", str(size - start))
-        self.send_header("ETag", etag)
+        if server.etags:
+            self.send_header("ETag", etag)
+        self.send_header("Last-Modified", modified)
         self.send_header("Accept-Ranges", "bytes")
         self.end_headers()
         drop = server.drop_at.get(path)

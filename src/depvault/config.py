@@ -36,10 +36,17 @@ class ConfigError(ValueError):
 
 
 def _setting(
-    env: str, doc: str, default: Any = None, minimum: int = 1, choices: tuple[str, ...] = ()
+    env: str,
+    doc: str,
+    default: Any = None,
+    minimum: int = 1,
+    choices: tuple[str, ...] = (),
+    *,
+    secret: bool = False,
 ) -> Any:
     metadata = {"env": env, "doc": doc, "minimum": minimum, "choices": choices}
-    return field(default=default, metadata=metadata)
+    # a secret stays out of the settings' repr, so out of any log or traceback showing it
+    return field(default=default, metadata=metadata, repr=not secret)
 
 
 @dataclass(frozen=True)
@@ -120,11 +127,33 @@ class Config:
     )
     auth_failures_per_minute: int = _setting(
         "DEPVAULT_AUTH_FAILURES_PER_MINUTE",
-        "Wrong userKeys accepted from one client address in a minute; past it, requests "
+        "Wrong userKeys (and failed web console sign-ins) accepted from one client address "
+        "in a minute; past it, requests "
         "from that address are refused (HTTP 429, an error envelope saying when to retry) "
         "until the minute's oldest failure is a minute old. Logged once a minute per "
         "address at WARNING, with the count, never the key.",
         30,
+    )
+    console_idle_minutes: int = _setting(
+        "DEPVAULT_CONSOLE_IDLE_MINUTES",
+        "A web console session (`/ui/`) ends after this many minutes without a page "
+        "request; the person signs in again with their e-mail address and user key.",
+        30,
+    )
+    console_session_hours: int = _setting(
+        "DEPVAULT_CONSOLE_SESSION_HOURS",
+        "A web console session ends this many hours after sign-in, however busy it is. "
+        "Signing out, and issuing the person a new user key, end their sessions at once.",
+        12,
+    )
+    console_figures_seconds: int = _setting(
+        "DEPVAULT_CONSOLE_FIGURES_SECONDS",
+        "The web console's organization dashboard computes its figures (counts, the most "
+        "vulnerable projects and libraries) at most once in this many seconds per "
+        "organization and shows them with their time; an older set is served while it is "
+        "computed again in the background (seconds of counting on a 1,000,000-row "
+        "organization).",
+        60,
     )
     trusted_proxies: str = _setting(
         "DEPVAULT_TRUSTED_PROXIES",
@@ -147,6 +176,24 @@ class Config:
         1,
         minimum=0,
     )
+    max_jobs_per_org: int = _setting(
+        "DEPVAULT_MAX_JOBS_PER_ORG",
+        "Jobs (inventory updates, report renders) of one organization running at once, "
+        "over every worker of every machine: past it, workers take other organizations' "
+        "work. 0 means no cap (one organization's server). Whatever it is, inventory "
+        "updates are taken before reports, and project reports before product and "
+        "organization reports.",
+        0,
+        minimum=0,
+    )
+    api_processes: int = _setting(
+        "DEPVAULT_API_PROCESSES",
+        "Processes of `depvault serve` that answer API requests, sharing its port (the "
+        "kernel spreads the connections), each with its own `DEPVAULT_DB_POOL_SIZE` "
+        "connections; `serve --processes N` overrides it. 1 serves from the `serve` process "
+        "itself. Works on SQLite too (the processes of one `serve` share its file).",
+        1,
+    )
     recovery_interval_seconds: int = _setting(
         "DEPVAULT_RECOVERY_INTERVAL_SECONDS",
         "How often each worker looks for work claimed by a process that is gone (killed, "
@@ -163,11 +210,47 @@ class Config:
     report_storage: str = _setting(
         "DEPVAULT_REPORT_STORAGE",
         "Where asynchronous report files are kept: `local` (the `DEPVAULT_REPORTS_DIR` "
-        "folder) or `database` (chunked rows of the `report_chunks` table, which every "
-        "node reads). Empty means `database` when the database is PostgreSQL and "
-        "`DEPVAULT_REPORTS_DIR` is not set, else `local`.",
+        "folder), `database` (chunked rows of the `report_chunks` table, which every "
+        "node reads) or `s3` (objects of `DEPVAULT_S3_BUCKET` in S3-compatible object "
+        "storage; needs the `s3` extra: `pip install 'depvault[s3]'`). Empty means "
+        "`database` when the database is PostgreSQL and `DEPVAULT_REPORTS_DIR` is not "
+        "set, else `local`.",
         "",
-        choices=("", "local", "database"),
+        choices=("", "local", "database", "s3"),
+    )
+    s3_bucket: str = _setting(
+        "DEPVAULT_S3_BUCKET",
+        "Bucket of the report files when `DEPVAULT_REPORT_STORAGE=s3` (it must exist).",
+        "",
+    )
+    s3_prefix: str = _setting(
+        "DEPVAULT_S3_PREFIX",
+        "Prefix of the report files' object keys in `DEPVAULT_S3_BUCKET`.",
+        "reports/",
+    )
+    s3_endpoint_url: str = _setting(
+        "DEPVAULT_S3_ENDPOINT_URL",
+        "URL of an S3-compatible service (MinIO, Ceph …), addressed path-style. Empty "
+        "means AWS S3.",
+        "",
+    )
+    s3_region: str = _setting(
+        "DEPVAULT_S3_REGION",
+        "Region of the bucket. Empty means boto3's own choice (`AWS_REGION`, "
+        "`AWS_DEFAULT_REGION`, the shared configuration).",
+        "",
+    )
+    s3_access_key_id: str = _setting(
+        "DEPVAULT_S3_ACCESS_KEY_ID",
+        "Access key of the object storage. Empty (with the secret) means boto3's own "
+        "credential chain: `AWS_*` variables, shared files, an instance or pod role.",
+        "",
+    )
+    s3_secret_access_key: str = _setting(
+        "DEPVAULT_S3_SECRET_ACCESS_KEY",
+        "Secret key matching `DEPVAULT_S3_ACCESS_KEY_ID` (never logged).",
+        "",
+        secret=True,
     )
     report_retention_hours: int = _setting(
         "DEPVAULT_REPORT_RETENTION_HOURS",
@@ -236,10 +319,33 @@ class Config:
         "changed since the last sync it downloads the ecosystem's `all.zip` instead.",
         1000,
     )
+    kb_nvd_url: str = _setting(
+        "DEPVAULT_KB_NVD_URL",
+        "Where the scheduled sync fetches NVD's CVE JSON 2.0 feeds from: the folder URL "
+        "holding `nvdcve-2.0-YYYY.json.gz`, `-modified` and `-recent` (NVD's is "
+        "`https://nvd.nist.gov/feeds/json/cve/2.0`), or a local folder laid out the same. "
+        "Empty (the default): not fetched; `depvault kb import-nvd` still imports files.",
+        "",
+    )
+    kb_epss_url: str = _setting(
+        "DEPVAULT_KB_EPSS_URL",
+        "Where the scheduled sync fetches FIRST's daily EPSS file from (the URL or local "
+        "path of the `.csv.gz` itself, e.g. `https://epss.empiricalsecurity.com/"
+        "epss_scores-current.csv.gz`). Empty (the default): not fetched.",
+        "",
+    )
+    kb_kev_url: str = _setting(
+        "DEPVAULT_KB_KEV_URL",
+        "Where the scheduled sync fetches CISA's Known Exploited Vulnerabilities catalog "
+        "from (the URL or local path of `known_exploited_vulnerabilities.json`). Empty "
+        "(the default): not fetched.",
+        "",
+    )
     kb_ca_bundle: Path | None = _setting(
         "DEPVAULT_KB_CA_BUNDLE",
-        "PEM file of the certificate authorities trusted for the knowledge-base mirror "
-        "(a TLS-inspecting proxy's CA). Empty: the certifi bundle. The proxy comes from the "
+        "PEM file of the certificate authorities trusted for the knowledge-base downloads "
+        "(the OSV mirror and the NVD, EPSS and KEV feeds; a TLS-inspecting proxy's CA). "
+        "Empty: the certifi bundle. The proxy comes from the "
         "standard `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` variables.",
     )
     kb_http_timeout: int = _setting(
@@ -283,6 +389,10 @@ class Config:
         "",
     )
 
+    def __post_init__(self) -> None:
+        if self.report_storage == "s3" and not self.s3_bucket:
+            raise ConfigError("DEPVAULT_REPORT_STORAGE=s3 needs DEPVAULT_S3_BUCKET")
+
     @property
     def effective_database_url(self) -> str:
         """The database URL in use: the configured one, else SQLite in the data folder."""
@@ -300,6 +410,15 @@ class Config:
         """The ecosystems ``DEPVAULT_KB_ECOSYSTEMS`` names, in its order, once each."""
         names = (name.strip() for name in self.kb_ecosystems.split(","))
         return list(dict.fromkeys(name for name in names if name))
+
+    @property
+    def kb_feed_locations(self) -> dict[str, str]:
+        """Feed (``nvd``, ``epss``, ``kev``) → its configured URL or path ("": not fetched)."""
+        return {
+            "nvd": self.kb_nvd_url.strip(),
+            "epss": self.kb_epss_url.strip(),
+            "kev": self.kb_kev_url.strip(),
+        }
 
     @property
     def kb_downloads_dir(self) -> Path:

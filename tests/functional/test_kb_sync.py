@@ -9,11 +9,13 @@ import json
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from depvault.config import Config
+from depvault.ingest.knowledge import osv_sync
 from depvault.ingest.knowledge.osv_mirror import HttpMirror
 from depvault.ingest.knowledge.osv_sync import EcosystemSync, sync_osv
 from depvault.store.engine.db import Database
@@ -24,6 +26,7 @@ from tests.osv_mirror_server import (
     ForwardProxy,
     MirrorServer,
     build_mirror,
+    rezip,
     serving,
     touch_records,
 )
@@ -224,3 +227,82 @@ def test_a_local_folder_is_a_mirror_too(database: Database, config: Config, tmp_
     [again] = sync_osv(database, by_path, ["PyPI"])
     assert (again.method, again.fetched, again.changed) == ("changes", 2, 2)
     assert (root / "PyPI" / "all.zip").exists()  # a mirror's own file is never deleted
+
+
+def modified_of(database: Database, ids: list[str]) -> dict[str, str]:
+    with database.transaction(write=False) as db:
+        rows = db.execute(select(Advisory.key, Advisory.modified).where(Advisory.key.in_(ids)))
+        return {key: modified.isoformat() for key, modified in rows}
+
+
+def test_an_incremental_sync_cut_off_halfway_changes_nothing_and_the_next_one_completes(
+    database: Database, config: Config, mirror: MirrorServer
+) -> None:
+    sync(database, config, mirror, ["crates.io"])
+    touched = touch_records(mirror.root, "crates.io", 10, "2030-02-01T00:00:00Z")
+    before = modified_of(database, touched)
+    cursor = sources(database)["crates.io"].newest_modified
+    mirror.status_for[f"crates.io/{touched[5]}.json"] = 500  # one record of ten fails
+    [cut] = sync(database, config, mirror, ["crates.io"]).values()
+    assert cut.result == "failed"
+    assert f"crates.io/{touched[5]}.json: HTTP 500 (gave up after 3 attempts)" in (cut.error or "")
+    assert modified_of(database, touched) == before  # not even the nine that came
+    state = sources(database)["crates.io"]
+    assert (state.last_result, state.newest_modified) == ("failed", cursor)
+
+    del mirror.status_for[f"crates.io/{touched[5]}.json"]
+    mirror.requests.clear()
+    [done] = sync(database, config, mirror, ["crates.io"]).values()
+    assert (done.result, done.method, done.fetched, done.changed) == ("ok", "changes", 10, 10)
+    assert set(modified_of(database, touched).values()) == {"2030-02-01T00:00:00"}
+
+
+def test_an_import_that_breaks_off_is_recorded_and_the_next_sync_completes(
+    database: Database, config: Config, mirror: MirrorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The download was whole, the import is not (the disk fills after the first batch):
+    the sync is recorded as failed with the reason, what was committed stays, and the
+    next sync takes the archive again and completes."""
+    real = osv_sync.import_osv
+
+    def breaking_off(database: Database, documents: Any, **options: Any) -> Any:
+        def until_the_disk_fills() -> Any:
+            for number, document in enumerate(documents):
+                if number == 1100:  # after the first batch of 1,000 committed
+                    raise OSError(28, "No space left on device")
+                yield document
+
+        return real(database, until_the_disk_fills(), **options)
+
+    monkeypatch.setattr(osv_sync, "import_osv", breaking_off)
+    [broken] = sync(database, config, mirror, ["crates.io"]).values()
+    assert broken.result == "failed"
+    assert broken.error == "the import broke off: OSError: [Errno 28] No space left on device"
+    state = sources(database)["crates.io"]
+    assert (state.last_result, state.last_success_at) == ("failed", None)
+    assert advisories(database) == 1000  # the committed batch, whole
+
+    monkeypatch.setattr(osv_sync, "import_osv", real)
+    [done] = sync(database, config, mirror, ["crates.io"]).values()
+    assert (done.result, done.method) == ("ok", "all.zip")
+    assert done.stats is not None and (done.stats.new, done.stats.unchanged) == (206, 1000)
+    assert advisories(database) == 1206
+
+
+def test_more_changes_than_the_limit_take_the_archive_again(
+    database: Database, config: Config, mirror: MirrorServer
+) -> None:
+    limited = dataclasses.replace(config, kb_sync_max_changes=20)
+    sync_osv(database, limited, ["crates.io"], mirror=mirror_of(mirror, limited))
+    touched = touch_records(mirror.root, "crates.io", 30, "2030-03-01T00:00:00Z")
+    rezip(mirror.root, "crates.io")
+    mirror.requests.clear()
+    [again] = sync_osv(database, limited, ["crates.io"], mirror=mirror_of(mirror, limited))
+    assert (again.result, again.method, again.fetched, again.changed) == ("ok", "all.zip", 1206, 30)
+    assert mirror.paths(".json") == []  # no record one by one
+    assert mirror.paths() == ["ecosystems.txt", "crates.io/modified_id.csv", "crates.io/all.zip"]
+    assert set(modified_of(database, touched).values()) == {"2030-03-01T00:00:00"}
+    # within the limit, the records one by one
+    touch_records(mirror.root, "crates.io", 20, "2030-03-02T00:00:00Z")
+    [within] = sync_osv(database, limited, ["crates.io"], mirror=mirror_of(mirror, limited))
+    assert (within.method, within.fetched, within.changed) == ("changes", 20, 20)

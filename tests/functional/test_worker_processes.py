@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from starlette.testclient import TestClient
 
 from depvault.admin import Bootstrap
@@ -35,9 +35,10 @@ from depvault.store.engine.db import Database
 from depvault.store.inventories import hierarchy
 from depvault.store.inventories.writes import UpdateType
 from depvault.store.jobs.report_files import report_files
-from depvault.store.models import AsyncProcess
+from depvault.store.models import AsyncProcess, ReportChunk
 from tests.conftest import Api
 from tests.functional.test_cli import serving
+from tests.s3_server import S3
 
 
 def environment(config: Config, **settings: str) -> dict[str, str]:
@@ -118,7 +119,9 @@ def load_project(database: Database, components: int) -> None:
         pass
 
 
-def queue_reports(config: Config, database: Database, site: Bootstrap, count: int) -> None:
+def queue_reports(
+    config: Config, database: Database, site: Bootstrap, count: int, fmt: str = "xlsx"
+) -> None:
     """``count`` organization inventory reports queued through the API of a node that
     runs no workers (its runner only notifies)."""
     app = create_app(config, database, migrate=False, jobs=NotifyingRunner(None))
@@ -129,7 +132,7 @@ def queue_reports(config: Config, database: Database, site: Bootstrap, count: in
                 "generateOrganizationReportAsync",
                 orgToken=site.org_token,
                 reportType="OrgInventoryReport",
-                format="xlsx",
+                format=fmt,
             )
 
 
@@ -148,19 +151,22 @@ def complete(config: Config, database: Database, row: AsyncProcess) -> int:
 def test_two_worker_processes_generate_each_report_once(
     config: Config, database: Database, site: Bootstrap, tmp_path: Path
 ) -> None:
+    """200 queued reports (JSON, the cheapest render: the claims are what is tested)
+    over two ``depvault worker`` processes of two threads each."""
     load_project(database, 20)
-    queue_reports(config, database, site, 40)
+    queue_reports(config, database, site, 200, fmt="json")
     log = tmp_path / "workers.log"
-    with workers(config, log), workers(config, log):
+    with workers(config, log, DEPVAULT_WORKERS="2"), workers(config, log, DEPVAULT_WORKERS="2"):
         until(
             lambda: all(row.status == "SUCCESS" for row in processes(database)),
-            180,
-            "40 reports over two worker processes",
+            300,
+            "200 reports over two worker processes",
         )
     rows = processes(database)
-    assert len(rows) == 40
-    assert [row.attempts for row in rows] == [1] * 40  # each claimed, and generated, once
+    assert len(rows) == 200
+    assert [row.attempts for row in rows] == [1] * 200  # each claimed, and generated, once
     assert len({row.claimed_by for row in rows}) == 2, "both processes took a share"
+    assert len({row.artifact for row in rows}) == 200
     assert all(complete(config, database, row) == 1 for row in rows)
 
 
@@ -261,6 +267,30 @@ def test_serve_restarts_a_killed_worker_process(
         assert worker_children(server) == [replacement]
 
 
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_depvault_worker_restarts_a_killed_worker_process(
+    config: Config, database: Database, site: Bootstrap, tmp_path: Path
+) -> None:
+    """``depvault worker`` (a machine without an API): its worker process, SIGKILLed
+    while idle, is replaced, and the replacement takes the work queued elsewhere."""
+    with workers(config, tmp_path / "workers.log") as supervisor:
+        [worker] = until(lambda: worker_children(supervisor.pid), 60, "the worker process")
+        os.kill(worker, signal.SIGKILL)
+        [replacement] = until(
+            lambda: [p for p in worker_children(supervisor.pid) if p != worker],
+            60,
+            "a new worker process",
+        )
+        queue_reports(config, database, site, 1, fmt="json")
+        [row] = until(
+            lambda: [r for r in processes(database) if r.status in ("SUCCESS", "FAILED")],
+            60,
+            "the replacement to generate the report",
+        )
+        assert worker_children(supervisor.pid) == [replacement]
+    assert complete(config, database, row) == 1
+
+
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -326,21 +356,33 @@ def test_a_lease_outlives_nothing_but_its_process(config: Config, database: Data
 
 
 @pytest.mark.parametrize("backend", ["postgres"])
+@pytest.mark.parametrize("store", ["database", "s3"])
 def test_a_report_generated_on_one_node_downloads_on_another(
-    config: Config, database: Database, tmp_path: Path
+    config: Config, database: Database, tmp_path: Path, store: str, request: pytest.FixtureRequest
 ) -> None:
     """Node A (``depvault serve`` with its worker, its own data folder) generates the
     report; node B (this process, another data folder, no workers) serves the download
-    from the database's report store: no folder is shared."""
+    from the shared report store, the database's or S3 (moto's server): no folder is
+    shared."""
+    shared: dict[str, str] = {}
+    if store == "s3":
+        s3: S3 = request.getfixturevalue("s3")
+        shared = s3.settings()
     env = {
         key: value
-        for key, value in environment(config, DEPVAULT_DATA_DIR=str(tmp_path / "a")).items()
+        for key, value in environment(
+            config, DEPVAULT_DATA_DIR=str(tmp_path / "a"), **shared
+        ).items()
         if key.startswith("DEPVAULT_") and key != "DEPVAULT_LOG_LEVEL"
     }
     with serving(env, tmp_path / "serve.log") as values:
         until(lambda: _answers(f"http://127.0.0.1:{values['port']}/ready"), 30, "readiness")
         node_b = create_app(
-            dataclasses.replace(config, data_dir=tmp_path / "b"),
+            dataclasses.replace(
+                config,
+                data_dir=tmp_path / "b",
+                **{key.removeprefix("DEPVAULT_").lower(): value for key, value in shared.items()},
+            ),
             database,
             migrate=False,
             jobs=NotifyingRunner(None),
@@ -362,3 +404,8 @@ def test_a_report_generated_on_one_node_downloads_on_another(
         [name] = archive.namelist()
         assert json.loads(archive.read(name))["libraries"] == []
     assert not (tmp_path / "b" / "reports").exists() and not (tmp_path / "a" / "reports").exists()
+    if store == "s3":
+        [row] = processes(database)
+        assert s3.keys() == [f"reports/{row.artifact}"]  # the object, not the database
+        with database.transaction(write=False) as db:
+            assert db.scalar(select(func.count()).select_from(ReportChunk)) == 0

@@ -20,8 +20,8 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import FileResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
 
 from depvault import __version__
 from depvault.api.agent.endpoint import agent_endpoint
@@ -35,6 +35,7 @@ from depvault.api.probes import health_endpoint, ready_endpoint
 from depvault.api.registry import Registry, build_registry
 from depvault.api.request_types import ApiVersion, BinaryResult, JsonBytes, Result
 from depvault.config import Config
+from depvault.console.app import console_mount
 from depvault.errors import DepvaultError, MethodNotAllowed, TryLater
 from depvault.ingest.licensing import license_facts
 from depvault.jobs.kb_sync import KnowledgeSync
@@ -204,6 +205,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _to_console(request: Request) -> Response:
+    """``GET /``: the web console."""
+    return RedirectResponse("/ui/", status_code=307)
+
+
 async def _server_error(request: Request, exc: Exception) -> Response:
     return unexpected_response()
 
@@ -229,7 +235,10 @@ def create_app(
     if migrate:
         upgrade(database)
     registry = registry or build_registry()
-    worker = Worker(UpdateWorker(database, license_facts), ReportWorker(database, config))
+    worker = Worker(
+        UpdateWorker(database, license_facts, max_jobs_per_org=config.max_jobs_per_org),
+        ReportWorker(database, config),
+    )
     kb_sync = None
     if jobs is None:
         jobs = InlineRunner(worker) if inline_jobs else LocalWorkerPool(worker, config.workers)
@@ -237,7 +246,7 @@ def create_app(
     dispatcher = Dispatcher(database, registry, config, jobs, report_files(config, database))
     edge = Edge.of(config)
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-    routes = [
+    routes: list[BaseRoute] = [
         Route(
             f"/api/v{version.value}",
             api_endpoint(dispatcher, edge, version),
@@ -252,6 +261,8 @@ def create_app(
     routes.append(Route("/docs", docs, methods=["GET"]))
     routes.append(Route("/docs/{name}", docs, methods=["GET"]))
     routes.append(Route("/agent", agent_endpoint(dispatcher, edge), methods=["POST"]))
+    routes.append(Route("/", _to_console, methods=["GET"]))
+    routes.append(console_mount(database, dispatcher, edge, config))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -9,6 +9,7 @@ exit 0. Every command that opens a store says which, on standard error, in one l
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,11 +58,17 @@ def load_config(**overrides: Any) -> Config:
     the command line's options."""
     try:
         file = config_file(_explicit_config)
-        return Config.from_sources(
+        config = Config.from_sources(
             None, file, **{k: v for k, v in overrides.items() if v is not None}
         )
     except ConfigError as exc:
         fail(f"configuration: {exc}")
+    if config.report_storage == "s3" and importlib.util.find_spec("boto3") is None:
+        fail(
+            "configuration: DEPVAULT_REPORT_STORAGE=s3 needs boto3: install depvault with "
+            "its s3 extra (pip install 'depvault[s3]')"
+        )
+    return config
 
 
 def store_location(config: Config) -> str:

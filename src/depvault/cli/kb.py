@@ -20,7 +20,14 @@ from rich.progress import (
 from depvault.analysis.knowledge_status import knowledge_status
 from depvault.analysis.refresh import refresh, schedule_full_rematch
 from depvault.cli.common import fail, load_config, open_database, print_json
+from depvault.config import Config
 from depvault.ingest.knowledge.epss import import_epss
+from depvault.ingest.knowledge.feed_fetch import (
+    FEEDS,
+    configured_feeds,
+    feed_location,
+    fetch_feeds,
+)
 from depvault.ingest.knowledge.kev import import_kev
 from depvault.ingest.knowledge.nvd import import_nvd
 from depvault.ingest.knowledge.osv import import_osv, read_osv_documents
@@ -73,10 +80,26 @@ def sync_command(
         help="An OSV ecosystem to sync (repeatable). Default: the catalog's ecosystems and "
         "DEPVAULT_KB_ECOSYSTEMS.",
     ),
+    all_feeds: bool = typer.Option(
+        False,
+        "--feeds",
+        help="Fetch every configured feed too (DEPVAULT_KB_NVD_URL, _EPSS_URL, _KEV_URL).",
+    ),
+    feeds: list[str] = typer.Option(
+        None,
+        "--feed",
+        help="Fetch this feed (nvd, epss or kev; repeatable) and no OSV ecosystem unless "
+        "--ecosystem names some.",
+    ),
 ) -> None:
-    """Sync the OSV knowledge from DEPVAULT_KB_OSV_URL now (prints one JSON; exit 1 when
-    an ecosystem failed, 3 when another process is syncing)."""
+    """Sync the OSV knowledge from DEPVAULT_KB_OSV_URL, and the NVD, EPSS and KEV feeds
+    asked for, now (prints one JSON; exit 1 when an ecosystem or feed failed, 3 when
+    another process is syncing)."""
     config = load_config()
+    wanted_feeds = _wanted_feeds(config, feeds or [], all_feeds)
+    wanted_ecosystems: list[str] | None = ecosystems or None
+    if feeds and not ecosystems:
+        wanted_ecosystems = []  # --feed alone: only those feeds
     database = open_database(config)
     try:
         with sync_lock(database, config.kb_downloads_dir) as held:
@@ -87,14 +110,31 @@ def sync_command(
                 outcomes = sync_osv(
                     database,
                     config,
-                    ecosystems or None,
+                    wanted_ecosystems,
                     progress=lambda e: progress.update(task, description=f"syncing {e}"),
                 )
+                progress.update(task, description="fetching feeds")
+                fetched = fetch_feeds(database, config, wanted_feeds)
     finally:
         database.dispose()
-    print_json({"ecosystems": [o.as_json() for o in outcomes]})
-    if any(o.result != "ok" for o in outcomes):
+    print_json(
+        {"ecosystems": [o.as_json() for o in outcomes], "feeds": [f.as_json() for f in fetched]}
+    )
+    results = [o.result for o in outcomes] + [f.result for f in fetched]
+    if any(result != "ok" for result in results):
         raise typer.Exit(1)
+
+
+def _wanted_feeds(config: Config, named: list[str], all_feeds: bool) -> list[str]:
+    """The feeds ``--feed`` names (each known and configured), or with ``--feeds`` every
+    configured one."""
+    for feed in named:
+        if feed not in FEEDS:
+            fail(f"--feed {feed!r}: the feeds are {', '.join(FEEDS)}")
+        if not feed_location(config, feed):
+            fail(f"--feed {feed}: DEPVAULT_KB_{feed.upper()}_URL is not set")
+    configured = configured_feeds(config) if all_feeds else []
+    return list(dict.fromkeys([*named, *configured]))
 
 
 @app.command("status")

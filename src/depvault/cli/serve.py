@@ -1,5 +1,8 @@
 """``depvault serve``: run the API server (bootstrapping an empty store first).
 
+With ``--processes N`` (``DEPVAULT_API_PROCESSES``) N API processes share the socket
+(``cli.api_process``) and this process only supervises them and the worker processes.
+
 It fails before it promises: the socket is bound first, so a busy port is one clear
 error before the store is touched (an earlier version bootstrapped, printed the
 one-time key, then died on the port, and the retry printed no key); an SQLite store is
@@ -11,14 +14,21 @@ from __future__ import annotations
 import errno
 import ipaddress
 import logging
+import multiprocessing
+import queue
+import signal
 import socket
+import ssl
+import threading
 from pathlib import Path
+from types import FrameType
 
 import typer
 import uvicorn
 
 from depvault import admin
 from depvault.api.app import create_app
+from depvault.cli.api_process import api_main, uvicorn_config
 from depvault.cli.common import fail, load_config, open_database, print_json, store_location
 from depvault.config import Config
 from depvault.jobs.processes import NotifyingRunner, Supervisor
@@ -88,19 +98,34 @@ def _lock_store(config: Config) -> object:
         )
 
 
+def _check_tls(config: Config) -> None:
+    """Fail now on an unusable certificate pair, not in every API process."""
+    if bool(config.tls_cert_file) != bool(config.tls_key_file):
+        fail("DEPVAULT_TLS_CERT_FILE and DEPVAULT_TLS_KEY_FILE go together")
+    if config.tls_cert_file and config.tls_key_file:
+        try:
+            ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(
+                config.tls_cert_file, config.tls_key_file
+            )
+        except (OSError, ssl.SSLError) as exc:
+            fail(f"cannot use the TLS certificate and key: {exc}")
+
+
 def serve(
     host: str | None = typer.Option(None, help="Address to listen on [DEPVAULT_HOST]."),
     port: int | None = typer.Option(None, help="Port to listen on [DEPVAULT_PORT]."),
+    processes: int | None = typer.Option(
+        None, min=1, help="API processes sharing the port [DEPVAULT_API_PROCESSES]."
+    ),
 ) -> None:
     """Serve the API, with DEPVAULT_WORKER_PROCESSES worker processes beside it. The
     first start on an empty store bootstraps it and prints the new tokens and the
     administrator's key once, as one JSON line."""
-    config = load_config(host=host, port=port)
+    config = load_config(host=host, port=port, api_processes=processes)
     logging.basicConfig(
         level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    if bool(config.tls_cert_file) != bool(config.tls_key_file):
-        fail("DEPVAULT_TLS_CERT_FILE and DEPVAULT_TLS_KEY_FILE go together")
+    _check_tls(config)
     sock = _bind(config.host, config.port)
     _held_lock = _lock_store(config)  # held until the process ends
     if not config.tls_cert_file and not _is_loopback(config.host):
@@ -112,27 +137,68 @@ def serve(
     database = open_database(config, create=True)
     if not admin.is_bootstrapped(database):
         print_json(admin.bootstrap(database).as_json())
+    scheme = "https" if config.tls_cert_file else "http"
+    announce = f"{scheme}://{config.host}:{config.port}/api/v1.3"
     supervisor = Supervisor(config, config.worker_processes)
+    if config.api_processes > 1:
+        database.dispose()  # each API process opens its own pool
+        _serve_processes(config, sock, supervisor, announce)
+        return
     runner = NotifyingRunner(supervisor.wake if config.worker_processes else None)
     app = create_app(config, database, migrate=False, jobs=runner)
-    scheme = "https" if config.tls_cert_file else "http"
-    server = _Server(
-        uvicorn.Config(
-            app,
-            ssl_certfile=str(config.tls_cert_file) if config.tls_cert_file else None,
-            ssl_keyfile=str(config.tls_key_file) if config.tls_key_file else None,
-            # "auto" picks httptools and uvloop, dependencies wherever the platform has
-            # them, and falls back to h11 and asyncio where it does not
-            http="auto",
-            loop="auto",
-            access_log=config.access_log,
-            log_level=config.log_level.lower(),
-        ),
-        f"{scheme}://{config.host}:{config.port}/api/v1.3",
-    )
+    server = _Server(uvicorn_config(app, config), announce)
     supervisor.start()
     try:
         server.run(sockets=[sock])
     finally:
         supervisor.stop()
+        sock.close()
+
+
+def _serve_processes(
+    config: Config, sock: socket.socket, workers: Supervisor, announce: str
+) -> None:
+    """Run ``config.api_processes`` API processes on ``sock`` and the worker processes,
+    both supervised (restarted when they die), until SIGTERM or Ctrl-C."""
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    started: multiprocessing.Queue[int] = multiprocessing.get_context("spawn").Queue()
+    api = Supervisor(
+        config,
+        config.api_processes,
+        target=api_main,
+        args=(sock, started),
+        wake=workers.wake,
+        name="depvault-api",
+    )
+    workers.start()
+    api.start()
+    try:
+        listening = 0
+        while listening < config.api_processes and not stopping.is_set():
+            try:
+                started.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            listening += 1
+        if not stopping.is_set():
+            typer.echo(
+                f"depvault: serving {announce} ({config.api_processes} API processes, "
+                f"{config.worker_processes} worker processes)",
+                err=True,
+            )
+        while not stopping.wait(1.0):
+            while True:  # announcements of restarted API processes
+                try:
+                    started.get_nowait()
+                except queue.Empty:
+                    break
+    finally:
+        api.stop(timeout=30.0)
+        workers.stop()
         sock.close()

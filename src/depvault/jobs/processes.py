@@ -20,8 +20,10 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 from types import FrameType
+from typing import Any
 
 from depvault.config import Config
 from depvault.ingest.licensing import license_facts
@@ -68,7 +70,10 @@ def worker_main(config: Config, wake: Wake | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
     database = create_database(config)
-    worker = Worker(UpdateWorker(database, license_facts), ReportWorker(database, config))
+    worker = Worker(
+        UpdateWorker(database, license_facts, max_jobs_per_org=config.max_jobs_per_org),
+        ReportWorker(database, config),
+    )
     pool = LocalWorkerPool(worker, config.workers, poll_seconds=POLL_SECONDS, wake=wake)
     pool.start()
     # the knowledge base's scheduled sync runs in the workers, not the API: it is
@@ -108,13 +113,29 @@ class NotifyingRunner:
 
 
 class Supervisor:
-    """Keeps ``processes`` worker processes running until :meth:`stop`."""
+    """Keeps ``processes`` worker processes running until :meth:`stop`.
 
-    def __init__(self, config: Config, processes: int) -> None:
+    Each runs ``target(config, wake, *args)`` (by default :func:`worker_main`); ``serve
+    --processes N`` supervises its API processes with one too, handing them the workers'
+    ``wake`` so that what they queue wakes this machine's workers."""
+
+    def __init__(
+        self,
+        config: Config,
+        processes: int,
+        *,
+        target: Callable[..., None] = worker_main,
+        args: tuple[Any, ...] = (),
+        wake: Wake | None = None,
+        name: str = "depvault-worker",
+    ) -> None:
         self.config = config
         self.processes = processes
         self._context = multiprocessing.get_context("spawn")
-        self.wake: Wake = self._context.Event()
+        self.wake: Wake = wake if wake is not None else self._context.Event()
+        self._target = target
+        self._args = args
+        self._name = name
         self._children: list[BaseProcess] = []
         self._stopping = threading.Event()
         self._monitor: threading.Thread | None = None
@@ -135,7 +156,7 @@ class Supervisor:
 
     def _spawn(self) -> BaseProcess:
         child = self._context.Process(
-            target=worker_main, args=(self.config, self.wake), name="depvault-worker"
+            target=self._target, args=(self.config, self.wake, *self._args), name=self._name
         )
         child.start()
         return child
@@ -146,7 +167,8 @@ class Supervisor:
                 if child.is_alive() or self._stopping.is_set():
                     continue
                 log.warning(
-                    "worker process %s ended (exit code %s): starting another",
+                    "%s process %s ended (exit code %s): starting another",
+                    self._name,
                     child.pid,
                     child.exitcode,
                 )
@@ -168,7 +190,7 @@ class Supervisor:
         for child in self._children:
             child.join(max(0.0, deadline - time.monotonic()))
             if child.is_alive():
-                log.warning("worker process %s did not stop in time: killed", child.pid)
+                log.warning("%s process %s did not stop in time: killed", self._name, child.pid)
                 child.kill()
                 child.join()
         self._children = []

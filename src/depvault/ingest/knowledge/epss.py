@@ -82,14 +82,15 @@ class EpssFile:
         return {"cve": cve, "epss": score, "percentile": rank}
 
 
-def import_epss(database: Database, path: Path) -> FeedStats:
-    """Import an EPSS file (the whole catalog), then re-analyse what changed."""
+def import_epss(database: Database, path: Path, origin: str | None = None) -> FeedStats:
+    """Import an EPSS file (the whole catalog), then re-analyse what changed; ``origin``
+    names where it came from (default: its path)."""
     problems = Problems()
     rows = EpssFile(path, problems)
     return import_feed(
         database,
         "epss",
-        str(path),
+        origin or str(path),
         EpssScore,
         rows,
         problems,

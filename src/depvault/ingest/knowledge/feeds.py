@@ -81,6 +81,7 @@ class FeedStats:
     regroups_queued: int = 0
     regrouped: int = 0
     reanalysed_projects: int = 0
+    truncated: bool = False  # a file broke off or could not be read
 
 
 def import_feed(
@@ -123,6 +124,7 @@ def import_feed(
     if batch:
         write()
     stats.newest, stats.invalid, stats.problems = newest(), problems.count, problems.named
+    stats.truncated = problems.truncated
     with database.transaction() as db:
         # an empty, unreadable or truncated file removes nothing
         if whole_catalog and stats.read and not problems.truncated:

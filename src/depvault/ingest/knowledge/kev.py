@@ -56,14 +56,15 @@ def _rows(name: str, entries: list[Any], problems: Problems) -> Iterator[dict[st
         yield {"cve": cve.strip(), "date_added": day, "ransomware": ransomware == "known"}
 
 
-def import_kev(database: Database, path: Path) -> FeedStats:
-    """Import the KEV catalog (the whole of it), then re-analyse what changed."""
+def import_kev(database: Database, path: Path, origin: str | None = None) -> FeedStats:
+    """Import the KEV catalog (the whole of it), then re-analyse what changed; ``origin``
+    names where it came from (default: its path)."""
     problems = Problems()
     rows, released = read_kev(path, problems)
     return import_feed(
         database,
         "kev",
-        str(path),
+        origin or str(path),
         KevEntry,
         rows,
         problems,

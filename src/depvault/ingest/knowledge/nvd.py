@@ -112,9 +112,13 @@ def read_nvd(paths: Iterable[Path], problems: Problems) -> Iterator[dict[str, An
             problems.truncated = True
 
 
-def import_nvd(database: Database, paths: list[Path], progress: Any = None) -> FeedStats:
-    """Import NVD feed files, incrementally (an unchanged CVE writes nothing), then
-    re-analyse the vulnerabilities whose scores or weaknesses changed."""
+def import_nvd(
+    database: Database, paths: list[Path], progress: Any = None, origin: str | None = None
+) -> FeedStats:
+    """Import NVD feed files, incrementally (an unchanged CVE writes nothing; an entry
+    older than the stored one, as a yearly file read after ``-modified``, neither), then
+    re-analyse the vulnerabilities whose scores or weaknesses changed. ``origin`` names
+    where the files came from (default: their paths)."""
     problems = Problems()
     newest: list[datetime] = []
 
@@ -127,7 +131,7 @@ def import_nvd(database: Database, paths: list[Path], progress: Any = None) -> F
     return import_feed(
         database,
         "nvd",
-        ", ".join(str(p) for p in paths),
+        origin or ", ".join(str(p) for p in paths),
         NvdCve,
         rows(),
         problems,

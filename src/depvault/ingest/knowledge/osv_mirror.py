@@ -6,38 +6,34 @@ OSV publishes, per ecosystem, ``all.zip`` (every record), ``<ID>.json`` (one rec
 a text file line by line (streamed: a sync stops reading at the first line it already
 has), and an archive as a local file.
 
-Over HTTP (httpx, which honours ``HTTP(S)_PROXY``/``NO_PROXY`` through ``trust_env``) an
-archive is streamed to a ``.part`` file, never held in memory. A dropped connection
-resumes where it stopped with a ``Range`` request guarded by ``If-Range`` (the file's
-ETag or Last-Modified), within a sync's attempts and across syncs, since the ``.part``
-file and its validator stay on disk; a server that answers the whole file instead is
-written from the start. Transient failures (network errors, timeouts, 408, 429, 5xx)
-are retried a bounded number of times with doubling waits; anything else fails at once.
-Every failure is a :class:`~depvault.errors.KnowledgeSyncError` naming the URL.
+Over HTTP (the client and retries of ``ingest.knowledge.http``: proxy variables, CA
+bundle, timeouts, bounded retries with backoff) an archive is streamed to a ``.part``
+file, never held in memory. A dropped connection resumes where it stopped with a
+``Range`` request guarded by ``If-Range`` (the file's ETag or Last-Modified), within a
+sync's attempts and across syncs, since the ``.part`` file and its validator stay on
+disk; a server that answers the whole file instead is written from the start. Every
+failure is a :class:`~depvault.errors.KnowledgeSyncError` naming the URL.
 """
 
 from __future__ import annotations
 
 import re
-import ssl
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Protocol
 from urllib.parse import quote, unquote, urlparse
 
 import httpx
 import orjson
 
-from depvault import __version__
 from depvault.config import Config
 from depvault.errors import KnowledgeSyncError
+from depvault.ingest.knowledge.http import Retrying, Transient, check_status, knowledge_client
 
 __all__ = ["Archive", "FolderMirror", "HttpMirror", "Mirror", "open_mirror"]
 
-T = TypeVar("T")
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # Paths are built from ecosystem names and record ids read from the mirror itself.
 _SAFE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:+@ -]*$")
 
@@ -109,10 +105,6 @@ class FolderMirror:
         """Nothing to release."""
 
 
-class _Transient(Exception):
-    """A failure worth another attempt."""
-
-
 class HttpMirror:
     """The mirror at an HTTP(S) base URL; ``downloads`` keeps partial archives."""
 
@@ -129,44 +121,12 @@ class HttpMirror:
     ) -> None:
         self.location = base_url.rstrip("/")
         self.downloads = downloads
-        self.attempts = max(1, attempts)
-        self.backoff = backoff
-        self._sleep = sleep
-        verify: ssl.SSLContext | bool = True
-        if ca_bundle is not None:
-            if not ca_bundle.is_file():
-                raise KnowledgeSyncError(f"the CA bundle {ca_bundle} does not exist")
-            verify = ssl.create_default_context(cafile=str(ca_bundle))
-        # No custom transport: httpx reads the proxy variables only when it builds its own.
-        self.client = httpx.Client(
-            timeout=httpx.Timeout(timeout),
-            verify=verify,
-            trust_env=True,
-            follow_redirects=True,
-            headers={"User-Agent": f"depvault/{__version__} (knowledge-base sync)"},
-        )
+        self.retrying = Retrying(attempts, backoff, sleep)
+        self.client = knowledge_client(timeout, ca_bundle)
 
     def url(self, path: str) -> str:
         """The absolute URL of a path of the layout."""
         return f"{self.location}/{quote(_checked(path), safe='/:@+')}"
-
-    def _retrying(self, url: str, action: Callable[[], T]) -> T:
-        reason = ""
-        for attempt in range(1, self.attempts + 1):
-            try:
-                return action()
-            except (_Transient, httpx.TransportError) as exc:
-                reason = str(exc) or type(exc).__name__
-                if attempt < self.attempts:
-                    self._sleep(self.backoff * 2 ** (attempt - 1))
-        raise KnowledgeSyncError(f"{url}: {reason} (gave up after {self.attempts} attempts)")
-
-    @staticmethod
-    def _check(response: httpx.Response, url: str) -> None:
-        if response.status_code in RETRY_STATUSES:
-            raise _Transient(f"HTTP {response.status_code}")
-        if response.status_code not in (200, 206):
-            raise KnowledgeSyncError(f"{url}: HTTP {response.status_code}")
 
     def read(self, path: str) -> bytes:
         """GET the file whole (records and lists: kilobytes)."""
@@ -174,20 +134,20 @@ class HttpMirror:
 
         def fetch() -> bytes:
             response = self.client.get(url)
-            self._check(response, url)
+            check_status(response, url)
             return response.content
 
-        return self._retrying(url, fetch)
+        return self.retrying(url, fetch)
 
     def lines(self, path: str) -> Iterator[str]:
         """Stream the file's lines; after a dropped connection the file is asked again
         and the lines already given are skipped."""
         url = self.url(path)
         given = 0
-        for attempt in range(1, self.attempts + 1):
+        for attempt in range(1, self.retrying.attempts + 1):
             try:
                 with self.client.stream("GET", url) as response:
-                    self._check(response, url)
+                    check_status(response, url)
                     skip = given
                     for line in response.iter_lines():
                         if skip:
@@ -196,13 +156,10 @@ class HttpMirror:
                         given += 1
                         yield line
                 return
-            except (_Transient, httpx.TransportError) as exc:
-                if attempt == self.attempts:
-                    raise KnowledgeSyncError(
-                        f"{url}: {exc or type(exc).__name__} "
-                        f"(gave up after {self.attempts} attempts)"
-                    ) from None
-                self._sleep(self.backoff * 2 ** (attempt - 1))
+            except (Transient, httpx.TransportError) as exc:
+                if attempt == self.retrying.attempts:
+                    raise self.retrying.gave_up(url, str(exc) or type(exc).__name__) from None
+                self.retrying.wait(attempt)
 
     def archive(self, path: str) -> Archive:
         """Download the file to ``downloads`` (resuming a partial download of the same
@@ -212,7 +169,7 @@ class HttpMirror:
         name = path.replace("/", "__")
         part = self.downloads / f"{name}.part"
         meta = self.downloads / f"{name}.part.json"
-        self._retrying(url, lambda: self._download(url, part, meta))
+        self.retrying(url, lambda: self._download(url, part, meta))
         final = self.downloads / name
         part.replace(final)
         meta.unlink(missing_ok=True)
@@ -231,12 +188,12 @@ class HttpMirror:
         with self.client.stream("GET", url, headers=headers) as response:
             if response.status_code == 416:  # the partial file is not a prefix any more
                 part.unlink(missing_ok=True)
-                raise _Transient("the partial download does not fit the file; starting over")
-            self._check(response, url)
+                raise Transient("the partial download does not fit the file; starting over")
+            check_status(response, url)
             resumed = response.status_code == 206
             if resumed and _range_start(response) != offset:
                 part.unlink(missing_ok=True)
-                raise _Transient("the server resumed at another offset; starting over")
+                raise Transient("the server resumed at another offset; starting over")
             stated = response.headers.get("etag") or response.headers.get("last-modified")
             meta.write_bytes(orjson.dumps({"url": url, "validator": stated}))
             expected = response.headers.get("content-length")
@@ -246,7 +203,7 @@ class HttpMirror:
                     out.write(chunk)
                     written += len(chunk)
             if expected is not None and written != int(expected):
-                raise _Transient(f"the body ended after {written} of {expected} bytes")
+                raise Transient(f"the body ended after {written} of {expected} bytes")
 
 
 def _validator(meta: Path, url: str) -> str | None:

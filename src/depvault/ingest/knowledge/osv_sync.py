@@ -10,7 +10,10 @@ the change touches: a sync that brings nothing new re-derives nothing.
 
 Everything is fetched and checked before the import starts, so a failed download, a
 corrupt archive or an error from the mirror leaves the knowledge base as it was; the
-failure is recorded on the ecosystem's ``knowledge_sources`` row and logged.
+failure is recorded on the ecosystem's ``knowledge_sources`` row and logged. An import
+that breaks off (the disk full, the database gone) is recorded the same way; the
+batches it committed stay (each advisory whole, its re-analysis queued), and since the
+sync did not succeed, the next one reads from the same point again and completes it.
 """
 
 from __future__ import annotations
@@ -122,6 +125,9 @@ def sync_osv(
                 _sync_one(database, config, mirror, outcome)
             except KnowledgeSyncError as exc:
                 _failed(database, outcome, exc.message)
+            except Exception as exc:  # the import broke off (disk full, database gone)
+                log.exception("knowledge-base sync of %s broke off", outcome.ecosystem)
+                _failed(database, outcome, f"the import broke off: {type(exc).__name__}: {exc}")
     finally:
         mirror.close()
     return outcomes

@@ -2,7 +2,7 @@
 node can serve its download.
 
 One small interface, :class:`ReportFiles` (put / open as chunks / delete / exists), and
-two places behind it:
+three places behind it:
 
 - :class:`FolderFiles`, a folder (the embedded default, ``DEPVAULT_REPORTS_DIR``): one
   machine, or several sharing a volume. A render is moved in with ``os.replace``.
@@ -10,6 +10,8 @@ two places behind it:
   PostgreSQL and no folder is configured): nothing to share but the database the nodes
   already share. A file goes in and out a chunk at a time (1 MiB), never whole in memory;
   it is written in one transaction, so it is there whole or not at all.
+- :class:`~depvault.store.jobs.object_files.ObjectFiles`, S3-compatible object storage
+  (``DEPVAULT_REPORT_STORAGE=s3``): what multi-node deployments have, streamed both ways.
 
 Renders are written to a local work folder first (``work_folder``) either way: the ZIP
 writer needs a seekable file.
@@ -26,9 +28,17 @@ from sqlalchemy import delete, insert, select
 
 from depvault.config import Config
 from depvault.store.engine.db import Database
+from depvault.store.jobs.object_files import ObjectFiles
 from depvault.store.models import ReportChunk
 
-__all__ = ["CHUNK_BYTES", "DatabaseFiles", "FolderFiles", "ReportFiles", "report_files"]
+__all__ = [
+    "CHUNK_BYTES",
+    "DatabaseFiles",
+    "FolderFiles",
+    "ObjectFiles",
+    "ReportFiles",
+    "report_files",
+]
 
 CHUNK_BYTES = 1024 * 1024
 
@@ -160,4 +170,6 @@ def report_files(config: Config, database: Database) -> ReportFiles:
         storage = "database" if shared else "local"
     if storage == "database":
         return DatabaseFiles(database, config.data_dir / "report-work")
+    if storage == "s3":
+        return ObjectFiles(config, config.data_dir / "report-work")
     return FolderFiles(config.effective_reports_dir)

@@ -44,6 +44,14 @@ def write_changed(db: Session, model: type[Base], rows: Sequence[dict[str, Any]]
         ):
             stored[row.cve] = tuple(row)
     changed = [r for r in rows if stored.get(r["cve"]) != tuple(r[c] for c in columns)]
+    if "last_modified" in columns:
+        # NVD: an older entry (a yearly file read after -modified) never replaces a newer one
+        at = columns.index("last_modified")
+        changed = [
+            r
+            for r in changed
+            if r["cve"] not in stored or r["last_modified"] >= stored[r["cve"]][at]
+        ]
     gone = [r["cve"] for r in changed if r["cve"] in stored]
     for start in range(0, len(gone), CHUNK):
         db.execute(delete(table).where(among(db, table.c.cve, gone[start : start + CHUNK])))

@@ -54,7 +54,14 @@ from depvault.store.models.plugin_checks import PluginPolicyViolation
 from depvault.store.models.policies import Policy
 from depvault.store.models.policy_issues import PendingTask, PolicyIssue
 from depvault.store.models.reports import AsyncProcess, ReportChunk
-from depvault.store.models.signals import EpssScore, KevEntry, KnowledgeImport, NvdCve
+from depvault.store.models.sessions import ConsoleSession
+from depvault.store.models.signals import (
+    EpssScore,
+    KevEntry,
+    KnowledgeFeedFile,
+    KnowledgeImport,
+    NvdCve,
+)
 from depvault.store.models.updates import UpdateItem, UpdateRequest
 
 never_reuse_ids(Base.metadata)
@@ -71,6 +78,7 @@ __all__ = [
     "BigId",
     "ChangeCounter",
     "ChangeLogEntry",
+    "ConsoleSession",
     "CustomAttribute",
     "CustomAttributeValue",
     "EpssScore",
@@ -80,6 +88,7 @@ __all__ = [
     "InHouseLibrary",
     "InventoryChange",
     "KevEntry",
+    "KnowledgeFeedFile",
     "KnowledgeImport",
     "KnowledgeSource",
     "Library",

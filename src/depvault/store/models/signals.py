@@ -63,3 +63,20 @@ class KnowledgeImport(Base):
     invalid: Mapped[int] = mapped_column(Integer, nullable=False)
     newest: Mapped[str | None] = mapped_column(String(64))
     problems: Mapped[Any] = mapped_column(JSON, nullable=False)
+
+
+class KnowledgeFeedFile(Base):
+    """A file of a fetched feed (``ingest.knowledge.feed_fetch``) as last imported: the
+    URL (or path) it came from and the validators its server gave (``ETag``,
+    ``Last-Modified``; for a local file its size and modification time), sent back as
+    ``If-None-Match`` / ``If-Modified-Since`` so an unchanged file is not downloaded
+    again. Written only once the file was imported: a failed fetch asks again."""
+
+    __tablename__ = "knowledge_feed_files"
+
+    feed: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    url: Mapped[str] = mapped_column(Text, nullable=False)
+    etag: Mapped[str | None] = mapped_column(String(255))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(), nullable=False)
