@@ -68,6 +68,13 @@ def touch_records(root: Path, ecosystem: str, count: int, modified: str) -> list
     return changed
 
 
+def rezip(root: Path, ecosystem: str) -> None:
+    """Write the ecosystem's all.zip again from its records, as OSV re-exports it."""
+    with zipfile.ZipFile(root / ecosystem / "all.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted((root / ecosystem).glob("*.json")):
+            archive.write(file, file.name)
+
+
 class MirrorServer(ThreadingHTTPServer):
     """Serves a folder; records every request as (path, Range header). ``status_for``
     answers a path with that status; ``drop_at`` closes the connection once a file's

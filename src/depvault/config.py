@@ -176,6 +176,16 @@ class Config:
         1,
         minimum=0,
     )
+    max_jobs_per_org: int = _setting(
+        "DEPVAULT_MAX_JOBS_PER_ORG",
+        "Jobs (inventory updates, report renders) of one organization running at once, "
+        "over every worker of every machine: past it, workers take other organizations' "
+        "work. 0 means no cap (one organization's server). Whatever it is, inventory "
+        "updates are taken before reports, and project reports before product and "
+        "organization reports.",
+        0,
+        minimum=0,
+    )
     api_processes: int = _setting(
         "DEPVAULT_API_PROCESSES",
         "Processes of `depvault serve` that answer API requests, sharing its port (the "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import time
 import zipfile
 from pathlib import Path
@@ -50,9 +51,15 @@ def npm_mirror(tmp_path: Path) -> Path:
 
 
 def test_an_ecosystem_without_knowledge_is_said_queued_and_then_synced(
-    api: Api, site: Bootstrap, database: Database, config: Config, tmp_path: Path
+    api: Api,
+    site: Bootstrap,
+    database: Database,
+    config: Config,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     knowledge(database, tmp_path, DJANGO_ADVISORY)  # PyPI is known, npm is not
+    caplog.set_level(logging.WARNING, logger="depvault.jobs.updates")
     org = {"orgToken": site.org_token}
     product = api.ok("createProduct", **org, productName="P")["productToken"]
     answer = api.ok(
@@ -65,6 +72,8 @@ def test_an_ecosystem_without_knowledge_is_said_queued_and_then_synced(
     state: dict[str, Any] = api.ok("getRequestState", **org, requestToken=answer["requestToken"])
     assert state["requestState"] == "FINISHED"
     assert state["message"].startswith("No vulnerability knowledge for npm yet")
+    [logged] = [r.getMessage() for r in caplog.records if r.name == "depvault.jobs.updates"]
+    assert "holds libraries of npm, which the knowledge base knows nothing about" in logged
     [vitals] = api.ok("getProjectVitals", **project)["projectVitals"]
     assert vitals["knowledgeGaps"] == ["npm"]
     status = api.ok("getKnowledgeBaseStatus", **org)
@@ -138,18 +147,31 @@ def test_the_server_syncs_on_its_schedule(
     database: Database, config: Config, tmp_path: Path
 ) -> None:
     """Started with the local workers, the server runs the sync thread: at start it syncs
-    the listed ecosystems never attempted, and stops with the application."""
+    the listed ecosystems never attempted, then fetches the configured feeds, and stops
+    with the application."""
     mirror = build_mirror(tmp_path / "mirror", {"PyPI": PYPI.parent / "PyPI-ghsa-sample.zip"})
+    kev = tmp_path / "known_exploited_vulnerabilities.json"
+    kev.write_text(json.dumps({"vulnerabilities": [{"cveID": "CVE-2021-44228"}]}))
     served = dataclasses.replace(
-        config, kb_osv_url=str(mirror), kb_ecosystems="PyPI", kb_sync_interval=6.0
+        config,
+        kb_osv_url=str(mirror),
+        kb_ecosystems="PyPI",
+        kb_sync_interval=6.0,
+        kb_kev_url=str(kev),
     )
     with TestClient(create_app(served, database, migrate=False)):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with database.transaction(write=False) as db:
                 status = knowledge_status(db, served)
-            if "PyPI" in status["ecosystems"]:
+            if status["sources"]["kev"]["lastResult"] != "never":
                 break
             time.sleep(0.2)
     pypi = status["ecosystems"]["PyPI"]
     assert (pypi["lastResult"], pypi["records"], pypi["lastMethod"]) == ("ok", 25, "all.zip")
+    fetched = status["sources"]["kev"]
+    assert (fetched["lastResult"], fetched["records"], fetched["lastMethod"]) == (
+        "ok",
+        1,
+        "download",
+    )

@@ -26,6 +26,7 @@ from tests.osv_mirror_server import (
     ForwardProxy,
     MirrorServer,
     build_mirror,
+    rezip,
     serving,
     touch_records,
 )
@@ -286,3 +287,22 @@ def test_an_import_that_breaks_off_is_recorded_and_the_next_sync_completes(
     assert (done.result, done.method) == ("ok", "all.zip")
     assert done.stats is not None and (done.stats.new, done.stats.unchanged) == (206, 1000)
     assert advisories(database) == 1206
+
+
+def test_more_changes_than_the_limit_take_the_archive_again(
+    database: Database, config: Config, mirror: MirrorServer
+) -> None:
+    limited = dataclasses.replace(config, kb_sync_max_changes=20)
+    sync_osv(database, limited, ["crates.io"], mirror=mirror_of(mirror, limited))
+    touched = touch_records(mirror.root, "crates.io", 30, "2030-03-01T00:00:00Z")
+    rezip(mirror.root, "crates.io")
+    mirror.requests.clear()
+    [again] = sync_osv(database, limited, ["crates.io"], mirror=mirror_of(mirror, limited))
+    assert (again.result, again.method, again.fetched, again.changed) == ("ok", "all.zip", 1206, 30)
+    assert mirror.paths(".json") == []  # no record one by one
+    assert mirror.paths() == ["ecosystems.txt", "crates.io/modified_id.csv", "crates.io/all.zip"]
+    assert set(modified_of(database, touched).values()) == {"2030-03-01T00:00:00"}
+    # within the limit, the records one by one
+    touch_records(mirror.root, "crates.io", 20, "2030-03-02T00:00:00Z")
+    [within] = sync_osv(database, limited, ["crates.io"], mirror=mirror_of(mirror, limited))
+    assert (within.method, within.fetched, within.changed) == ("changes", 20, 20)

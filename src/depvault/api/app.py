@@ -33,7 +33,7 @@ from depvault.api.edge import Edge
 from depvault.api.errors import UNEXPECTED_ERROR_CODE, error_code, http_status
 from depvault.api.probes import health_endpoint, ready_endpoint
 from depvault.api.registry import Registry, build_registry
-from depvault.api.request_types import ApiVersion, BinaryResult, Result
+from depvault.api.request_types import ApiVersion, BinaryResult, JsonBytes, Result
 from depvault.config import Config
 from depvault.console.app import console_mount
 from depvault.errors import DepvaultError, MethodNotAllowed, TryLater
@@ -60,11 +60,22 @@ def json_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """A JSON answer encoded in ``charset`` (characters it lacks become JSON escapes)."""
-    raw = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS)
+    return json_bytes_response(
+        orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS), charset, status, headers
+    )
+
+
+def json_bytes_response(
+    raw: bytes,
+    charset: str = DEFAULT_CHARSET,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A serialised JSON answer (UTF-8) sent in ``charset``."""
     body = raw if charset == "utf-8" else encode_json_text(raw.decode("utf-8"), charset)
-    response = Response(body, status_code=status, headers=headers)
-    response.headers["content-type"] = f"application/json; charset={charset}"
-    return response
+    return Response(
+        body, status_code=status, headers=headers, media_type=f"application/json; charset={charset}"
+    )
 
 
 def error_response(exc: DepvaultError, charset: str = DEFAULT_CHARSET) -> Response:
@@ -109,6 +120,8 @@ def result_response(result: Result, charset: str) -> Response:
         # Binary bodies carry no charset: the SDK decodes any body with one as text.
         response.headers["content-type"] = result.content_type
         return response
+    if isinstance(result, JsonBytes):
+        return json_bytes_response(result.body, charset)
     return json_response(result, charset)
 
 
@@ -222,7 +235,10 @@ def create_app(
     if migrate:
         upgrade(database)
     registry = registry or build_registry()
-    worker = Worker(UpdateWorker(database, license_facts), ReportWorker(database, config))
+    worker = Worker(
+        UpdateWorker(database, license_facts, max_jobs_per_org=config.max_jobs_per_org),
+        ReportWorker(database, config),
+    )
     kb_sync = None
     if jobs is None:
         jobs = InlineRunner(worker) if inline_jobs else LocalWorkerPool(worker, config.workers)
@@ -268,5 +284,6 @@ def create_app(
     app.state.jobs = jobs
     app.state.database = database
     app.state.registry = registry
+    app.state.dispatcher = dispatcher
     app.state.config = config
     return app

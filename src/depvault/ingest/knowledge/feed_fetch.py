@@ -250,10 +250,12 @@ def _check(path: Path, location: str, feed: str) -> None:
                     pass
         elif feed == "kev":
             orjson.loads(path.read_bytes())
-    except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise KnowledgeSyncError(f"{location}: not a valid gzip file ({exc})") from None
     except orjson.JSONDecodeError as exc:
         raise KnowledgeSyncError(f"{location}: not JSON ({exc})") from None
+    except OSError as exc:
+        raise KnowledgeSyncError(f"{location}: cannot be read ({exc})") from None
 
 
 def _import(database: Database, feed: str, paths: list[Path], origin: str) -> FeedStats:

@@ -18,6 +18,7 @@ from depvault.store.models.alerts import Alert, AlertEvent
 from depvault.store.models.attributes import CustomAttribute, CustomAttributeValue
 from depvault.store.models.base import TOKEN_LENGTH, Base, BigId, never_reuse_ids
 from depvault.store.models.changes import ChangeLogEntry
+from depvault.store.models.counters import ChangeCounter
 from depvault.store.models.inventory import (
     InventoryChange,
     Library,
@@ -75,6 +76,7 @@ __all__ = [
     "AsyncProcess",
     "Base",
     "BigId",
+    "ChangeCounter",
     "ChangeLogEntry",
     "ConsoleSession",
     "CustomAttribute",
