@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import logging
 import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
@@ -325,3 +326,18 @@ def test_an_unknown_console_address(signed_in: ConsoleUser) -> None:
     assert answer.status_code == 404
     assert answer.headers["content-type"].startswith("text/html")
     assert "There is no page at this address." in answer.text
+
+
+def test_each_page_logs_its_server_time(
+    signed_in: ConsoleUser, site: Bootstrap, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="depvault.console"):
+        answer = signed_in.client.get(f"/ui/orgs/{site.org_token}/policies")
+    assert answer.headers["server-timing"].startswith("app;dur=")
+    lines = [r.getMessage() for r in caplog.records if r.name == "depvault.console"]
+    assert any(
+        line.startswith(f"console GET /ui/orgs/{site.org_token}/policies 200 ")
+        and line.endswith(" ms")
+        for line in lines
+    ), lines
+    assert site.user_key not in caplog.text
