@@ -341,3 +341,17 @@ def test_each_page_logs_its_server_time(
         for line in lines
     ), lines
     assert site.user_key not in caplog.text
+
+
+def test_a_sign_in_clears_away_expired_sessions(
+    app_client: TestClient, site: Bootstrap, database: Database
+) -> None:
+    first = _browser(app_client)
+    assert first.sign_in(DEFAULT_ADMIN_EMAIL, site.user_key) == 303
+    with database.transaction() as db:
+        seen = db.scalar(select(ConsoleSession.last_seen_at))
+        assert seen is not None
+        db.execute(update(ConsoleSession).values(last_seen_at=seen - timedelta(hours=1)))
+    second = _browser(app_client)  # the first browser never comes back
+    assert second.sign_in(DEFAULT_ADMIN_EMAIL, site.user_key) == 303
+    assert _sessions(database) == 1

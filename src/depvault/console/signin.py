@@ -23,7 +23,7 @@ from depvault.console.web import COOKIE, Console, Visit, read_form, timed
 from depvault.domain.timefmt import utcnow
 from depvault.errors import TooManyFailedKeys
 from depvault.store.organizations.identity import caller_by_key
-from depvault.store.organizations.sessions import end_session, open_session
+from depvault.store.organizations.sessions import end_session, open_session, prune_sessions
 
 __all__ = ["signin_endpoint", "signout"]
 
@@ -80,8 +80,10 @@ def signin_endpoint(console: Console) -> Callable[[Request], Awaitable[Response]
             return "failed"
         if caller.is_service:
             return "service"
+        now = utcnow()
         with console.database.transaction() as db:  # a write only for a right pair
-            return open_session(db, caller.id, utcnow())
+            prune_sessions(db, now, console.limits)  # the table holds live sessions only
+            return open_session(db, caller.id, now)
 
     async def endpoint(request: Request) -> Response:
         started = time.perf_counter()
