@@ -127,11 +127,33 @@ class Config:
     )
     auth_failures_per_minute: int = _setting(
         "DEPVAULT_AUTH_FAILURES_PER_MINUTE",
-        "Wrong userKeys accepted from one client address in a minute; past it, requests "
+        "Wrong userKeys (and failed web console sign-ins) accepted from one client address "
+        "in a minute; past it, requests "
         "from that address are refused (HTTP 429, an error envelope saying when to retry) "
         "until the minute's oldest failure is a minute old. Logged once a minute per "
         "address at WARNING, with the count, never the key.",
         30,
+    )
+    console_idle_minutes: int = _setting(
+        "DEPVAULT_CONSOLE_IDLE_MINUTES",
+        "A web console session (`/ui/`) ends after this many minutes without a page "
+        "request; the person signs in again with their e-mail address and user key.",
+        30,
+    )
+    console_session_hours: int = _setting(
+        "DEPVAULT_CONSOLE_SESSION_HOURS",
+        "A web console session ends this many hours after sign-in, however busy it is. "
+        "Signing out, and issuing the person a new user key, end their sessions at once.",
+        12,
+    )
+    console_figures_seconds: int = _setting(
+        "DEPVAULT_CONSOLE_FIGURES_SECONDS",
+        "The web console's organization dashboard computes its figures (counts, the most "
+        "vulnerable projects and libraries) at most once in this many seconds per "
+        "organization and shows them with their time; an older set is served while it is "
+        "computed again in the background (seconds of counting on a 1,000,000-row "
+        "organization).",
+        60,
     )
     trusted_proxies: str = _setting(
         "DEPVAULT_TRUSTED_PROXIES",
@@ -152,6 +174,16 @@ class Config:
         "restarted when they die), and `depvault worker` runs. 0 makes `serve` a pure API "
         "node: the work it queues is done by `depvault worker` processes elsewhere.",
         1,
+        minimum=0,
+    )
+    max_jobs_per_org: int = _setting(
+        "DEPVAULT_MAX_JOBS_PER_ORG",
+        "Jobs (inventory updates, report renders) of one organization running at once, "
+        "over every worker of every machine: past it, workers take other organizations' "
+        "work. 0 means no cap (one organization's server). Whatever it is, inventory "
+        "updates are taken before reports, and project reports before product and "
+        "organization reports.",
+        0,
         minimum=0,
     )
     api_processes: int = _setting(

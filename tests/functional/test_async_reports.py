@@ -23,7 +23,7 @@ from starlette.testclient import TestClient
 from depvault.admin import Bootstrap
 from depvault.api.app import create_app
 from depvault.config import Config
-from depvault.jobs.reports import MAX_ATTEMPTS, ReportWorker, _claim, recover_reports
+from depvault.jobs.reports import MAX_ATTEMPTS, ReportWorker, claim_report, recover_reports
 from depvault.store.engine.db import Database
 from depvault.store.jobs.report_files import DatabaseFiles, report_files
 from depvault.store.models import ReportChunk
@@ -262,7 +262,7 @@ def test_interrupted_processes_end_after_a_restart(
         idle, {"projectToken": portfolio.projects["app"]}, "generateProjectReportAsync",
         reportType="ProjectInventoryReport", format="json",
     )  # fmt: skip
-    assert _claim(database) is not None
+    assert claim_report(database) is not None
     state = api.ok("getAsyncProcessStatus", orgToken=site.org_token, uuid=status["uuid"])
     assert state["asyncProcessStatus"]["status"] == "IN_PROGRESS"
     assert recover_reports(database) == 1

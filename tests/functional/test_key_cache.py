@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
+from starlette.testclient import TestClient
 
 from depvault.admin import Bootstrap, add_user, issue_user_key
+from depvault.api.app import create_app
 from depvault.config import Config
 from depvault.domain.secrets import digest_key
 from depvault.store.engine.db import Database, create_database
@@ -155,27 +157,123 @@ def test_a_changed_role_stops_the_old_grant_at_once(
     assert _details(api, site, key)["errorCode"] == 5001
 
 
+def test_the_callers_roles_are_read_from_the_database_once(
+    api: Api, site: Bootstrap, database: Database
+) -> None:
+    api.ok("getOrganizationDetails", orgToken=site.org_token)
+    statements: list[str] = []
+
+    def record(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        api.ok("getOrganizationDetails", orgToken=site.org_token)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+    assert not [s for s in statements if "role_assignments" in s], statements
+    assert [s for s in statements if "change_counters" in s], "the counter was not read"
+
+
+def _other_process(config: Config) -> Database:
+    """A second process on the same store: a second database object with its own
+    cache (here in this process; a second server or a worker in production)."""
+    return create_database(config)
+
+
 @pytest.mark.parametrize("backend", ["sqlite"])
-def test_another_process_sees_a_rotation_within_the_ttl(
+def test_another_process_sees_a_rotation_at_its_next_request(
     api: Api, site: Bootstrap, config: Config, database: Database
 ) -> None:
-    """A second process (here: a second database object on the same store) keeps the
-    old caller until its entry expires: the documented bound of DEPVAULT_KEY_CACHE_SECONDS."""
-    other = create_database(config)
-    now = [0.0]
-    other.callers._clock = lambda: now[0]
+    """A second process keeps its cached caller only while the access counter stays
+    put: the rotation committed here bumps it, and the next request there reads it."""
+    other = _other_process(config)
     try:
         old = add_user(database, "alice@example.com", site.org_token, admin=True)
         assert old is not None
         with other.transaction(write=False) as db:
             assert caller_by_key(db, old) is not None
+        assert other.callers.get(digest_key(old)) is not None  # cached over there
 
         issue_user_key(database, "alice@example.com", site.org_token)
 
         with other.transaction(write=False) as db:
-            assert caller_by_key(db, old) is not None  # still cached over there
-        now[0] += config.key_cache_seconds
-        with other.transaction(write=False) as db:
             assert caller_by_key(db, old) is None
     finally:
         other.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_another_process_sees_a_removed_role_at_its_next_request(
+    api: Api, site: Bootstrap, config: Config, database: Database
+) -> None:
+    """The roles cached with the caller in a second process go when a role changes
+    here: the old grant stops at that process's next request."""
+    key = _service_user(api, site, "ci-bot", role="administrators")
+    other = _other_process(config)
+    try:
+        with TestClient(create_app(config, other, migrate=False, inline_jobs=True)) as client:
+            there = Api(client, site.user_key)
+            assert "errorCode" not in there.call("getAllUsers", key=key, orgToken=site.org_token)
+            caller = other.callers.get(digest_key(key))
+            assert caller is not None and other.callers.grants(caller.id)  # cached there
+
+            _set_org_role(api, site, "administrators", [ADMIN])  # through this process
+
+            refused = there.call("getAllUsers", key=key, orgToken=site.org_token)
+            assert refused["errorCode"] == 5001
+    finally:
+        other.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_row_changed_behind_depvaults_back_goes_with_the_ttl(
+    api: Api, site: Bootstrap, config: Config, database: Database
+) -> None:
+    """What no counter sees (a key digest edited by hand) lasts one TTL at most."""
+    other = _other_process(config)
+    now = [0.0]
+    other.callers._clock = lambda: now[0]
+    try:
+        key = add_user(database, "alice@example.com", site.org_token, admin=True)
+        assert key is not None
+        with other.transaction(write=False) as db:
+            assert caller_by_key(db, key) is not None
+        with database.transaction() as db:
+            db.execute(
+                text("UPDATE users SET key_digest = NULL WHERE email = :e"),
+                {"e": "alice@example.com"},
+            )
+        with other.transaction(write=False) as db:
+            assert caller_by_key(db, key) is not None  # still cached over there
+        now[0] += config.key_cache_seconds
+        with other.transaction(write=False) as db:
+            assert caller_by_key(db, key) is None
+    finally:
+        other.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_deleted_products_roles_go_from_the_cache(
+    api: Api, site: Bootstrap, database: Database
+) -> None:
+    product = api.ok("createProduct", orgToken=site.org_token, productName="Shop")
+    key = _service_user(api, site, "ci-bot", role="readOnlyUsers")
+    email = _service_email(api, site, "ci-bot")
+    _set_org_role(api, site, "readOnlyUsers", [])
+    api.ok(
+        "setProductAssignments",
+        productToken=product["productToken"],
+        productIntegrators={"userAssignments": [{"email": email}], "groupAssignments": None},
+    )
+    assert "errorCode" not in api.call(
+        "getOrganizationProjectVitals", key=key, orgToken=site.org_token
+    )
+    caller = database.callers.get(digest_key(key))
+    assert caller is not None and database.callers.grants(caller.id)
+
+    api.ok("deleteProduct", productToken=product["productToken"])
+
+    assert database.callers.grants(caller.id) is None
+    refused = api.call("getOrganizationProjectVitals", key=key, orgToken=site.org_token)
+    assert refused["errorCode"] == 5001

@@ -16,7 +16,7 @@ from depvault.domain.timefmt import utcnow
 from depvault.domain.updates import ItemState
 from depvault.ingest.licensing import license_facts
 from depvault.jobs.liveness import Lease
-from depvault.jobs.reports import ReportWorker, _claim, recover_reports
+from depvault.jobs.reports import ReportWorker, claim_report, recover_reports
 from depvault.jobs.runner import LocalWorkerPool
 from depvault.jobs.updates import ProjectUpdate, UpdateWorker, claim_next, enqueue, recover
 from depvault.jobs.worker import Worker
@@ -188,7 +188,7 @@ def test_report_recovery_leaves_the_work_of_live_processes_alone(
         ids = [row.id for row in rows]
     busy, starting = Lease(database), Lease(database)
     try:
-        claimed = {_claim(database, busy.owner), _claim(database, starting.owner)}
+        claimed = {claim_report(database, busy.owner), claim_report(database, starting.owner)}
         assert claimed == set(ids)
         assert recover_reports(database, starting.owner) == 0
         busy.release()

@@ -119,7 +119,9 @@ def load_project(database: Database, components: int) -> None:
         pass
 
 
-def queue_reports(config: Config, database: Database, site: Bootstrap, count: int) -> None:
+def queue_reports(
+    config: Config, database: Database, site: Bootstrap, count: int, fmt: str = "xlsx"
+) -> None:
     """``count`` organization inventory reports queued through the API of a node that
     runs no workers (its runner only notifies)."""
     app = create_app(config, database, migrate=False, jobs=NotifyingRunner(None))
@@ -130,7 +132,7 @@ def queue_reports(config: Config, database: Database, site: Bootstrap, count: in
                 "generateOrganizationReportAsync",
                 orgToken=site.org_token,
                 reportType="OrgInventoryReport",
-                format="xlsx",
+                format=fmt,
             )
 
 
@@ -149,19 +151,22 @@ def complete(config: Config, database: Database, row: AsyncProcess) -> int:
 def test_two_worker_processes_generate_each_report_once(
     config: Config, database: Database, site: Bootstrap, tmp_path: Path
 ) -> None:
+    """200 queued reports (JSON, the cheapest render: the claims are what is tested)
+    over two ``depvault worker`` processes of two threads each."""
     load_project(database, 20)
-    queue_reports(config, database, site, 40)
+    queue_reports(config, database, site, 200, fmt="json")
     log = tmp_path / "workers.log"
-    with workers(config, log), workers(config, log):
+    with workers(config, log, DEPVAULT_WORKERS="2"), workers(config, log, DEPVAULT_WORKERS="2"):
         until(
             lambda: all(row.status == "SUCCESS" for row in processes(database)),
-            180,
-            "40 reports over two worker processes",
+            300,
+            "200 reports over two worker processes",
         )
     rows = processes(database)
-    assert len(rows) == 40
-    assert [row.attempts for row in rows] == [1] * 40  # each claimed, and generated, once
+    assert len(rows) == 200
+    assert [row.attempts for row in rows] == [1] * 200  # each claimed, and generated, once
     assert len({row.claimed_by for row in rows}) == 2, "both processes took a share"
+    assert len({row.artifact for row in rows}) == 200
     assert all(complete(config, database, row) == 1 for row in rows)
 
 
@@ -260,6 +265,30 @@ def test_serve_restarts_a_killed_worker_process(
         status = ask("getAsyncProcessStatus", orgToken=values["orgToken"], uuid=queued)
         assert status["asyncProcessStatus"]["status"] == "SUCCESS", status
         assert worker_children(server) == [replacement]
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_depvault_worker_restarts_a_killed_worker_process(
+    config: Config, database: Database, site: Bootstrap, tmp_path: Path
+) -> None:
+    """``depvault worker`` (a machine without an API): its worker process, SIGKILLed
+    while idle, is replaced, and the replacement takes the work queued elsewhere."""
+    with workers(config, tmp_path / "workers.log") as supervisor:
+        [worker] = until(lambda: worker_children(supervisor.pid), 60, "the worker process")
+        os.kill(worker, signal.SIGKILL)
+        [replacement] = until(
+            lambda: [p for p in worker_children(supervisor.pid) if p != worker],
+            60,
+            "a new worker process",
+        )
+        queue_reports(config, database, site, 1, fmt="json")
+        [row] = until(
+            lambda: [r for r in processes(database) if r.status in ("SUCCESS", "FAILED")],
+            60,
+            "the replacement to generate the report",
+        )
+        assert worker_children(supervisor.pid) == [replacement]
+    assert complete(config, database, row) == 1
 
 
 def _answers(url: str) -> bool:

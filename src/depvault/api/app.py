@@ -20,8 +20,8 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import FileResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
 
 from depvault import __version__
 from depvault.api.agent.endpoint import agent_endpoint
@@ -33,8 +33,9 @@ from depvault.api.edge import Edge
 from depvault.api.errors import UNEXPECTED_ERROR_CODE, error_code, http_status
 from depvault.api.probes import health_endpoint, ready_endpoint
 from depvault.api.registry import Registry, build_registry
-from depvault.api.request_types import ApiVersion, BinaryResult, Result
+from depvault.api.request_types import ApiVersion, BinaryResult, JsonBytes, Result
 from depvault.config import Config
+from depvault.console.app import console_mount
 from depvault.errors import DepvaultError, MethodNotAllowed, TryLater
 from depvault.ingest.licensing import license_facts
 from depvault.jobs.kb_sync import KnowledgeSync
@@ -59,11 +60,22 @@ def json_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """A JSON answer encoded in ``charset`` (characters it lacks become JSON escapes)."""
-    raw = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS)
+    return json_bytes_response(
+        orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS), charset, status, headers
+    )
+
+
+def json_bytes_response(
+    raw: bytes,
+    charset: str = DEFAULT_CHARSET,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A serialised JSON answer (UTF-8) sent in ``charset``."""
     body = raw if charset == "utf-8" else encode_json_text(raw.decode("utf-8"), charset)
-    response = Response(body, status_code=status, headers=headers)
-    response.headers["content-type"] = f"application/json; charset={charset}"
-    return response
+    return Response(
+        body, status_code=status, headers=headers, media_type=f"application/json; charset={charset}"
+    )
 
 
 def error_response(exc: DepvaultError, charset: str = DEFAULT_CHARSET) -> Response:
@@ -108,6 +120,8 @@ def result_response(result: Result, charset: str) -> Response:
         # Binary bodies carry no charset: the SDK decodes any body with one as text.
         response.headers["content-type"] = result.content_type
         return response
+    if isinstance(result, JsonBytes):
+        return json_bytes_response(result.body, charset)
     return json_response(result, charset)
 
 
@@ -191,6 +205,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _to_console(request: Request) -> Response:
+    """``GET /``: the web console."""
+    return RedirectResponse("/ui/", status_code=307)
+
+
 async def _server_error(request: Request, exc: Exception) -> Response:
     return unexpected_response()
 
@@ -216,7 +235,10 @@ def create_app(
     if migrate:
         upgrade(database)
     registry = registry or build_registry()
-    worker = Worker(UpdateWorker(database, license_facts), ReportWorker(database, config))
+    worker = Worker(
+        UpdateWorker(database, license_facts, max_jobs_per_org=config.max_jobs_per_org),
+        ReportWorker(database, config),
+    )
     kb_sync = None
     if jobs is None:
         jobs = InlineRunner(worker) if inline_jobs else LocalWorkerPool(worker, config.workers)
@@ -224,7 +246,7 @@ def create_app(
     dispatcher = Dispatcher(database, registry, config, jobs, report_files(config, database))
     edge = Edge.of(config)
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-    routes = [
+    routes: list[BaseRoute] = [
         Route(
             f"/api/v{version.value}",
             api_endpoint(dispatcher, edge, version),
@@ -239,6 +261,8 @@ def create_app(
     routes.append(Route("/docs", docs, methods=["GET"]))
     routes.append(Route("/docs/{name}", docs, methods=["GET"]))
     routes.append(Route("/agent", agent_endpoint(dispatcher, edge), methods=["POST"]))
+    routes.append(Route("/", _to_console, methods=["GET"]))
+    routes.append(console_mount(database, dispatcher, edge, config))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -260,5 +284,6 @@ def create_app(
     app.state.jobs = jobs
     app.state.database = database
     app.state.registry = registry
+    app.state.dispatcher = dispatcher
     app.state.config = config
     return app

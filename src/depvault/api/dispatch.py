@@ -66,9 +66,21 @@ class Dispatcher:
         """Answer one call; raises a :class:`DepvaultError` for every refusal.
         ``body_sha1`` is the SHA-1 of the body as received (asynchronous processes
         record it)."""
+        return self._dispatch(version, body, body_sha1, None)
+
+    def dispatch_as(
+        self, caller: Caller, version: ApiVersion, body: dict[str, Any], body_sha1: str = ""
+    ) -> Result:
+        """Answer a call for a caller already known (the web console's signed-in user):
+        the same checks, access rules and handler as :meth:`dispatch`, without a key."""
+        return self._dispatch(version, body, body_sha1, caller)
+
+    def _dispatch(
+        self, version: ApiVersion, body: dict[str, Any], body_sha1: str, who: Caller | None
+    ) -> Result:
         request_type = self._request_type(version, body)
         check_forbidden_characters(body, request_type.payload_fields)
-        user_key = _required_string(body, "userKey")
+        user_key = who or _required_string(body, "userKey")
         scope_level = _present_level(request_type, body)
         scope_field = SCOPE_TOKEN_FIELDS.get(scope_level)
         scope_token = _required_string(body, scope_field) if scope_field else None
@@ -100,14 +112,14 @@ class Dispatcher:
         request_type: RequestType[Any],
         version: ApiVersion,
         body: dict[str, Any],
-        user_key: str,
+        user_key: str | Caller,
         scope_level: Level,
         scope_token: str | None,
         body_sha1: str,
     ) -> Call:
-        """The call, once the key names a user, the tokens a scope, and the user's roles
-        grant the request there."""
-        caller = caller_by_key(db, user_key)
+        """The call, once the key names a user (or the user is known already), the
+        tokens a scope, and the user's roles grant the request there."""
+        caller = caller_by_key(db, user_key) if isinstance(user_key, str) else user_key
         if caller is None:
             raise InvalidUserKey()
         scope = self._scope(db, caller, request_type, scope_level, body, scope_token)

@@ -31,6 +31,7 @@ __all__ = [
     "Handler",
     "Id32",
     "Id64",
+    "JsonBytes",
     "NoParams",
     "Params",
     "RequestType",
@@ -107,7 +108,15 @@ class BinaryResult:
     chunks: Iterator[bytes] | None = None
 
 
-Result = dict[str, Any] | BinaryResult
+@dataclass(frozen=True)
+class JsonBytes:
+    """A JSON answer already serialised (UTF-8): a cached list sent without building
+    it again."""
+
+    body: bytes
+
+
+Result = dict[str, Any] | BinaryResult | JsonBytes
 P = TypeVar("P", bound=Params)
 Handler = Callable[["Call", P], Result]
 

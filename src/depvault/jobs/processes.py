@@ -70,7 +70,10 @@ def worker_main(config: Config, wake: Wake | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
     database = create_database(config)
-    worker = Worker(UpdateWorker(database, license_facts), ReportWorker(database, config))
+    worker = Worker(
+        UpdateWorker(database, license_facts, max_jobs_per_org=config.max_jobs_per_org),
+        ReportWorker(database, config),
+    )
     pool = LocalWorkerPool(worker, config.workers, poll_seconds=POLL_SECONDS, wake=wake)
     pool.start()
     # the knowledge base's scheduled sync runs in the workers, not the API: it is

@@ -31,6 +31,7 @@ from depvault.domain.scope import Ref
 from depvault.domain.secrets import new_token
 from depvault.domain.timefmt import format_timestamp, utcnow
 from depvault.errors import DepvaultError
+from depvault.jobs.fairness import has_room, orgs_at_limit, report_rank, serialize_claims
 from depvault.jobs.liveness import claimed_by, gone
 from depvault.reports.catalog import ReportType, report_type
 from depvault.reports.engine import render_zip
@@ -44,6 +45,7 @@ __all__ = [
     "MAX_ATTEMPTS",
     "ProcessStatus",
     "ReportWorker",
+    "claim_report",
     "enqueue_report",
     "expire_reports",
     "find_process",
@@ -52,6 +54,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
+#: Pending processes a capped claim considers at once (some may be of busy organizations).
+CLAIM_CANDIDATES = 20
 CONTEXT_TYPES = {Level.ORG: "DOMAIN", Level.PRODUCT: "PRODUCT", Level.PROJECT: "PROJECT"}
 _LEVELS = {value: key for key, value in CONTEXT_TYPES.items()}
 
@@ -109,28 +113,35 @@ def find_process(
     return row
 
 
-def _claim(database: Database, owner: int | None = None) -> int | None:
+def claim_report(database: Database, owner: int | None = None, max_per_org: int = 0) -> int | None:
+    """The next pending process, a project's before a product's before an
+    organization's, of an organization under ``max_per_org`` running jobs (0: no cap;
+    ``jobs.fairness``)."""
     with database.transaction() as db:
-        process_id = db.scalar(
-            select(AsyncProcess.id)
+        serialize_claims(db, max_per_org)
+        query = (
+            select(AsyncProcess.id, AsyncProcess.org_id)
             .where(AsyncProcess.status == ProcessStatus.PENDING.value)
-            .order_by(AsyncProcess.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
+            .order_by(report_rank(), AsyncProcess.id)
+            .limit(1 if max_per_org <= 0 else CLAIM_CANDIDATES)
         )
-        if process_id is None:
-            return None
-        db.execute(
-            update(AsyncProcess)
-            .where(AsyncProcess.id == process_id)
-            .values(
-                status=ProcessStatus.IN_PROGRESS.value,
-                attempts=AsyncProcess.attempts + 1,
-                modified_at=utcnow(),
-                claimed_by=owner,
+        if max_per_org > 0:
+            query = query.where(AsyncProcess.org_id.not_in(orgs_at_limit(max_per_org)))
+        for process_id, org_id in db.execute(query.with_for_update(skip_locked=True)).all():
+            if not has_room(db, org_id, max_per_org):
+                continue
+            db.execute(
+                update(AsyncProcess)
+                .where(AsyncProcess.id == process_id)
+                .values(
+                    status=ProcessStatus.IN_PROGRESS.value,
+                    attempts=AsyncProcess.attempts + 1,
+                    modified_at=utcnow(),
+                    claimed_by=owner,
+                )
             )
-        )
-        return process_id
+            return int(process_id)
+        return None
 
 
 def _scope_filter(level: Level, context_id: int) -> ProjectFilter:
@@ -166,7 +177,7 @@ class ReportWorker:
 
     def run_once(self) -> bool:
         """Claim and render one process; False when none was pending."""
-        process_id = _claim(self.database, self.owner)
+        process_id = claim_report(self.database, self.owner, self.config.max_jobs_per_org)
         if process_id is None:
             return False
         self.process(process_id)

@@ -28,6 +28,7 @@ from depvault.domain.timefmt import utcnow
 from depvault.domain.updates import ItemState
 from depvault.errors import DepvaultError
 from depvault.gc_pause import paused_collection
+from depvault.jobs.fairness import has_room, orgs_at_limit, serialize_claims
 from depvault.jobs.liveness import claimed_by, gone
 from depvault.jobs.payload import decode_inventory, encode_inventory, handoff_of
 from depvault.store.engine.db import Database
@@ -118,25 +119,31 @@ def item_states(
     return [ItemState(s) for s in db.scalars(query)]
 
 
-def claim_next(database: Database, owner: int | None = None) -> int | None:
+def claim_next(database: Database, owner: int | None = None, max_per_org: int = 0) -> int | None:
     """Take the oldest queued item whose project has nothing running, for the process
-    whose key is ``owner`` (``jobs.liveness``); skip queued items that a newer OVERRIDE
-    of the same project makes moot. None when nothing is ready."""
+    whose key is ``owner`` (``jobs.liveness``), of an organization running fewer than
+    ``max_per_org`` jobs (0: no cap; ``jobs.fairness``); skip queued items that a newer
+    OVERRIDE of the same project makes moot. None when nothing is ready."""
     now = utcnow()
     with database.transaction() as db:
+        serialize_claims(db, max_per_org)
         running = select(UpdateItem.project_id).where(
             UpdateItem.state == ItemState.IN_PROGRESS.value
         )
-        candidates = db.execute(
-            select(UpdateItem.id, UpdateItem.project_id)
+        query = (
+            select(UpdateItem.id, UpdateItem.project_id, UpdateRequest.org_id)
+            .join(UpdateRequest, UpdateRequest.id == UpdateItem.request_id)
             .where(
                 UpdateItem.state == ItemState.QUEUED.value,
                 UpdateItem.project_id.not_in(running),
             )
             .order_by(UpdateItem.id)
             .limit(CLAIM_CANDIDATES)
-        ).all()
-        for item_id, project_id in candidates:
+        )
+        if max_per_org > 0:
+            query = query.where(UpdateRequest.org_id.not_in(orgs_at_limit(max_per_org)))
+        candidates = db.execute(query).all()
+        for item_id, project_id, org_id in candidates:
             # Lock the project, then look again: another worker may have claimed an item
             # of it since the candidates were read.
             db.execute(select(Project.id).where(Project.id == project_id).with_for_update())
@@ -149,6 +156,8 @@ def claim_next(database: Database, owner: int | None = None) -> int | None:
                 )
             )
             if busy:
+                continue
+            if not has_room(db, org_id, max_per_org):
                 continue
             if _superseded(db, item_id, project_id):
                 db.execute(
@@ -279,10 +288,11 @@ class UpdateWorker:
     database: Database
     licenses: LicenseNormalizer
     owner: int | None = None  # this process's key (jobs.liveness)
+    max_jobs_per_org: int = 0  # DEPVAULT_MAX_JOBS_PER_ORG (jobs.fairness)
 
     def run_once(self) -> bool:
         """Claim and process one item; False when nothing was queued."""
-        item_id = claim_next(self.database, self.owner)
+        item_id = claim_next(self.database, self.owner, self.max_jobs_per_org)
         if item_id is None:
             return False
         self.process(item_id)

@@ -10,13 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import orjson
 from pydantic import Field, field_validator
 
+from depvault.api.answer_cache import answer_cache_of
 from depvault.api.authorize import require_access, require_visible
 from depvault.api.call import Call
-from depvault.api.handlers.shapes.common import product_vitals_json, project_vitals_json
+from depvault.api.handlers.shapes.common import product_vitals_json, vitals_item
 from depvault.api.request_types import (
     Category,
+    JsonBytes,
     NoParams,
     Params,
     RequestType,
@@ -29,7 +32,8 @@ from depvault.domain.timefmt import format_date, format_timestamp, parse_timesta
 from depvault.errors import InvalidParameter, NotFound, UnknownToken, UserNotFound
 from depvault.store.inventories import hierarchy
 from depvault.store.inventories.hierarchy import ProjectFilter
-from depvault.store.knowledge.sources import projects_gaps
+from depvault.store.inventories.vitals_reads import organization_vitals_version, vitals_rows
+from depvault.store.knowledge.sources import open_gaps, projects_gaps
 from depvault.store.organizations import orgs as organizations
 from depvault.store.organizations import people
 from depvault.store.organizations.changelog import Change, record_change
@@ -221,16 +225,41 @@ def get_all_projects(call: Call, params: NoParams) -> Result:
 def _project_vitals(call: Call, which: ProjectFilter) -> Result:
     """The vitals; a project holding libraries of an ecosystem the knowledge base knows
     nothing about carries ``knowledgeGaps`` (depvault's extra field: its security alerts
-    are incomplete until that ecosystem syncs)."""
-    rows = hierarchy.list_projects(call.db, which)
-    gaps = projects_gaps(call.db, [p.id for p in rows])
+    are incomplete until that ecosystem syncs).
+
+    An organization's list (thousands of projects) is kept as JSON bytes while its
+    vitals counter stays put and no knowledge gap is open: the counter moves, through
+    triggers, with any change of a project or product the vitals show, in whichever
+    process made it."""
+    open_ecosystems = open_gaps(call.db)
+    if which.org_id is not None and not open_ecosystems:
+        return _cached_vitals(call, which)
+    rows = vitals_rows(call.db, which)
+    gaps = projects_gaps(call.db, [r[0] for r in rows]) if open_ecosystems else {}
     items = []
-    for project in rows:
-        item = project_vitals_json(project)
-        if project.id in gaps:
-            item["knowledgeGaps"] = gaps[project.id]
+    for row in rows:
+        item = vitals_item(row)
+        if row[0] in gaps:
+            item["knowledgeGaps"] = gaps[row[0]]
         items.append(item)
     return {"projectVitals": items}
+
+
+def _cached_vitals(call: Call, which: ProjectFilter) -> Result:
+    assert which.org_id is not None
+    cache = answer_cache_of(call.db)
+    version = organization_vitals_version(call.db, which.org_id)
+    key = ("projectVitals", which.org_id, which.only_products)
+    if cache is not None:
+        body = cache.get(key, version)
+        if body is not None:
+            return JsonBytes(body)
+    # Read after the version: the rows are at least as new as it (a newer change only
+    # makes the next request rebuild), never older.
+    body = orjson.dumps({"projectVitals": [vitals_item(r) for r in vitals_rows(call.db, which)]})
+    if cache is not None:
+        cache.put(key, version, body)
+    return JsonBytes(body)
 
 
 def get_organization_project_vitals(call: Call, params: NoParams) -> Result:

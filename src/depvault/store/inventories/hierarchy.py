@@ -15,6 +15,7 @@ from depvault.domain.scope import Ref
 from depvault.domain.secrets import new_token
 from depvault.errors import NotFound, ProductNameInUse, ProjectNameInUse
 from depvault.store.models import Product, ProductTag, Project, ProjectTag
+from depvault.store.organizations.caller_cache import forget_callers
 
 __all__ = [
     "ProductVitals",
@@ -135,7 +136,9 @@ def create_product(
 
 
 def delete_product(db: Session, product_id: int) -> None:
-    """Delete a product; its projects, tags and role grants go with it (cascades)."""
+    """Delete a product; its projects, tags and role grants go with it (cascades): the
+    cached grants go too."""
+    forget_callers(db)  # who held a role on it is not known without a read
     db.execute(delete(Product).where(Product.id == product_id))
 
 

@@ -18,6 +18,7 @@ from depvault.store.models.alerts import Alert, AlertEvent
 from depvault.store.models.attributes import CustomAttribute, CustomAttributeValue
 from depvault.store.models.base import TOKEN_LENGTH, Base, BigId, never_reuse_ids
 from depvault.store.models.changes import ChangeLogEntry
+from depvault.store.models.counters import ChangeCounter
 from depvault.store.models.inventory import (
     InventoryChange,
     Library,
@@ -53,6 +54,7 @@ from depvault.store.models.plugin_checks import PluginPolicyViolation
 from depvault.store.models.policies import Policy
 from depvault.store.models.policy_issues import PendingTask, PolicyIssue
 from depvault.store.models.reports import AsyncProcess, ReportChunk
+from depvault.store.models.sessions import ConsoleSession
 from depvault.store.models.signals import (
     EpssScore,
     KevEntry,
@@ -74,7 +76,9 @@ __all__ = [
     "AsyncProcess",
     "Base",
     "BigId",
+    "ChangeCounter",
     "ChangeLogEntry",
+    "ConsoleSession",
     "CustomAttribute",
     "CustomAttributeValue",
     "EpssScore",

@@ -2,37 +2,34 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from depvault.domain.access import Grant, Level
 from depvault.domain.scope import Caller, Scope
 from depvault.domain.secrets import digest_key, keys_match
 from depvault.store.models import GroupMember, OrgMember, Product, RoleAssignment, User
-from depvault.store.organizations.caller_cache import cache_of
+from depvault.store.organizations.caller_cache import HeldGrant, cache_of, read_access_counter
 
-__all__ = ["caller_by_key", "grants_for", "is_member"]
+__all__ = ["caller_by_key", "grants_for", "held_grants", "is_member"]
 
 
 def caller_by_key(db: Session, key: str) -> Caller | None:
     """The user whose key this is, or None. The stored digest is compared in constant
     time after the indexed lookup; the key itself is never stored or logged.
 
-    Remembered for a few seconds by the database's caller cache (``caller_cache.py``
-    says when an entry goes); an unknown key is never cached, so a new key works at
-    once."""
+    Remembered by the database's caller cache while the ``access`` counter stays put
+    (``caller_cache.py`` says when an entry goes); an unknown key is never cached, so a
+    new key works at once."""
     digest = digest_key(key)
     cache = cache_of(db)
-    if cache is not None:
+    usable = cache is not None and cache.sync(read_access_counter(db))
+    if cache is not None and usable:
         cached = cache.get(digest)
         if cached is not None:
             return cached
-        generation = cache.generation
-    row = db.execute(
-        select(
-            User.id, User.email, User.name, User.is_service, User.is_site_admin, User.key_digest
-        ).where(User.key_digest == digest)
-    ).first()
+    generation = cache.generation if cache is not None else 0
+    row = db.connection().execute(_CALLER, {"digest": digest}).first()
     if row is None or row.key_digest is None or not keys_match(key, row.key_digest):
         return None
     caller = Caller(
@@ -42,7 +39,7 @@ def caller_by_key(db: Session, key: str) -> Caller | None:
         is_service=row.is_service,
         is_site_admin=row.is_site_admin,
     )
-    if cache is not None:
+    if cache is not None and usable:
         cache.put(digest, caller, generation)
     return caller
 
@@ -50,35 +47,69 @@ def caller_by_key(db: Session, key: str) -> Caller | None:
 def grants_for(db: Session, user_id: int, scope: Scope) -> list[Grant]:
     """The caller's roles that can bear on ``scope``: at its global organization, at its
     organization, and at any product of that organization — held directly or through
-    a group."""
-    groups = select(GroupMember.group_id).where(GroupMember.user_id == user_id)
-    principal = or_(RoleAssignment.user_id == user_id, RoleAssignment.group_id.in_(groups))
-    places = []
-    if scope.global_org is not None:
-        places.append(RoleAssignment.global_org_id == scope.global_org.id)
-    if scope.org is not None:
-        places.append(RoleAssignment.org_id == scope.org.id)
-        org_products = select(Product.id).where(Product.org_id == scope.org.id)
-        places.append(RoleAssignment.product_id.in_(org_products))
-    if not places:
+    a group. All of the user's roles are read (or found in the caller cache) and the
+    ones bearing on the scope picked here."""
+    global_org = scope.global_org.id if scope.global_org is not None else None
+    org = scope.org.id if scope.org is not None else None
+    if global_org is None and org is None:
         return []
-    rows = db.execute(
-        select(
-            RoleAssignment.role,
-            RoleAssignment.global_org_id,
-            RoleAssignment.org_id,
-            RoleAssignment.product_id,
-        ).where(principal, or_(*places))
-    ).all()
     grants = []
-    for role, global_org_id, org_id, product_id in rows:
-        if global_org_id is not None:
-            grants.append(Grant(Level.GLOBAL_ORG, global_org_id, role))
-        elif org_id is not None:
-            grants.append(Grant(Level.ORG, org_id, role))
-        elif product_id is not None:
-            grants.append(Grant(Level.PRODUCT, product_id, role))
+    for held in held_grants(db, user_id):
+        if held.level is Level.GLOBAL_ORG:
+            if held.scope_id == global_org:
+                grants.append(Grant(Level.GLOBAL_ORG, held.scope_id, held.role))
+        elif org is not None and held.org_id == org:
+            grants.append(Grant(held.level, held.scope_id, held.role))
     return grants
+
+
+def held_grants(db: Session, user_id: int) -> tuple[HeldGrant, ...]:
+    """Every role the user holds, directly or through a group, with the organization of
+    each (cached with the caller; :func:`caller_by_key` synced the cache already)."""
+    cache = cache_of(db)
+    if cache is not None:
+        cached = cache.grants(user_id)
+        if cached is not None:
+            return cached
+    generation = cache.generation if cache is not None else 0
+    held = []
+    for role, global_org_id, org_id, product_id, product_org in db.connection().execute(
+        _GRANTS, {"user_id": user_id}
+    ):
+        if global_org_id is not None:
+            held.append(HeldGrant(Level.GLOBAL_ORG, global_org_id, role, None))
+        elif org_id is not None:
+            held.append(HeldGrant(Level.ORG, org_id, role, org_id))
+        elif product_id is not None:
+            held.append(HeldGrant(Level.PRODUCT, product_id, role, product_org))
+    found = tuple(held)
+    if cache is not None:
+        cache.put_grants(user_id, found, generation)
+    return found
+
+
+# Built once: constructing a statement was a visible share of a small read.
+_CALLER = select(
+    User.id, User.email, User.name, User.is_service, User.is_site_admin, User.key_digest
+).where(User.key_digest == bindparam("digest"))
+_GRANTS = (
+    select(
+        RoleAssignment.role,
+        RoleAssignment.global_org_id,
+        RoleAssignment.org_id,
+        RoleAssignment.product_id,
+        Product.org_id,
+    )
+    .outerjoin(Product, Product.id == RoleAssignment.product_id)
+    .where(
+        or_(
+            RoleAssignment.user_id == bindparam("user_id"),
+            RoleAssignment.group_id.in_(
+                select(GroupMember.group_id).where(GroupMember.user_id == bindparam("user_id"))
+            ),
+        )
+    )
+)
 
 
 def is_member(db: Session, user_id: int, org_id: int) -> bool:

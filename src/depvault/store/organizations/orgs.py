@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from depvault.domain.scope import Ref
@@ -86,42 +86,44 @@ def organizations_of_global_org(db: Session, global_org_id: int) -> list[Organiz
 
 
 def organization_details(db: Session, org_id: int) -> OrganizationDetails:
-    """One organization with its sizes."""
-    return _details(db, [org_id])[0]
+    """One organization with its sizes (a prebuilt statement: every
+    ``getOrganizationDetails`` runs it)."""
+    row = db.connection().execute(_DETAILS_OF_ONE, {"org_id": org_id}).one()
+    return OrganizationDetails(*row)
+
+
+def _size(model: type[Product | Project | Group | OrgMember]) -> Any:
+    return (
+        select(func.count())
+        .select_from(model)
+        .where(model.org_id == Organization.id)
+        .scalar_subquery()
+    )
+
+
+# The organizations with their four sizes, in one statement (a count per size is a
+# correlated subquery on an indexed ``org_id``): the four separate COUNT queries were a
+# fifth of a ``getOrganizationDetails`` (issue 15).
+_DETAILS = select(
+    Organization.id,
+    Organization.name,
+    Organization.token,
+    Organization.created_at,
+    GlobalOrganization.token,
+    _size(Product),
+    _size(Project),
+    _size(OrgMember),
+    _size(Group),
+).outerjoin(GlobalOrganization, GlobalOrganization.id == Organization.global_org_id)
+_DETAILS_OF_ONE = _DETAILS.where(Organization.id == bindparam("org_id"))
 
 
 def _details(db: Session, org_ids: list[int]) -> list[OrganizationDetails]:
-    """The organizations with their four sizes, in one statement (a count per size is
-    a correlated subquery on an indexed ``org_id``): the four separate COUNT queries
-    were a fifth of a ``getOrganizationDetails`` (issue 15)."""
+    """The organizations with their sizes, by name."""
     if not org_ids:
         return []
-
-    def size(model: type[Product | Project | Group | OrgMember]) -> Any:
-        return (
-            select(func.count())
-            .select_from(model)
-            .where(model.org_id == Organization.id)
-            .scalar_subquery()
-        )
-
-    rows = db.execute(
-        select(
-            Organization.id,
-            Organization.name,
-            Organization.token,
-            Organization.created_at,
-            GlobalOrganization.token,
-            size(Product),
-            size(Project),
-            size(OrgMember),
-            size(Group),
-        )
-        .outerjoin(GlobalOrganization, GlobalOrganization.id == Organization.global_org_id)
-        .where(Organization.id.in_(org_ids))
-        .order_by(Organization.name)
-    ).all()
-    return [OrganizationDetails(*row) for row in rows]
+    query = _DETAILS.where(Organization.id.in_(org_ids)).order_by(Organization.name)
+    return [OrganizationDetails(*row) for row in db.connection().execute(query)]
 
 
 def set_global_org(db: Session, org_id: int, global_org_id: int | None) -> None:

@@ -20,6 +20,7 @@ from depvault.store.models import (
     User,
 )
 from depvault.store.organizations.caller_cache import forget_callers
+from depvault.store.organizations.sessions import end_user_sessions
 
 __all__ = [
     "Assignments",
@@ -136,10 +137,12 @@ def create_user(
 
 
 def issue_key(db: Session, user_id: int, now: datetime) -> str:
-    """Give a user a new key; the previous one stops working at once."""
+    """Give a user a new key; the previous one stops working at once, and so do the
+    console sessions signed in with it."""
     key = new_user_key()
     user = db.get_one(User, user_id)
     forget_callers(db, [user_id])
+    end_user_sessions(db, user_id)
     user.key_digest = digest_key(key)
     user.key_created_at = now
     db.flush()

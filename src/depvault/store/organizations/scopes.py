@@ -21,7 +21,7 @@ def resolve_token(db: Session, level: Level, token: str) -> Scope | None:
     call resolves its scope token, so this is on the path of every request."""
     if level not in _CHAIN:
         raise ValueError(f"no token names a scope of level {level}")
-    row = db.execute(_QUERIES[level], {"token": token}).first()
+    row = db.connection().execute(_QUERIES[level], {"token": token}).first()
     if row is None:
         return None
     refs: dict[str, Ref | None] = {}

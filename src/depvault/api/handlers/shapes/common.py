@@ -8,6 +8,7 @@ from depvault.domain.licensing.licenses import license_info
 from depvault.domain.timefmt import format_vitals_time
 from depvault.store.inventories.hierarchy import ProductVitals, ProjectVitals, TagSet
 from depvault.store.inventories.reads import LibraryRow
+from depvault.store.inventories.vitals_reads import VitalsRow
 from depvault.store.organizations.people import GroupView, UserView
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "project_vitals_json",
     "tag_set_json",
     "user_json",
+    "vitals_item",
 ]
 
 
@@ -49,6 +51,28 @@ def project_vitals_json(project: ProjectVitals) -> dict[str, Any]:
         item["uploadedBy"] = project.uploaded_by
     if project.last_scan_comment:
         item["lastScanComment"] = project.last_scan_comment
+    return item
+
+
+def vitals_item(row: VitalsRow) -> dict[str, Any]:
+    """A ``projectVitals`` item from a vitals row (dates already formatted by the
+    database): the same item as :func:`project_vitals_json`, a test holds them equal."""
+    pid, name, token, created, updated, product_name, product_token, plugin, by, comment = row
+    item: dict[str, Any] = {
+        "id": pid,
+        "name": name,
+        "token": token,
+        "creationDate": created,
+        "lastUpdatedDate": updated,
+        "productName": product_name,
+        "productToken": product_token,
+    }
+    if plugin:
+        item["pluginName"] = plugin
+    if by:
+        item["uploadedBy"] = by
+    if comment:
+        item["lastScanComment"] = comment
     return item
 
 
