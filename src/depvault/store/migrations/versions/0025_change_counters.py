@@ -1,7 +1,7 @@
 """change counters
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-06 18:45:00.000000
 
 A counter per named piece of shared state (``store/models/counters.py``), so that a
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0023"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
