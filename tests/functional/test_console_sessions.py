@@ -318,3 +318,10 @@ def test_text_is_never_markup(signed_in: ConsoleUser, api: Api, project: str) ->
 def test_root_leads_to_the_console(app_client: TestClient) -> None:
     answer = app_client.get("/", follow_redirects=False)
     assert answer.status_code == 307 and answer.headers["location"] == "/ui/"
+
+
+def test_an_unknown_console_address(signed_in: ConsoleUser) -> None:
+    answer = signed_in.client.get("/ui/no/such/page")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "There is no page at this address." in answer.text

@@ -74,14 +74,14 @@ def signin_endpoint(console: Console) -> Callable[[Request], Awaitable[Response]
 
     def check(email: str, key: str) -> tuple[str, str] | str:
         """The new session's id and CSRF token, or why not."""
-        now = utcnow()
-        with console.database.transaction() as db:
+        with console.database.transaction(write=False) as db:
             caller = caller_by_key(db, key) if key else None
-            if caller is None or caller.email.lower() != email.lower():
-                return "failed"
-            if caller.is_service:
-                return "service"
-            return open_session(db, caller.id, now)
+        if caller is None or caller.email.lower() != email.lower():
+            return "failed"
+        if caller.is_service:
+            return "service"
+        with console.database.transaction() as db:  # a write only for a right pair
+            return open_session(db, caller.id, utcnow())
 
     async def endpoint(request: Request) -> Response:
         started = time.perf_counter()
