@@ -38,8 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import orjson
 from bench_api import Case, prepare, stores
 
+from depvault.api import request_types
 from depvault.api.app import create_app
-from depvault.api.request_types import ApiVersion, JsonBytes
+from depvault.api.request_types import ApiVersion
 from depvault.config import Config
 
 
@@ -139,7 +140,8 @@ def main() -> None:
 
 def _measure(config: Config, cases: list[Case], args: argparse.Namespace) -> None:
     app = create_app(config, migrate=False, inline_jobs=True)
-    dispatcher = app.state.dispatcher
+    # (an older commit, measured with PYTHONPATH, has no dispatcher on the state)
+    dispatcher = getattr(app.state, "dispatcher", None)
     print(f"{'request':36} {'dispatch ms':>12} {'asgi ms':>10}", flush=True)
     for case in cases:
         if args.only and not any(o in case.label for o in args.only):
@@ -149,11 +151,12 @@ def _measure(config: Config, cases: list[Case], args: argparse.Namespace) -> Non
         if "10000" in case.label:
             iterations = max(3, iterations // 5)
         figures = []
-        if "dispatch" not in args.skip:
+        if "dispatch" not in args.skip and dispatcher is not None:
 
             def direct(body: dict[str, Any] = case.body) -> None:
                 result = dispatcher.dispatch(ApiVersion.V1_3, dict(body))
-                if not isinstance(result, JsonBytes):  # a cached answer is bytes already
+                cached = getattr(request_types, "JsonBytes", ())
+                if not isinstance(result, cached):  # a cached answer is bytes already
                     orjson.dumps(result)
 
             figures.append(f"{_timed(direct, iterations, args.repeat):12.3f}")
