@@ -355,3 +355,22 @@ def test_a_sign_in_clears_away_expired_sessions(
     second = _browser(app_client)  # the first browser never comes back
     assert second.sign_in(DEFAULT_ADMIN_EMAIL, site.user_key) == 303
     assert _sessions(database) == 1
+
+
+def test_the_people_page_comes_in_pages(signed_in: ConsoleUser, api: Api, site: Bootstrap) -> None:
+    for n in range(51):
+        api.ok(
+            "createUser",
+            orgToken=site.org_token,
+            addedUser={"name": f"p{n}", "email": f"p{n:02d}@example.com"},
+        )
+    people = f"/ui/orgs/{site.org_token}/people"
+    first = signed_in.client.get(people)
+    # 52 members by address: the administrator (admin@depvault.local) first
+    assert first.text.count("@example.com</td>") == 49
+    assert "<td>Administrator</td><td>admin@depvault.local</td>" in first.text
+    assert f'href="{people}?offset=50" rel="next"' in first.text
+    second = signed_in.client.get(f"{people}?offset=50")
+    assert second.text.count("@example.com</td>") == 2
+    assert "<td>Administrator</td><td>admin@depvault.local</td>" not in second.text
+    assert 'rel="next"' not in second.text
