@@ -93,8 +93,9 @@ def _lock_store(config: Config) -> object:
     except StoreLocked as exc:
         fail(
             f"the store {store_location(config)} is already served by process "
-            f"{exc.holder or '(unknown)'}: SQLite serves one process; stop that server, "
-            "or use PostgreSQL (DEPVAULT_DATABASE_URL) for several"
+            f"{exc.holder or '(unknown)'}: an SQLite store has one `depvault serve` (give it "
+            "more processes with --processes); stop that server, or use PostgreSQL "
+            "(DEPVAULT_DATABASE_URL) for several servers"
         )
 
 

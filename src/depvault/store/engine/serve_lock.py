@@ -1,7 +1,8 @@
 """The exclusive lock a server process holds on an SQLite store.
 
-SQLite serves one process (docs/operations.md): a second ``depvault serve`` on the same
-file would run its own workers over the same queues. The lock is an advisory ``flock``
+An SQLite store has one ``depvault serve`` (docs/operations.md), whose API and worker
+processes share the file: a second ``serve`` on the same file would run its own workers
+over the same queues. The lock is an advisory ``flock``
 on a file beside the database, held for the process's life and released by the kernel
 when it ends however it ends (no stale lock after a crash). The file records the
 holder's process id so the refusal can name it. Operator commands (``kb import``,
