@@ -291,6 +291,32 @@ def test_depvault_worker_restarts_a_killed_worker_process(
     assert complete(config, database, row) == 1
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_worker_processes_end_with_their_supervisor(config: Config, tmp_path: Path) -> None:
+    """``depvault worker``'s supervisor SIGKILLed (it cannot stop its children): they
+    see it gone and end by themselves instead of running on as orphans."""
+    with workers(config, tmp_path / "workers.log", DEPVAULT_WORKER_PROCESSES="2") as supervisor:
+        children = until(
+            lambda: (lambda found: found if len(found) == 2 else None)(
+                worker_children(supervisor.pid)
+            ),
+            60,
+            "two worker processes",
+        )
+        supervisor.kill()  # the supervisor alone, not its process group
+        supervisor.wait(timeout=30)
+        until(lambda: not any(alive(pid) for pid in children), 60, "the orphans to end")
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie does not)."""
+    try:
+        stat = (Path("/proc") / str(pid) / "stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:

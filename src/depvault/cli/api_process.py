@@ -6,7 +6,7 @@ that each build their own application and database pool from the configuration a
 uvicorn on that one socket; the kernel spreads the connections between them. We do not
 use uvicorn's own ``--workers``: it wants the application as an import string and binds
 the socket itself, where ``serve`` must bind first (a busy port fails before the store
-is touched) and hand each process the workers' wake-up event.
+is touched) and hand each process the workers' wake-up.
 
 An API process ignores SIGINT (Ctrl-C reaches the whole process group; its supervisor
 stops it with SIGTERM, which uvicorn turns into a graceful shutdown) and stops by itself
@@ -27,7 +27,7 @@ import uvicorn
 
 from depvault.api.app import create_app
 from depvault.config import Config
-from depvault.jobs.processes import NotifyingRunner
+from depvault.jobs.processes import NotifyingRunner, supervisor_gone
 from depvault.jobs.runner import Wake
 from depvault.store.engine.db import create_database
 
@@ -88,11 +88,10 @@ def api_main(config: Config, wake: Wake, sock: socket.socket, started: Started) 
     database = create_database(config)  # this process's own pool, DEPVAULT_DB_POOL_SIZE
     app = create_app(config, database, migrate=False, jobs=NotifyingRunner(wake))
     server = _ApiServer(uvicorn_config(app, config), started)
-    parent = os.getppid()
 
     def watch_parent() -> None:
         while not server.should_exit:
-            if os.getppid() != parent:
+            if supervisor_gone():
                 log.warning("API process %d: supervisor gone, stopping", os.getpid())
                 server.should_exit = True
             threading.Event().wait(1.0)

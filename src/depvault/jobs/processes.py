@@ -34,7 +34,14 @@ from depvault.jobs.updates import UpdateWorker
 from depvault.jobs.worker import Worker
 from depvault.store.engine.db import create_database
 
-__all__ = ["NICENESS", "NotifyingRunner", "Supervisor", "worker_main"]
+__all__ = [
+    "NICENESS",
+    "NotifyingRunner",
+    "ProcessWake",
+    "Supervisor",
+    "supervisor_gone",
+    "worker_main",
+]
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +49,7 @@ log = logging.getLogger(__name__)
 #: scheduler serves requests first, and work takes what the API leaves.
 NICENESS = 10
 #: Idle workers look for work queued elsewhere (another API node) this often; work
-#: queued by their own ``serve`` wakes them at once through the shared event.
+#: queued by their own ``serve`` wakes them at once (:class:`ProcessWake`).
 POLL_SECONDS = 1.0
 #: A worker that keeps dying is restarted at most this often.
 RESTART_SECONDS = 1.0
@@ -68,7 +75,6 @@ def worker_main(config: Config, wake: Wake | None = None) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
     database = create_database(config)
     worker = Worker(
         UpdateWorker(database, license_facts, max_jobs_per_org=config.max_jobs_per_org),
@@ -83,7 +89,7 @@ def worker_main(config: Config, wake: Wake | None = None) -> None:
     log.info("worker process %d started (%d threads)", os.getpid(), config.workers)
     try:
         while not stopping.wait(1.0):
-            if os.getppid() != parent:
+            if supervisor_gone():
                 log.warning("worker process %d: supervisor gone, stopping", os.getpid())
                 break
     finally:
@@ -91,6 +97,15 @@ def worker_main(config: Config, wake: Wake | None = None) -> None:
         pool.stop()
         database.dispose()
         log.info("worker process %d stopped", os.getpid())
+
+
+def supervisor_gone() -> bool:
+    """Whether the process that started this one has ended. Asked of multiprocessing's
+    handle on the parent (a pipe that closes when it dies), not by comparing
+    ``os.getppid()`` with its value at start: a child slow to start under load read it
+    after its ``serve`` had died, got 1 (init) both times, and outlived it for good."""
+    parent = multiprocessing.parent_process()
+    return parent is not None and not parent.is_alive()
 
 
 class NotifyingRunner:
@@ -110,6 +125,38 @@ class NotifyingRunner:
 
     def stop(self) -> None:
         """Nothing to stop: the supervisor stops the workers."""
+
+
+class ProcessWake:
+    """The wake-up shared by a ``serve``'s API and worker processes: a semaphore, one
+    token per :meth:`set`, each ending one :meth:`wait`.
+
+    Not a ``multiprocessing.Event``: its ``set`` waits until every registered waiter has
+    acknowledged, and a worker SIGKILLed while waiting never does — every later request
+    that queued work then hung in ``set`` for good. Posting a semaphore never waits. A
+    few spare tokens only cost idle workers an extra look for work."""
+
+    #: Tokens kept at most: enough to wake every idle thread of a machine at once.
+    MAX_TOKENS = 64
+
+    def __init__(self, context: Any) -> None:
+        self._tokens = context.Semaphore(0)
+
+    def set(self) -> None:
+        """Wake one waiting worker thread (or the next to wait)."""
+        try:
+            if self._tokens.get_value() >= self.MAX_TOKENS:
+                return
+        except NotImplementedError:  # macOS has no sem_getvalue: post anyway
+            pass
+        self._tokens.release()
+
+    def clear(self) -> None:
+        """Nothing to rearm: each token is consumed by the wait it ends."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Sleep until a token comes or ``timeout``; whether one came."""
+        return bool(self._tokens.acquire(True, timeout))
 
 
 class Supervisor:
@@ -132,7 +179,7 @@ class Supervisor:
         self.config = config
         self.processes = processes
         self._context = multiprocessing.get_context("spawn")
-        self.wake: Wake = wake if wake is not None else self._context.Event()
+        self.wake: Wake = wake if wake is not None else ProcessWake(self._context)
         self._target = target
         self._args = args
         self._name = name

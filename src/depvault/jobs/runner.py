@@ -81,7 +81,7 @@ class LocalWorkerPool:
         self.threads = threads
         self.poll_seconds = poll_seconds
         # A worker process is woken by the API process of its ``serve`` through a
-        # process-shared event; the embedded threads by their own.
+        # process-shared wake-up (``ProcessWake``); the embedded threads by their own.
         self._wake: Wake = wake if wake is not None else threading.Event()
         self._stopping = threading.Event()
         self._pool: list[threading.Thread] = []
@@ -105,7 +105,8 @@ class LocalWorkerPool:
     def stop(self) -> None:
         """Let the threads finish their current job, then end them."""
         self._stopping.set()
-        self._wake.set()
+        for _ in self._pool:  # one wake-up each (a process-shared wake is a semaphore)
+            self._wake.set()
         for thread in self._pool:
             thread.join(timeout=60)
         self._pool.clear()
