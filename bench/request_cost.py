@@ -38,8 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import orjson
 from bench_api import Case, prepare, stores
 
+from depvault.api import request_types
 from depvault.api.app import create_app
-from depvault.api.request_types import ApiVersion, JsonBytes
+from depvault.api.request_types import ApiVersion
 from depvault.config import Config
 
 
@@ -53,20 +54,22 @@ def _cases(config: Config, sizes: list[int], store: Path | None) -> list[Case]:
     return cases
 
 
-def _timed(run: Callable[[], Any], iterations: int, repeat: int) -> float:
-    """The median over ``repeat`` runs of the time per call, in milliseconds."""
+def _timed(run: Callable[[], Any], iterations: int, repeat: int, batched: bool = False) -> float:
+    """The median over ``repeat`` runs of the time per call, in milliseconds (``run``
+    makes one call, or ``iterations`` calls when ``batched``)."""
     run()  # warm: caches, pooled connection, statement compilation
     runs = []
     for _ in range(repeat):
         started = time.perf_counter()
-        for _ in range(iterations):
+        for _ in range(1 if batched else iterations):
             run()
         runs.append((time.perf_counter() - started) * 1000 / iterations)
     return statistics.median(runs)
 
 
-def _asgi_call(app: Any, body: bytes) -> Callable[[], Any]:
-    """One POST through the ASGI application, in this thread's event loop."""
+def _asgi_calls(app: Any, body: bytes, iterations: int) -> Callable[[], Any]:
+    """``iterations`` POSTs through the ASGI application in one run of an event loop
+    (a loop stopped between calls would start anyio's worker thread anew each time)."""
     loop = asyncio.new_event_loop()
     scope = {
         "type": "http",
@@ -107,9 +110,13 @@ def _asgi_call(app: Any, body: bytes) -> Callable[[], Any]:
         await app(dict(scope), receive, send)
         return status
 
+    async def many() -> None:
+        for _ in range(iterations):
+            status = await once()
+            assert status == 200, status
+
     def run() -> None:
-        status = loop.run_until_complete(once())
-        assert status == 200, status
+        loop.run_until_complete(many())
 
     return run
 
@@ -139,7 +146,8 @@ def main() -> None:
 
 def _measure(config: Config, cases: list[Case], args: argparse.Namespace) -> None:
     app = create_app(config, migrate=False, inline_jobs=True)
-    dispatcher = app.state.dispatcher
+    # (an older commit, measured with PYTHONPATH, has no dispatcher on the state)
+    dispatcher = getattr(app.state, "dispatcher", None)
     print(f"{'request':36} {'dispatch ms':>12} {'asgi ms':>10}", flush=True)
     for case in cases:
         if args.only and not any(o in case.label for o in args.only):
@@ -149,19 +157,20 @@ def _measure(config: Config, cases: list[Case], args: argparse.Namespace) -> Non
         if "10000" in case.label:
             iterations = max(3, iterations // 5)
         figures = []
-        if "dispatch" not in args.skip:
+        if "dispatch" not in args.skip and dispatcher is not None:
 
             def direct(body: dict[str, Any] = case.body) -> None:
                 result = dispatcher.dispatch(ApiVersion.V1_3, dict(body))
-                if not isinstance(result, JsonBytes):  # a cached answer is bytes already
+                cached = getattr(request_types, "JsonBytes", ())
+                if not isinstance(result, cached):  # a cached answer is bytes already
                     orjson.dumps(result)
 
             figures.append(f"{_timed(direct, iterations, args.repeat):12.3f}")
         else:
             figures.append(f"{'-':>12}")
         if "asgi" not in args.skip:
-            run = _asgi_call(app, orjson.dumps(case.body))
-            figures.append(f"{_timed(run, iterations, args.repeat):10.3f}")
+            run = _asgi_calls(app, orjson.dumps(case.body), iterations)
+            figures.append(f"{_timed(run, iterations, args.repeat, batched=True):10.3f}")
         print(f"{case.label:36} {' '.join(figures)}", flush=True)
     app.state.database.dispose()
 

@@ -285,11 +285,11 @@ class Config:
     )
     key_cache_seconds: int = _setting(
         "DEPVAULT_KEY_CACHE_SECONDS",
-        "How long a process remembers which user a key names, in seconds (a bounded "
-        "in-process cache; requests skip reading the user). A key rotated, a user removed "
-        "or a role changed through this process takes effect at once; through another "
-        "process sharing the database (a second server, `depvault user rotate-key`), within "
-        "this many seconds.",
+        "How long a process remembers at most which user a key names and that user's "
+        "roles, in seconds (a bounded in-process cache; requests skip reading them). A key "
+        "rotated, a user removed or a role changed through depvault takes effect at the "
+        "next request in every process sharing the database (they compare a change counter "
+        "the change bumps); this bounds only a row edited in the database by hand.",
         10,
     )
     kb_osv_url: str = _setting(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import logging
 import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
@@ -318,3 +319,58 @@ def test_text_is_never_markup(signed_in: ConsoleUser, api: Api, project: str) ->
 def test_root_leads_to_the_console(app_client: TestClient) -> None:
     answer = app_client.get("/", follow_redirects=False)
     assert answer.status_code == 307 and answer.headers["location"] == "/ui/"
+
+
+def test_an_unknown_console_address(signed_in: ConsoleUser) -> None:
+    answer = signed_in.client.get("/ui/no/such/page")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "There is no page at this address." in answer.text
+
+
+def test_each_page_logs_its_server_time(
+    signed_in: ConsoleUser, site: Bootstrap, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="depvault.console"):
+        answer = signed_in.client.get(f"/ui/orgs/{site.org_token}/policies")
+    assert answer.headers["server-timing"].startswith("app;dur=")
+    lines = [r.getMessage() for r in caplog.records if r.name == "depvault.console"]
+    assert any(
+        line.startswith(f"console GET /ui/orgs/{site.org_token}/policies 200 ")
+        and line.endswith(" ms")
+        for line in lines
+    ), lines
+    assert site.user_key not in caplog.text
+
+
+def test_a_sign_in_clears_away_expired_sessions(
+    app_client: TestClient, site: Bootstrap, database: Database
+) -> None:
+    first = _browser(app_client)
+    assert first.sign_in(DEFAULT_ADMIN_EMAIL, site.user_key) == 303
+    with database.transaction() as db:
+        seen = db.scalar(select(ConsoleSession.last_seen_at))
+        assert seen is not None
+        db.execute(update(ConsoleSession).values(last_seen_at=seen - timedelta(hours=1)))
+    second = _browser(app_client)  # the first browser never comes back
+    assert second.sign_in(DEFAULT_ADMIN_EMAIL, site.user_key) == 303
+    assert _sessions(database) == 1
+
+
+def test_the_people_page_comes_in_pages(signed_in: ConsoleUser, api: Api, site: Bootstrap) -> None:
+    for n in range(51):
+        api.ok(
+            "createUser",
+            orgToken=site.org_token,
+            addedUser={"name": f"p{n}", "email": f"p{n:02d}@example.com"},
+        )
+    people = f"/ui/orgs/{site.org_token}/people"
+    first = signed_in.client.get(people)
+    # 52 members by address: the administrator (admin@depvault.local) first
+    assert first.text.count("@example.com</td>") == 49
+    assert "<td>Administrator</td><td>admin@depvault.local</td>" in first.text
+    assert f'href="{people}?offset=50" rel="next"' in first.text
+    second = signed_in.client.get(f"{people}?offset=50")
+    assert second.text.count("@example.com</td>") == 2
+    assert "<td>Administrator</td><td>admin@depvault.local</td>" not in second.text
+    assert 'rel="next"' not in second.text

@@ -25,6 +25,7 @@ from depvault.cli.tls import make_self_signed
 from depvault.config import Config
 from depvault.domain.timefmt import utcnow
 from depvault.ingest.knowledge.feed_fetch import NVD_FIRST_YEAR, FeedFetch, fetch_feeds
+from depvault.ingest.knowledge.nvd import import_nvd
 from depvault.jobs.kb_sync import KnowledgeSync
 from depvault.store.engine.db import Database
 from depvault.store.knowledge.signals import read_imports
@@ -444,3 +445,18 @@ def test_kb_sync_fetches_the_feeds_asked_for(tmp_path: Path) -> None:
     assert unknown.exit_code != 0 and "the feeds are nvd, epss, kev" in unknown.output
     unset = CliRunner().invoke(cli, ["kb", "sync", "--feed", "nvd"], env=env)
     assert unset.exit_code != 0 and "DEPVAULT_KB_NVD_URL is not set" in unset.output
+
+
+def test_the_newer_nvd_entry_wins_whatever_the_order_of_the_files(
+    database: Database, tmp_path: Path
+) -> None:
+    """In one batch (``-modified`` read before a yearly file) and across imports."""
+    newer_entry = item("CVE-2019-0001", "2026-12-01T00:00:00.000", V31_HIGH)
+    older_entry = item("CVE-2019-0001", "2024-01-01T00:00:00.000", V31_LOW)
+    nvd_file(tmp_path / "modified.json.gz", newer_entry)
+    nvd_file(tmp_path / "2019.json.gz", older_entry)
+    stats = import_nvd(database, [tmp_path / "modified.json.gz", tmp_path / "2019.json.gz"])
+    assert (stats.read, stats.changed) == (2, 1)
+    assert held(database)["nvd"]["CVE-2019-0001"][0] == V31_HIGH
+    again = import_nvd(database, [tmp_path / "2019.json.gz"])  # a later import of the old one
+    assert again.changed == 0 and held(database)["nvd"]["CVE-2019-0001"][0] == V31_HIGH

@@ -16,7 +16,8 @@ from depvault.api.app import create_app
 from depvault.config import Config
 from depvault.domain.secrets import digest_key
 from depvault.store.engine.db import Database, create_database
-from depvault.store.organizations.identity import caller_by_key
+from depvault.store.organizations.caller_cache import read_access_counter
+from depvault.store.organizations.identity import caller_by_key, held_grants
 from tests.conftest import Api
 
 ADMIN = "admin@depvault.local"
@@ -277,3 +278,25 @@ def test_a_deleted_products_roles_go_from_the_cache(
     assert database.callers.grants(caller.id) is None
     refused = api.call("getOrganizationProjectVitals", key=key, orgToken=site.org_token)
     assert refused["errorCode"] == 5001
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_transaction_older_than_a_role_change_does_not_cache_its_grants(
+    api: Api, site: Bootstrap, database: Database
+) -> None:
+    """SQLite reads a snapshot: a read transaction begun before a role change commits
+    still sees the old roles after the cache has moved on; they must not be stored."""
+    key = _service_user(api, site, "ci-bot", role="administrators")
+    email = _service_email(api, site, "ci-bot")
+    with database.transaction(write=False) as old:
+        read_access_counter(old)  # the snapshot starts here
+        _set_org_role(api, site, "administrators", [ADMIN])
+        _set_org_role(api, site, "readOnlyUsers", [email])
+        with database.transaction(write=False) as new:
+            caller = caller_by_key(new, key)
+            assert caller is not None
+        caller = caller_by_key(old, key)
+        assert caller is not None
+        assert any(g.role == "administrators" for g in held_grants(old, caller.id))
+    assert database.callers.grants(caller.id) is None
+    assert api.call("getAllUsers", key=key, orgToken=site.org_token)["errorCode"] == 5001

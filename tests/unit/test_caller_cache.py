@@ -54,3 +54,13 @@ def test_a_caller_read_before_an_invalidation_is_not_stored() -> None:
     assert cache.get("d7") is None
     cache.put("d7", _caller(7), cache.generation)
     assert cache.get("d7") == _caller(7)
+
+
+def test_a_request_seeing_an_older_counter_neither_uses_nor_fills_the_cache() -> None:
+    cache = CallerCache(ttl=60)
+    assert cache.sync(5)
+    cache.put("d1", _caller(1), cache.generation)
+    assert cache.sync(6)  # another request saw a change: everything goes
+    assert cache.get("d1") is None
+    assert not cache.sync(5)  # a transaction begun before that change is behind …
+    assert cache.sync(6)  # … and does not move the cache back

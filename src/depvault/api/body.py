@@ -43,6 +43,11 @@ class Body:
         """Whether the body passed the spool threshold (and lies on disk)."""
         return self.spool.on_disk
 
+    @property
+    def size(self) -> int:
+        """The body's length in bytes."""
+        return self.spool.size
+
     def read(self) -> bytes:
         """The whole body, for a parser that needs it whole."""
         return self.spool.read()

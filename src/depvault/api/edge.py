@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
@@ -16,9 +17,13 @@ from depvault.api.body import Body, read_body
 from depvault.api.throttle import KeyThrottle, Network, client_address, parse_trusted_proxies
 from depvault.config import Config, ConfigError
 from depvault.errors import DepvaultError, InvalidUserKey
+from depvault.gc_pause import paused_collection
 from depvault.ingest.expansion import ExpansionLimits, release_memory, track_expansions
 
-__all__ = ["Edge"]
+__all__ = ["PAUSE_COLLECTION_BYTES", "Edge"]
+
+# Bodies from this size on are parsed and answered with the cyclic collector paused.
+PAUSE_COLLECTION_BYTES = 1024 * 1024
 
 log = logging.getLogger("depvault.api")
 
@@ -77,12 +82,17 @@ class Edge:
     @contextlib.contextmanager
     def parsing(self, body: Body) -> Iterator[None]:
         """An expansion slot while a large body is parsed and answered (none for a
-        small one)."""
-        if not body.large:
-            yield
-            return
-        with self.limits.slot():
-            yield
+        small one), and no cyclic garbage collection while a body of a megabyte or
+        more is: parsing and reading a document allocates objects by the hundred
+        thousand, none in cycles, and each burst set off collections that walked them
+        all (a 2 MB SBOM parsed in 20 ms without them, 65-450 ms with; issue 15)."""
+        pause = paused_collection() if body.size >= PAUSE_COLLECTION_BYTES else nullcontext()
+        with pause:
+            if not body.large:
+                yield
+                return
+            with self.limits.slot():
+                yield
 
     def refused(self, exc: DepvaultError, address: str, path: str) -> None:
         """Account for a deliberate refusal: a wrong key counts against the address.

@@ -14,7 +14,7 @@ from depvault.config import Config
 from depvault.console.figures import FiguresCache
 from depvault.console.pages import alerts, catalog, organization, portfolio, project, reports
 from depvault.console.signin import signin_endpoint, signout
-from depvault.console.web import Console, View, Visit, page
+from depvault.console.web import Console, PageMissing, View, Visit, page
 from depvault.store.engine.db import Database
 
 __all__ = ["console_mount"]
@@ -65,7 +65,14 @@ def console_mount(database: Database, dispatcher: Dispatcher, edge: Edge, config
             by_path.setdefault(path, {})[method] = view
     for path, views in by_path.items():
         routes.append(Route(path, page(console, _by_method(views)), methods=list(views)))
+    # any other address under /ui: the console's own "not found" page, not the API's
+    # JSON envelope
+    routes.append(Route("/{rest:path}", page(console, _nowhere), methods=["GET"]))
     return Mount("/ui", routes=routes)
+
+
+def _nowhere(visit: Visit) -> Response:
+    raise PageMissing("page at this address")
 
 
 def _by_method(views: dict[str, View]) -> View:

@@ -23,7 +23,7 @@ from depvault.console.web import COOKIE, Console, Visit, read_form, timed
 from depvault.domain.timefmt import utcnow
 from depvault.errors import TooManyFailedKeys
 from depvault.store.organizations.identity import caller_by_key
-from depvault.store.organizations.sessions import end_session, open_session
+from depvault.store.organizations.sessions import end_session, open_session, prune_sessions
 
 __all__ = ["signin_endpoint", "signout"]
 
@@ -74,13 +74,15 @@ def signin_endpoint(console: Console) -> Callable[[Request], Awaitable[Response]
 
     def check(email: str, key: str) -> tuple[str, str] | str:
         """The new session's id and CSRF token, or why not."""
-        now = utcnow()
-        with console.database.transaction() as db:
+        with console.database.transaction(write=False) as db:
             caller = caller_by_key(db, key) if key else None
-            if caller is None or caller.email.lower() != email.lower():
-                return "failed"
-            if caller.is_service:
-                return "service"
+        if caller is None or caller.email.lower() != email.lower():
+            return "failed"
+        if caller.is_service:
+            return "service"
+        now = utcnow()
+        with console.database.transaction() as db:  # a write only for a right pair
+            prune_sessions(db, now, console.limits)  # the table holds live sessions only
             return open_session(db, caller.id, now)
 
     async def endpoint(request: Request) -> Response:

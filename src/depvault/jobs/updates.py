@@ -299,9 +299,11 @@ class UpdateWorker:
         return True
 
     def process(self, item_id: int) -> None:
-        """Write one claimed item's inventory in one transaction, then analyse."""
+        """Write one claimed item's inventory in one transaction, then analyse. The
+        write allocates per library as the analysis does: the collector is paused for
+        it too (``gc_pause``)."""
         try:
-            with self.database.transaction() as db:
+            with paused_collection(), self.database.transaction() as db:
                 item = db.get_one(UpdateItem, item_id)
                 request = db.get_one(UpdateRequest, item.request_id)
                 if item.state != ItemState.IN_PROGRESS.value or item.payload is None:

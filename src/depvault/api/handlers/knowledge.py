@@ -31,8 +31,10 @@ REQUEST_TYPES = in_category(
             extension=True,
             summary="What the vulnerability knowledge base holds: per OSV ecosystem the "
             "records, newest modified time and last sync (time, result, error); per source "
-            "the same summed; knowledgeGaps, the ecosystems met with no knowledge. The JSON "
-            "of `depvault kb status`.",
+            "the same summed for OSV, and for the NVD, EPSS and KEV feeds the CVEs held, "
+            "the last fetch (time, result, error, files) and the last import; "
+            "knowledgeGaps, the ecosystems met with no knowledge. The JSON of "
+            "`depvault kb status`.",
         ),
     ],
 )

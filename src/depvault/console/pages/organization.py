@@ -8,15 +8,11 @@ from starlette.responses import Response
 from depvault.console.access import open_scope
 from depvault.console.web import Visit
 from depvault.domain.access import Level
-from depvault.store.organizations.people import (
-    RoleScope,
-    assignments,
-    org_groups,
-    org_users,
-)
+from depvault.store.organizations.people import RoleScope, assignments, org_groups
 from depvault.store.policies.rules import list_policies
 from depvault.store.portfolio.activity import updates_page
 from depvault.store.portfolio.paging import PageRequest
+from depvault.store.portfolio.people import members_page
 
 __all__ = ["people", "policies", "requests"]
 
@@ -33,7 +29,7 @@ def people(visit: Visit) -> Response:
     """The organization's users, groups and roles."""
     with visit.reading() as db:
         opened = open_scope(db, visit.caller, Level.ORG, visit.request.path_params["org"])
-        users = org_users(db, opened.org.id)
+        users = members_page(db, opened.org.id, PageRequest(visit.offset()))
         groups = org_groups(db, opened.org.id)
         roles = assignments(db, RoleScope(org_id=opened.org.id))
     return visit.render("people.html", org=opened.org, users=users, groups=groups, roles=roles)

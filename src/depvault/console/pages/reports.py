@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy.orm import Session
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 
 from depvault.api.request_types import ApiVersion, BinaryResult
 from depvault.console.access import Opened, open_scope
@@ -164,6 +164,8 @@ def download(visit: Visit) -> Response:
         )
     assert isinstance(result, BinaryResult)
     headers = {"content-disposition": f'attachment; filename="{result.filename}"'}
-    if result.path is not None:
+    if result.path is not None:  # a report file in a folder
         return FileResponse(result.path, media_type=result.content_type, headers=headers)
+    if result.chunks is not None:  # a report kept in the database, a piece at a time
+        return StreamingResponse(result.chunks, media_type=result.content_type, headers=headers)
     return Response(result.body, media_type=result.content_type, headers=headers)

@@ -84,6 +84,21 @@ class FeedStats:
     truncated: bool = False  # a file broke off or could not be read
 
 
+def _newest_per_cve(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per CVE: the newest by ``last_modified`` where rows carry it (NVD: a
+    yearly file and ``-modified`` in one batch), else the last one read."""
+    unique: dict[str, dict[str, Any]] = {}
+    for row in batch:
+        kept = unique.get(row["cve"])
+        if (
+            kept is None
+            or row.get("last_modified") is None
+            or (row["last_modified"] >= kept["last_modified"])
+        ):
+            unique[row["cve"]] = row
+    return list(unique.values())
+
+
 def import_feed(
     database: Database,
     source: str,
@@ -106,8 +121,7 @@ def import_feed(
 
     def write() -> None:
         with database.transaction() as db:
-            unique = list({row["cve"]: row for row in batch}.values())  # the last one wins
-            changed = write_changed(db, model, unique)
+            changed = write_changed(db, model, _newest_per_cve(batch))
             stats.changed += len(changed)
             stats.regroups_queued += queue_regroups_of_cves(db, changed)
         batch.clear()

@@ -24,6 +24,10 @@ def caller_by_key(db: Session, key: str) -> Caller | None:
     digest = digest_key(key)
     cache = cache_of(db)
     usable = cache is not None and cache.sync(read_access_counter(db))
+    if cache is not None and not usable:
+        # this transaction's view is older than the cache: what it reads (the caller,
+        # the grants) must neither come from the cache nor go into it
+        db.info[_BEHIND] = True
     if cache is not None and usable:
         cached = cache.get(digest)
         if cached is not None:
@@ -66,7 +70,7 @@ def grants_for(db: Session, user_id: int, scope: Scope) -> list[Grant]:
 def held_grants(db: Session, user_id: int) -> tuple[HeldGrant, ...]:
     """Every role the user holds, directly or through a group, with the organization of
     each (cached with the caller; :func:`caller_by_key` synced the cache already)."""
-    cache = cache_of(db)
+    cache = None if db.info.get(_BEHIND) else cache_of(db)
     if cache is not None:
         cached = cache.grants(user_id)
         if cached is not None:
@@ -87,6 +91,9 @@ def held_grants(db: Session, user_id: int) -> tuple[HeldGrant, ...]:
         cache.put_grants(user_id, found, generation)
     return found
 
+
+# Marks a session whose transaction saw an older access counter than the cache holds.
+_BEHIND = "depvault.caller_cache.behind"
 
 # Built once: constructing a statement was a visible share of a small read.
 _CALLER = select(

@@ -24,6 +24,7 @@ __all__ = [
     "end_session",
     "end_user_sessions",
     "open_session",
+    "prune_sessions",
     "session_by_id",
     "touch_session",
 ]
@@ -116,6 +117,18 @@ def touch_session(db: Session, session_id: str, now: datetime) -> None:
 def end_session(db: Session, session_id: str) -> None:
     """Sign-out: the session is gone (its cookie names nothing any more)."""
     db.execute(delete(ConsoleSession).where(ConsoleSession.id_digest == digest_key(session_id)))
+
+
+def prune_sessions(db: Session, now: datetime, limits: SessionLimits) -> int:
+    """Delete every expired session (one nobody presents again would stay forever:
+    an expired one is otherwise deleted only when its cookie comes back); how many."""
+    result = db.execute(
+        delete(ConsoleSession).where(
+            (ConsoleSession.last_seen_at < now - limits.idle)
+            | (ConsoleSession.created_at < now - limits.absolute)
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def end_user_sessions(db: Session, user_id: int) -> int:
