@@ -7,6 +7,7 @@ import contextlib
 import http.client
 import json
 import os
+import select
 import socket
 import subprocess
 import sys
@@ -97,6 +98,26 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+#: How long a test waits for ``serve``'s bootstrap line before failing (not hanging).
+FIRST_LINE_SECONDS = 120.0
+
+
+def _first_line(process: subprocess.Popen[str], log_file: Path) -> str:
+    """The first line ``serve`` prints (its bootstrap values), or a clear failure: a
+    store that was bootstrapped already prints nothing, and a test reading that pipe
+    without a deadline waited for ever."""
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], FIRST_LINE_SECONDS)
+    line = process.stdout.readline() if ready else ""
+    if not line:
+        log = log_file.read_text(errors="replace")[-2000:]
+        raise AssertionError(
+            f"depvault serve printed no bootstrap line within {FIRST_LINE_SECONDS:.0f} s "
+            f"(exit code {process.poll()}); its log ends:\n{log}"
+        )
+    return line
+
+
 @contextlib.contextmanager
 def serve_process(env: dict[str, str], log_file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """``depvault serve`` with exactly ``env``, its stderr in ``log_file``, until the
@@ -113,7 +134,7 @@ def serve_process(env: dict[str, str], log_file: Path) -> Iterator[tuple[int, di
     ):
         try:
             assert process.stdout is not None
-            yield process.pid, json.loads(process.stdout.readline())
+            yield process.pid, json.loads(_first_line(process, log_file))
         finally:
             process.terminate()
             process.wait(timeout=30)
