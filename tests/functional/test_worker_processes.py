@@ -38,6 +38,7 @@ from depvault.store.jobs.report_files import report_files
 from depvault.store.models import AsyncProcess, ReportChunk
 from tests.conftest import Api
 from tests.functional.test_cli import serving
+from tests.live_server import free_port
 from tests.s3_server import S3
 
 
@@ -435,3 +436,33 @@ def test_a_report_generated_on_one_node_downloads_on_another(
         assert s3.keys() == [f"reports/{row.artifact}"]  # the object, not the database
         with database.transaction(write=False) as db:
             assert db.scalar(select(func.count()).select_from(ReportChunk)) == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_serve_stops_its_workers_before_it_exits_on_sigterm(
+    config: Config, database: Database, tmp_path: Path
+) -> None:
+    """SIGTERM to ``depvault serve``: it stops its worker processes itself and exits
+    with status 0 (uvicorn used to raise the signal again after shutting down, which
+    ended serve before its cleanup; the workers were left to notice on their own)."""
+    port = free_port()
+    env = {
+        **environment(config),
+        "DEPVAULT_PORT": str(port),
+        "DEPVAULT_LOG_LEVEL": "INFO",
+    }
+    with (
+        (tmp_path / "serve.log").open("w") as log,
+        subprocess.Popen(
+            [sys.executable, "-c", "from depvault.cli.main import main; main()", "serve"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        ) as server,
+    ):
+        [worker] = until(lambda: worker_children(server.pid), 60, "the worker process")
+        until(lambda: _answers(f"http://127.0.0.1:{port}/health"), 60, "the API")
+        server.terminate()
+        assert server.wait(timeout=60) == 0
+    assert not Path(f"/proc/{worker}").exists(), "the worker outlived its serve"
+    assert "supervisor gone" not in (tmp_path / "serve.log").read_text()

@@ -11,6 +11,7 @@ locked against a second server; and "serving" is said only once uvicorn listens.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import ipaddress
 import logging
@@ -20,6 +21,7 @@ import signal
 import socket
 import ssl
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
@@ -82,6 +84,19 @@ class _Server(uvicorn.Server):
         await super().startup(sockets)
         if self.started and not self.should_exit:
             typer.echo(f"depvault: serving {self.announce}", err=True)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """uvicorn's signal capture, without raising the caught signal again once the
+        server has shut down: raised with the default handler back in place, a SIGTERM
+        ended ``serve`` there, before it stopped its worker processes (they found their
+        supervisor gone a second later, and a service manager killing what a stopped
+        service leaves would have cut the job in hand). ``serve`` returns instead."""
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                self._captured_signals.clear()
 
 
 def _lock_store(config: Config) -> object:
