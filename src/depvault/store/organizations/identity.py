@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
@@ -12,6 +14,18 @@ from depvault.store.models import GroupMember, OrgMember, Product, RoleAssignmen
 from depvault.store.organizations.caller_cache import HeldGrant, cache_of, read_access_counter
 
 __all__ = ["caller_by_key", "grants_for", "held_grants", "is_member"]
+
+
+def caller_of(row: Any) -> Caller:
+    """The caller a row of the users table (or a select of its identity columns:
+    id, email, name, is_service, is_site_admin) describes."""
+    return Caller(
+        id=row.id,
+        email=row.email,
+        name=row.name,
+        is_service=row.is_service,
+        is_site_admin=row.is_site_admin,
+    )
 
 
 def caller_by_key(db: Session, key: str) -> Caller | None:
@@ -36,13 +50,7 @@ def caller_by_key(db: Session, key: str) -> Caller | None:
     row = db.connection().execute(_CALLER, {"digest": digest}).first()
     if row is None or row.key_digest is None or not keys_match(key, row.key_digest):
         return None
-    caller = Caller(
-        id=row.id,
-        email=row.email,
-        name=row.name,
-        is_service=row.is_service,
-        is_site_admin=row.is_site_admin,
-    )
+    caller = caller_of(row)
     if cache is not None and usable:
         cache.put(digest, caller, generation)
     return caller

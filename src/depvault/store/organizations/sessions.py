@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from depvault.domain.scope import Caller
 from depvault.domain.secrets import digest_key, new_token
 from depvault.store.models import ConsoleSession, User
+from depvault.store.organizations.identity import caller_of
 
 __all__ = [
     "SessionLimits",
@@ -95,13 +96,7 @@ def session_by_id(db: Session, session_id: str) -> SessionView | None:
     ).first()
     if row is None:
         return None
-    caller = Caller(
-        id=row.id,
-        email=row.email,
-        name=row.name,
-        is_service=row.is_service,
-        is_site_admin=row.is_site_admin,
-    )
+    caller = caller_of(row)
     return SessionView(caller, row.csrf_token, row.created_at, row.last_seen_at)
 
 
