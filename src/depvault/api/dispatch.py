@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from depvault.api.authorize import judge, noun, require_visible, sees
@@ -91,9 +91,16 @@ class Dispatcher:
                 with self.database.transaction(write=False) as db:
                     self._admitted(db, *admission)
                 params = request_type.prepare(params, self.config)
-            with self.database.transaction(write=request_type.writes) as db:
-                call = self._admitted(db, *admission)
-                result = request_type.handler(call, params)
+            try:
+                call, result = self._run(request_type, params, admission)
+            except DBAPIError as exc:
+                # A pooled connection found dead while in use (the database restarted):
+                # the pool has dropped it and every older one; a read is simply asked
+                # again, a write is not (it may have committed before the link broke).
+                if request_type.writes or not exc.connection_invalidated:
+                    raise
+                log.warning("%s: database connection lost; asked again", request_type.name)
+                call, result = self._run(request_type, params, admission)
             for hook in call.after_commit:
                 hook()
             return result
@@ -105,6 +112,14 @@ class Dispatcher:
             if "locked" in str(exc).lower():
                 raise ConcurrentChange("The database is busy; retry the request") from None
             raise
+
+    def _run(
+        self, request_type: RequestType[Any], params: Any, admission: tuple[Any, ...]
+    ) -> tuple[Call, Result]:
+        """Admit the call and run its handler, in one transaction."""
+        with self.database.transaction(write=request_type.writes) as db:
+            call = self._admitted(db, *admission)
+            return call, request_type.handler(call, params)
 
     def _admitted(
         self,

@@ -9,18 +9,27 @@ that finds them all busy waits for one instead of opening (and, after it, closin
 overflow connection. Under 16 clients SQLAlchemy's default SQLite pool (5 + 10
 overflow) opened and closed connections on every request, each with its PRAGMAs and a
 cold page cache: a fifth of the server's busy time (issue 15).
+
+A pooled PostgreSQL connection is pinged before use only when it sat idle for
+:data:`IDLE_PING_S` or more (a proxy's or firewall's idle timeout is what kills pooled
+connections in practice); SQLAlchemy's ``pool_pre_ping`` pinged on every checkout, a
+round trip that was a quarter of a small read's time. A connection that dies while
+busy (the server restarted) fails its statement; the pool then drops every connection
+older than the failure, and the API answers a read-only request again on a fresh one
+(``api/dispatch.py``).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +42,9 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 LOCAL_KEY = "depvault.local"
 # How long a request waits for a pooled connection before it fails, in seconds.
 POOL_TIMEOUT_S = 60
+# A pooled PostgreSQL connection idle this long, in seconds, is pinged before use.
+IDLE_PING_S = 10.0
+_RETURNED_AT = "depvault.returned_at"
 
 
 class Database:
@@ -94,11 +106,30 @@ def create_database(config: Config) -> Database:
             pool_size=config.db_pool_size,
             max_overflow=0,
             pool_timeout=POOL_TIMEOUT_S,
-            pool_pre_ping=True,
             json_deserializer=orjson.loads,
         )
+        _ping_when_idle(engine)
         return Database(engine, config.key_cache_seconds)
     raise ValueError(f"unsupported database {url.get_backend_name()!r}: use sqlite or postgresql")
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection at checkout when it was returned :data:`IDLE_PING_S`
+    ago or more; one found dead is replaced by a new one."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get(_RETURNED_AT)
+        if returned is None or time.monotonic() - returned < IDLE_PING_S:
+            return  # new, or used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError(f"idle connection is gone: {error}") from error
 
 
 def _sqlite_engine(path: str | None, pool_size: int) -> Engine:
