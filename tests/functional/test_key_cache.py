@@ -300,3 +300,30 @@ def test_a_transaction_older_than_a_role_change_does_not_cache_its_grants(
         assert any(g.role == "administrators" for g in held_grants(old, caller.id))
     assert database.callers.grants(caller.id) is None
     assert api.call("getAllUsers", key=key, orgToken=site.org_token)["errorCode"] == 5001
+
+
+def test_the_counter_is_read_with_the_scope_token(
+    api: Api, site: Bootstrap, database: Database
+) -> None:
+    """A small read's round trips: the ``access`` counter comes with the scope token's
+    row (one statement), not in a statement of its own."""
+    api.ok("getOrganizationDetails", orgToken=site.org_token)
+    statements: list[str] = []
+
+    def record(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        api.ok("getOrganizationDetails", orgToken=site.org_token)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+    reading = [s for s in statements if "change_counters" in s]
+    assert len(reading) == 1 and "organizations" in reading[0], statements
+
+
+def test_a_bad_key_is_refused_before_an_unknown_token(api: Api, site: Bootstrap) -> None:
+    code, message = api.error("getOrganizationDetails", key="Z" * 64, orgToken="T" * 36)
+    assert (code, message) == (5001, "Invalid userKey")
+    code, message = api.error("getOrganizationDetails", orgToken="T" * 36)
+    assert "orgToken" in message

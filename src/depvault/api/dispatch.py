@@ -42,7 +42,7 @@ from depvault.jobs.runner import Runner
 from depvault.store.engine.db import Database
 from depvault.store.jobs.report_files import ReportFiles
 from depvault.store.organizations.identity import caller_by_key
-from depvault.store.organizations.scopes import resolve_token
+from depvault.store.organizations.scopes import resolve_token, resolve_token_and_access
 
 __all__ = ["Dispatcher"]
 
@@ -133,11 +133,23 @@ class Dispatcher:
         body_sha1: str,
     ) -> Call:
         """The call, once the key names a user (or the user is known already), the
-        tokens a scope, and the user's roles grant the request there."""
-        caller = caller_by_key(db, user_key) if isinstance(user_key, str) else user_key
+        tokens a scope, and the user's roles grant the request there. The scope token is
+        read first, with the counter the key lookup needs (one statement), but a bad key
+        is still refused before an unknown token."""
+        found = (
+            resolve_token_and_access(db, scope_level, scope_token)
+            if scope_token is not None
+            else None
+        )
+        if isinstance(user_key, str):
+            caller = caller_by_key(db, user_key, found[1] if found is not None else None)
+        else:
+            caller = user_key
         if caller is None:
             raise InvalidUserKey()
-        scope = self._scope(db, caller, request_type, scope_level, body, scope_token)
+        scope = self._scope(
+            db, caller, request_type, body, scope_level, scope_token, found[0] if found else None
+        )
         return self._admit(db, request_type, version, caller, scope, body_sha1)
 
     def _request_type(self, version: ApiVersion, body: dict[str, Any]) -> RequestType[Any]:
@@ -152,14 +164,16 @@ class Dispatcher:
         db: Session,
         caller: Caller,
         request_type: RequestType[Any],
-        scope_level: Level,
         body: dict[str, Any],
+        scope_level: Level,
         scope_token: str | None,
+        scope: Scope | None,
     ) -> Scope:
+        """The call's scope (``scope``: what its token named, None when nothing), once
+        the caller may see it and every other token in the body belongs with it."""
         if scope_token is None:
             return Scope(Level.NONE)
         scope_field = SCOPE_TOKEN_FIELDS[scope_level]
-        scope = resolve_token(db, scope_level, scope_token)
         if scope is None:
             raise UnknownToken(scope_field)
         require_visible(db, caller, scope, scope_field)

@@ -28,16 +28,20 @@ def caller_of(row: Any) -> Caller:
     )
 
 
-def caller_by_key(db: Session, key: str) -> Caller | None:
+def caller_by_key(db: Session, key: str, access_counter: int | None = None) -> Caller | None:
     """The user whose key this is, or None. The stored digest is compared in constant
     time after the indexed lookup; the key itself is never stored or logged.
 
     Remembered by the database's caller cache while the ``access`` counter stays put
     (``caller_cache.py`` says when an entry goes); an unknown key is never cached, so a
-    new key works at once."""
+    new key works at once. ``access_counter`` is the counter as this transaction read
+    it already (with the scope token, ``scopes.resolve_token_and_access``); None reads
+    it here."""
     digest = digest_key(key)
     cache = cache_of(db)
-    usable = cache is not None and cache.sync(read_access_counter(db))
+    if cache is not None and access_counter is None:
+        access_counter = read_access_counter(db)
+    usable = cache is not None and access_counter is not None and cache.sync(access_counter)
     if cache is not None and not usable:
         # this transaction's view is older than the cache: what it reads (the caller,
         # the grants) must neither come from the cache nor go into it

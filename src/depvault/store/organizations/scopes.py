@@ -1,4 +1,9 @@
-"""Resolving scope tokens to :class:`~depvault.domain.scope.Scope` chains (one query each)."""
+"""Resolving scope tokens to :class:`~depvault.domain.scope.Scope` chains (one query each).
+
+An API call resolves its scope token and reads the ``access`` change counter (whether
+its process's cached callers are current) before anything else;
+:func:`resolve_token_and_access` does both in one statement, a round trip less per
+request on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,8 +15,9 @@ from sqlalchemy.orm import Session
 from depvault.domain.access import Level
 from depvault.domain.scope import Ref, Scope
 from depvault.store.models import GlobalOrganization, Organization, Product, Project
+from depvault.store.models.counters import ACCESS, ChangeCounter
 
-__all__ = ["find_organization", "resolve_token"]
+__all__ = ["find_organization", "resolve_token", "resolve_token_and_access"]
 
 
 def resolve_token(db: Session, level: Level, token: str) -> Scope | None:
@@ -22,8 +28,21 @@ def resolve_token(db: Session, level: Level, token: str) -> Scope | None:
     if level not in _CHAIN:
         raise ValueError(f"no token names a scope of level {level}")
     row = db.connection().execute(_QUERIES[level], {"token": token}).first()
+    return _scope_of(level, row) if row is not None else None
+
+
+def resolve_token_and_access(db: Session, level: Level, token: str) -> tuple[Scope, int] | None:
+    """The scope a token names (as :func:`resolve_token`) and the ``access`` counter
+    this transaction sees, from one statement; None when the token is unknown."""
+    if level not in _CHAIN:
+        raise ValueError(f"no token names a scope of level {level}")
+    row = db.connection().execute(_WITH_ACCESS[level], {"token": token}).first()
     if row is None:
         return None
+    return _scope_of(level, row), int(row[-1] or 0)
+
+
+def _scope_of(level: Level, row: Any) -> Scope:
     refs: dict[str, Ref | None] = {}
     for index, (name, _) in enumerate(_CHAIN[level]):
         row_id, row_token, row_name = row[3 * index : 3 * index + 3]
@@ -76,6 +95,8 @@ _JOINS: dict[Level, list[tuple[Any, Any]]] = {
 
 # Built once: constructing the statement was a visible share of a small read.
 _QUERIES = {level: _query(level) for level in _CHAIN}
+_ACCESS = select(ChangeCounter.value).where(ChangeCounter.name == ACCESS).scalar_subquery()
+_WITH_ACCESS = {level: query.add_columns(_ACCESS) for level, query in _QUERIES.items()}
 
 
 def find_organization(db: Session, name_or_token: str) -> Scope | None:
