@@ -252,7 +252,13 @@ def _wait(port: int, process: subprocess.Popen[bytes]) -> None:
 @contextmanager
 def servers(env: dict[str, str], port: int) -> Iterator[tuple[int, int, int]]:
     """depvault serve and the bare app; (depvault port, bare port, depvault pid)."""
-    environ = {**os.environ, **env, "DEPVAULT_PORT": str(port), "DEPVAULT_LOG_LEVEL": "WARNING"}
+    environ = {
+        **os.environ,
+        **env,
+        "DEPVAULT_PORT": str(port),
+        "DEPVAULT_LOG_LEVEL": "WARNING",
+        "DEPVAULT_KB_SYNC_INTERVAL": "0",  # no scheduled knowledge sync while measuring
+    }
     depvault = subprocess.Popen(
         [sys.executable, "-c", "from depvault.cli.main import main; main()", "serve"],
         env=environ,
