@@ -280,7 +280,8 @@ class Config:
     db_pool_size: int = _setting(
         "DEPVAULT_DB_POOL_SIZE",
         "Connections each process keeps open to its database (SQLite or PostgreSQL); never "
-        "more: a request that finds them all in use waits for one.",
+        "more: a request that finds them all in use waits for one. An API process answers "
+        "as many calls at once (its answering threads); more wait their turn.",
         10,
     )
     key_cache_seconds: int = _setting(

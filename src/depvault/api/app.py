@@ -1,10 +1,11 @@
 """The ASGI application: one POST endpoint per API version, and the probes.
 
 The endpoint admits the client (:mod:`~depvault.api.edge`: address, failed-key
-throttle), receives the body (capped, spooled), parses and dispatches it in a worker
-thread (handlers use the synchronous SQLAlchemy session), and writes the answer in the
-negotiated charset. Every refusal is the protocol's error envelope; nothing reaches the
-client as a stack trace, and a client gone mid-request is not an error.
+throttle), receives the body (capped, spooled), parses and dispatches it in one of the
+answering threads (:mod:`~depvault.api.answer_threads`: handlers use the synchronous
+SQLAlchemy session), and writes the answer in the negotiated charset. Every refusal
+is the protocol's error envelope; nothing reaches the client as a stack trace, and a
+client gone mid-request is not an error.
 """
 
 from __future__ import annotations
@@ -153,7 +154,7 @@ def api_endpoint(
             address = edge.admit(request)
             body = await edge.receive(request)
             try:
-                result = await run_in_threadpool(
+                result = await edge.threads.run(
                     answer_json,
                     dispatcher,
                     edge,
@@ -275,6 +276,7 @@ def create_app(
             if kb_sync is not None:
                 await run_in_threadpool(kb_sync.stop)
             await run_in_threadpool(jobs.stop)
+            await run_in_threadpool(edge.threads.shutdown)
 
     app = Starlette(
         routes=routes,

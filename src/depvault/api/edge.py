@@ -1,6 +1,7 @@
 """What both endpoints (the JSON API and ``/agent``) do around every call, before the
 protocol is even looked at: who the client is, whether it is being throttled, receiving
-the body within its limits, and taking an expansion slot for a large one."""
+the body within its limits, taking an expansion slot for a large one, and the threads
+the call is answered in."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from depvault.api.answer_threads import AnswerThreads
 from depvault.api.body import Body, read_body
 from depvault.api.throttle import KeyThrottle, Network, client_address, parse_trusted_proxies
 from depvault.config import Config, ConfigError
@@ -30,12 +32,13 @@ log = logging.getLogger("depvault.api")
 
 @dataclass(frozen=True)
 class Edge:
-    """The limits and the throttle of one application."""
+    """The limits, the throttle and the answering threads of one application."""
 
     max_body_bytes: int
     limits: ExpansionLimits
     throttle: KeyThrottle
     proxies: tuple[Network, ...]
+    threads: AnswerThreads
 
     @classmethod
     def of(cls, config: Config) -> Edge:
@@ -49,6 +52,7 @@ class Edge:
             limits=ExpansionLimits.of(config),
             throttle=KeyThrottle(config.auth_failures_per_minute),
             proxies=proxies,
+            threads=AnswerThreads(config.db_pool_size),
         )
 
     def admit(self, request: Request) -> str:

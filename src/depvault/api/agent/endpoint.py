@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
@@ -209,7 +208,7 @@ def agent_endpoint(dispatcher: Dispatcher, edge: Edge) -> Callable[[Request], Aw
             address = edge.admit(request)
             body = await edge.receive(request)
             try:
-                token, data = await run_in_threadpool(answer_agent, dispatcher, edge, body)
+                token, data = await edge.threads.run(answer_agent, dispatcher, edge, body)
             finally:
                 body.close()
             # built here, so that a failure to serialise the answer is answered too
