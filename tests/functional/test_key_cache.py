@@ -55,9 +55,9 @@ def _cached(database: Database, key: str) -> bool:
     return caller is not None and database.callers.get(digest_key(key)) == caller
 
 
-def test_a_known_key_is_read_from_the_database_once(
-    api: Api, site: Bootstrap, database: Database
-) -> None:
+def _second_details_statements(api: Api, site: Bootstrap, database: Database) -> list[str]:
+    """The statements of a getOrganizationDetails call made a second time (the caller
+    cached by the first)."""
     api.ok("getOrganizationDetails", orgToken=site.org_token)
     statements: list[str] = []
 
@@ -69,6 +69,13 @@ def test_a_known_key_is_read_from_the_database_once(
         api.ok("getOrganizationDetails", orgToken=site.org_token)
     finally:
         event.remove(database.engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_a_known_key_is_read_from_the_database_once(
+    api: Api, site: Bootstrap, database: Database
+) -> None:
+    statements = _second_details_statements(api, site, database)
     assert statements, "the request ran no statement at all"
     assert not [s for s in statements if "key_digest" in s], statements
 
@@ -161,17 +168,7 @@ def test_a_changed_role_stops_the_old_grant_at_once(
 def test_the_callers_roles_are_read_from_the_database_once(
     api: Api, site: Bootstrap, database: Database
 ) -> None:
-    api.ok("getOrganizationDetails", orgToken=site.org_token)
-    statements: list[str] = []
-
-    def record(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", record)
-    try:
-        api.ok("getOrganizationDetails", orgToken=site.org_token)
-    finally:
-        event.remove(database.engine, "before_cursor_execute", record)
+    statements = _second_details_statements(api, site, database)
     assert not [s for s in statements if "role_assignments" in s], statements
     assert [s for s in statements if "change_counters" in s], "the counter was not read"
 
@@ -307,17 +304,7 @@ def test_the_counter_is_read_with_the_scope_token(
 ) -> None:
     """A small read's round trips: the ``access`` counter comes with the scope token's
     row (one statement), not in a statement of its own."""
-    api.ok("getOrganizationDetails", orgToken=site.org_token)
-    statements: list[str] = []
-
-    def record(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", record)
-    try:
-        api.ok("getOrganizationDetails", orgToken=site.org_token)
-    finally:
-        event.remove(database.engine, "before_cursor_execute", record)
+    statements = _second_details_statements(api, site, database)
     reading = [s for s in statements if "change_counters" in s]
     assert len(reading) == 1 and "organizations" in reading[0], statements
 

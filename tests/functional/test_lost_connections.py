@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
-from depvault.admin import bootstrap
+from depvault.admin import Bootstrap, bootstrap
 from depvault.api.app import create_app
+from depvault.api.dispatch import Dispatcher
 from depvault.api.request_types import ApiVersion
 from depvault.config import Config
 from depvault.errors import DepvaultError
@@ -67,15 +68,20 @@ def test_a_busy_connection_is_not_pinged(database: Database, config: Config) -> 
     _pool_pid(database)  # the pool replaced it
 
 
-def test_a_read_request_survives_its_connection_dying(database: Database, config: Config) -> None:
+def _served(database: Database, config: Config) -> tuple[Bootstrap, Dispatcher, dict[str, str]]:
+    """A bootstrapped store's dispatcher and a read request's body."""
     site = bootstrap(database)
-    app = create_app(config, database, migrate=False, inline_jobs=True)
-    dispatcher = app.state.dispatcher
+    dispatcher = create_app(config, database, migrate=False, inline_jobs=True).state.dispatcher
     body = {
         "requestType": "getOrganizationDetails",
         "userKey": site.user_key,
         "orgToken": site.org_token,
     }
+    return site, dispatcher, body
+
+
+def test_a_read_request_survives_its_connection_dying(database: Database, config: Config) -> None:
+    site, dispatcher, body = _served(database, config)
     assert dispatcher.dispatch(ApiVersion.V1_3, dict(body))["orgToken"] == site.org_token
     assert _kill_backends(config.effective_database_url) >= 1
     # the pooled connection is dead and used again at once (no ping): the statement
@@ -84,14 +90,7 @@ def test_a_read_request_survives_its_connection_dying(database: Database, config
 
 
 def test_a_write_request_is_not_asked_twice(database: Database, config: Config) -> None:
-    site = bootstrap(database)
-    app = create_app(config, database, migrate=False, inline_jobs=True)
-    dispatcher = app.state.dispatcher
-    read = {
-        "requestType": "getOrganizationDetails",
-        "userKey": site.user_key,
-        "orgToken": site.org_token,
-    }
+    site, dispatcher, read = _served(database, config)
     dispatcher.dispatch(ApiVersion.V1_3, dict(read))
     assert _kill_backends(config.effective_database_url) >= 1
     write = {
