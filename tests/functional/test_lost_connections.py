@@ -4,6 +4,8 @@ one, while a write is never asked twice (it may have committed)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -68,6 +70,12 @@ def test_a_busy_connection_is_not_pinged(database: Database, config: Config) -> 
     _pool_pid(database)  # the pool replaced it
 
 
+def _answer(dispatcher: Dispatcher, body: dict[str, str]) -> dict[str, Any]:
+    answer = dispatcher.dispatch(ApiVersion.V1_3, dict(body))
+    assert isinstance(answer, dict)
+    return answer
+
+
 def _served(database: Database, config: Config) -> tuple[Bootstrap, Dispatcher, dict[str, str]]:
     """A bootstrapped store's dispatcher and a read request's body."""
     site = bootstrap(database)
@@ -82,16 +90,16 @@ def _served(database: Database, config: Config) -> tuple[Bootstrap, Dispatcher, 
 
 def test_a_read_request_survives_its_connection_dying(database: Database, config: Config) -> None:
     site, dispatcher, body = _served(database, config)
-    assert dispatcher.dispatch(ApiVersion.V1_3, dict(body))["orgToken"] == site.org_token
+    assert _answer(dispatcher, body)["orgToken"] == site.org_token
     assert _kill_backends(config.effective_database_url) >= 1
     # the pooled connection is dead and used again at once (no ping): the statement
     # fails, the pool drops it, and the read is answered on a new connection
-    assert dispatcher.dispatch(ApiVersion.V1_3, dict(body))["orgToken"] == site.org_token
+    assert _answer(dispatcher, body)["orgToken"] == site.org_token
 
 
 def test_a_write_request_is_not_asked_twice(database: Database, config: Config) -> None:
     site, dispatcher, read = _served(database, config)
-    dispatcher.dispatch(ApiVersion.V1_3, dict(read))
+    _answer(dispatcher, read)
     assert _kill_backends(config.effective_database_url) >= 1
     write = {
         "requestType": "createProduct",
@@ -100,8 +108,8 @@ def test_a_write_request_is_not_asked_twice(database: Database, config: Config) 
         "productName": "after the restart",
     }
     with pytest.raises(Exception) as raised:
-        dispatcher.dispatch(ApiVersion.V1_3, dict(write))
+        _answer(dispatcher, write)
     assert not isinstance(raised.value, DepvaultError)
     assert getattr(raised.value, "connection_invalidated", False)
     # the next one runs on a fresh connection
-    assert "productToken" in dispatcher.dispatch(ApiVersion.V1_3, dict(write))
+    assert "productToken" in _answer(dispatcher, write)
