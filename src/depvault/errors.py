@@ -103,6 +103,12 @@ class TooManyFailedKeys(TryLater):
     """The client's address sent too many wrong userKeys in the last minute."""
 
 
+class DatabaseUnavailable(TryLater):
+    """The connection to the database broke during the call (the database restarted, a
+    pooler dropped it): a read was asked again once already; a write was not, since it
+    may have committed before the link broke."""
+
+
 # --- the call: parameters, tokens, permissions ------------------------------------------
 
 

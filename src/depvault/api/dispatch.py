@@ -30,6 +30,7 @@ from depvault.domain.scope import Caller, Scope
 from depvault.domain.timefmt import utcnow
 from depvault.errors import (
     ConcurrentChange,
+    DatabaseUnavailable,
     InvalidParameter,
     InvalidUserKey,
     MissingParameter,
@@ -91,16 +92,7 @@ class Dispatcher:
                 with self.database.transaction(write=False) as db:
                     self._admitted(db, *admission)
                 params = request_type.prepare(params, self.config)
-            try:
-                call, result = self._run(request_type, params, admission)
-            except DBAPIError as exc:
-                # A pooled connection found dead while in use (the database restarted):
-                # the pool has dropped it and every older one; a read is simply asked
-                # again, a write is not (it may have committed before the link broke).
-                if request_type.writes or not exc.connection_invalidated:
-                    raise
-                log.warning("%s: database connection lost; asked again", request_type.name)
-                call, result = self._run(request_type, params, admission)
+            call, result = self._run_once_more_if_read(request_type, params, admission)
             for hook in call.after_commit:
                 hook()
             return result
@@ -112,6 +104,34 @@ class Dispatcher:
             if "locked" in str(exc).lower():
                 raise ConcurrentChange("The database is busy; retry the request") from None
             raise
+
+    def _run_once_more_if_read(
+        self, request_type: RequestType[Any], params: Any, admission: tuple[Any, ...]
+    ) -> tuple[Call, Result]:
+        """:meth:`_run`; when its pooled connection turns out dead (the database
+        restarted: the pool has dropped it and every older one), a read is asked again
+        on a fresh connection, a write is not (it may have committed before the link
+        broke): :class:`DatabaseUnavailable`, which clients retry after a pause."""
+        for attempt in (1, 2):
+            try:
+                return self._run(request_type, params, admission)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+                if request_type.writes or attempt == 2:
+                    log.warning("%s: database connection lost", request_type.name)
+                    raise DatabaseUnavailable(
+                        "The connection to the database was lost (it may be restarting); "
+                        "retry the request"
+                        + (
+                            " after checking whether its change was made"
+                            if request_type.writes
+                            else ""
+                        ),
+                        retry_after=5,
+                    ) from None
+                log.warning("%s: database connection lost; asked again", request_type.name)
+        raise AssertionError("unreachable")
 
     def _run(
         self, request_type: RequestType[Any], params: Any, admission: tuple[Any, ...]

@@ -42,6 +42,7 @@ HTTP_STATUS: dict[type[errors.DepvaultError], int] = {
     # non-2xx on purpose: clients (the SDK among them) retry these after a pause
     errors.TooManyFailedKeys: 429,
     errors.ServerBusy: 503,
+    errors.DatabaseUnavailable: 503,
 }
 
 
