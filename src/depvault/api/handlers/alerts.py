@@ -18,7 +18,11 @@ from pydantic import Field, field_validator
 
 from depvault.api.call import Call
 from depvault.api.handlers.shapes.common import library_json
-from depvault.api.handlers.shapes.vulnerabilities import alert_json, severity_band
+from depvault.api.handlers.shapes.vulnerabilities import (
+    AnswerShapes,
+    alert_json,
+    severity_band,
+)
 from depvault.api.request_types import (
     BinaryResult,
     Category,
@@ -47,10 +51,12 @@ ALERT_TYPES = ", ".join(AlertType)
 
 
 def _alerts(call: Call, query: AlertQuery, *, with_history: bool = False) -> list[dict[str, Any]]:
-    return [
-        alert_json(a, call.version, library_json(a.library))
-        for a in list_alerts(call.db, query, with_history=with_history)
-    ]
+    return _alert_items(call, list_alerts(call.db, query, with_history=with_history))
+
+
+def _alert_items(call: Call, alerts: Sequence[AlertView]) -> list[dict[str, Any]]:
+    shapes = AnswerShapes(call.version)  # one per answer: its advisories' parts built once
+    return [alert_json(a, call.version, library_json(a.library), shapes) for a in alerts]
 
 
 def _status(text: str, parameter: str = "status") -> AlertStatus:
@@ -220,7 +226,7 @@ def _by_vulnerability_rows(
 def get_security_alerts_by_vulnerability(call: Call, params: SecurityReport) -> Result:
     """One row per (project, library, vulnerability), every status unless ``status``."""
     views = list_alerts(call.db, params.query(call.projects()), with_history=True)
-    alerts = [alert_json(a, call.version, library_json(a.library)) for a in views]
+    alerts = _alert_items(call, views)
     if params.format == "json":
         return {"alerts": alerts}
     rows = _by_vulnerability_rows(alerts, views)
