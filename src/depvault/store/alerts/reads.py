@@ -87,38 +87,9 @@ class AlertQuery:
 
 def list_alerts(db: Session, query: AlertQuery, *, with_history: bool = False) -> list[AlertView]:
     """The alerts the query selects, oldest first."""
-    rows = db.execute(
-        select(
-            Alert.id,
-            Alert.uuid,
-            Alert.type,
-            Alert.level,
-            Alert.status,
-            Alert.description,
-            Alert.comments,
-            Alert.created_at,
-            Alert.modified_at,
-            Alert.project_id,
-            Alert.library_id,
-            Alert.advisory_id,
-            Project.name,
-            Project.token,
-            Product.name,
-            Product.token,
-            ProjectLibrary.direct,
-        )
-        .join(Project, Project.id == Alert.project_id)
-        .join(Product, Product.id == Project.product_id)
-        .outerjoin(
-            ProjectLibrary,
-            and_(
-                ProjectLibrary.project_id == Alert.project_id,
-                ProjectLibrary.library_id == Alert.library_id,
-            ),
-        )
-        .where(*query.clauses())
-        .order_by(Alert.id)
-    ).all()
+    # on the session's connection: Session.execute runs even a column select through
+    # the ORM's row loading
+    rows = db.connection().execute(_ALERTS.where(*query.clauses())).all()
     # columns, not ORM entities: an alert list is read per request
     records = library_records(db, {row.library_id for row in rows})
     advisories = advisories_by_id(db, {row.advisory_id for row in rows if row.advisory_id})
@@ -206,4 +177,38 @@ _HISTORIES = (
     )
     .where(AlertEvent.alert_id.in_(bindparam("ids", expanding=True)))
     .order_by(AlertEvent.id)
+)
+
+
+# The alert list without its WHERE clauses, built once (issue 15).
+_ALERTS = (
+    select(
+        Alert.id,
+        Alert.uuid,
+        Alert.type,
+        Alert.level,
+        Alert.status,
+        Alert.description,
+        Alert.comments,
+        Alert.created_at,
+        Alert.modified_at,
+        Alert.project_id,
+        Alert.library_id,
+        Alert.advisory_id,
+        Project.name,
+        Project.token,
+        Product.name,
+        Product.token,
+        ProjectLibrary.direct,
+    )
+    .join(Project, Project.id == Alert.project_id)
+    .join(Product, Product.id == Project.product_id)
+    .outerjoin(
+        ProjectLibrary,
+        and_(
+            ProjectLibrary.project_id == Alert.project_id,
+            ProjectLibrary.library_id == Alert.library_id,
+        ),
+    )
+    .order_by(Alert.id)
 )
