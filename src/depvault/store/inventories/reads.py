@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -25,9 +24,12 @@ __all__ = [
 CHUNK = 2000
 
 
-@dataclass(frozen=True)
-class LibraryRow:
-    """A library of a project, with what responses show of it."""
+class LibraryRow(NamedTuple):
+    """A library of a project, with what responses show of it.
+
+    A named tuple, not a frozen dataclass: a list answer builds one per library, and a
+    frozen dataclass's ``__init__`` (one ``object.__setattr__`` per field) was a tenth
+    of a 200-library inventory (issue 15)."""
 
     id: int
     key_uuid: str
@@ -100,8 +102,8 @@ def library_row(
 ) -> LibraryRow:
     """The library of a row of columns, as one occurrence of it shows (positional:
     reading a row's columns by name was most of a 200-library inventory's store time)."""
-    *columns, references = row
-    return LibraryRow(*columns, references or {}, tuple(licenses), direct, depth, scope)
+    references = row[_REFERENCES] or {}
+    return LibraryRow._make((*row[:_REFERENCES], references, tuple(licenses), direct, depth, scope))
 
 
 def _licenses(rows: Iterable[Any]) -> dict[int, list[tuple[str, str]]]:
@@ -141,6 +143,7 @@ _LIBRARY_COLUMNS = (
     Library.license_expression,
     Library.references,
 )
+_REFERENCES = len(_LIBRARY_COLUMNS) - 1
 
 # Built once, with bound (and expanding IN) parameters: building and caching statements
 # per call was a visible share of a list answer (issue 15).
