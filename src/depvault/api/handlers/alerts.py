@@ -55,8 +55,20 @@ def _alerts(call: Call, query: AlertQuery, *, with_history: bool = False) -> lis
 
 
 def _alert_items(call: Call, alerts: Sequence[AlertView]) -> list[dict[str, Any]]:
-    shapes = AnswerShapes(call.version)  # one per answer: its advisories' parts built once
-    return [alert_json(a, call.version, library_json(a.library), shapes) for a in alerts]
+    """The alerts' objects. Built once per answer and shared by the alerts that show
+    them (the answer is serialised, never edited): each advisory's library-independent
+    parts, and each library's object (a library has several alerts, 76 alerts of a
+    200-library project name 17 libraries)."""
+    shapes = AnswerShapes(call.version)
+    libraries: dict[tuple[int, bool], dict[str, Any]] = {}
+    items = []
+    for alert in alerts:
+        key = (alert.library.id, alert.library.direct)
+        shown = libraries.get(key)
+        if shown is None:
+            shown = libraries[key] = library_json(alert.library)
+        items.append(alert_json(alert, call.version, shown, shapes))
+    return items
 
 
 def _status(text: str, parameter: str = "status") -> AlertStatus:
