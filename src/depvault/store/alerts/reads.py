@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.orm import Session
 
+from depvault.store.engine.id_lists import among_bound, uses_arrays
 from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.inventories.reads import LibraryRecord, LibraryRow, library_records, library_row
 from depvault.store.knowledge.vulnerability_reads import AdvisoryView, advisories_by_id
@@ -159,27 +160,33 @@ class _Occurrences:
 def _histories(db: Session, alert_ids: list[int]) -> dict[int, list[StatusChange]]:
     """Each alert's status changes, oldest first, read as columns."""
     found: dict[int, list[StatusChange]] = defaultdict(list)
-    connection = db.connection()
+    connection, query = db.connection(), _HISTORIES[uses_arrays(db)]
     for start in range(0, len(alert_ids), _CHUNK):
         chunk = {"ids": alert_ids[start : start + _CHUNK]}
-        for alert_id, at, status, user_email, comment in connection.execute(_HISTORIES, chunk):
+        for alert_id, at, status, user_email, comment in connection.execute(query, chunk):
             found[alert_id].append(StatusChange(at, status, user_email, comment))
     return found
 
 
 _CHUNK = 2000
-# Built once, with an expanding IN parameter (issue 15).
-_HISTORIES = (
-    select(
-        AlertEvent.alert_id,
-        AlertEvent.at,
-        AlertEvent.status,
-        AlertEvent.user_email,
-        AlertEvent.comment,
+
+
+def _histories_query(arrays: bool) -> Select[*tuple[Any, ...]]:
+    return (
+        select(
+            AlertEvent.alert_id,
+            AlertEvent.at,
+            AlertEvent.status,
+            AlertEvent.user_email,
+            AlertEvent.comment,
+        )
+        .where(among_bound(AlertEvent.alert_id, "ids", arrays=arrays))
+        .order_by(AlertEvent.id)
     )
-    .where(AlertEvent.alert_id.in_(bindparam("ids", expanding=True)))
-    .order_by(AlertEvent.id)
-)
+
+
+# Built once (issue 15), each way a database takes a list (``store.engine.id_lists``).
+_HISTORIES = {arrays: _histories_query(arrays) for arrays in (False, True)}
 
 
 # The alert list without its WHERE clauses, built once (issue 15).

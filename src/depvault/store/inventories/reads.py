@@ -6,9 +6,10 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
+from depvault.store.engine.id_lists import among_bound, uses_arrays
 from depvault.store.models import Library, LibraryLicense, ProjectDependency, ProjectLibrary
 
 __all__ = [
@@ -83,12 +84,12 @@ def library_records(db: Session, ids: Collection[int]) -> dict[int, LibraryRecor
     chunk): a caller makes the :class:`LibraryRow` of each occurrence it shows."""
     found: dict[int, LibraryRecord] = {}
     listed = sorted(set(ids))
-    connection = db.connection()
+    connection, arrays = db.connection(), uses_arrays(db)
     for start in range(0, len(listed), CHUNK):
         params = {"ids": listed[start : start + CHUNK]}
-        licenses = _licenses(connection.execute(_LICENSES_BY_ID, params))
+        licenses = _licenses(connection.execute(_LICENSES_BY_ID[arrays], params))
         # columns, not ORM entities: building 10,000 mapped objects took half a second
-        for row in connection.execute(_BY_ID, params):
+        for row in connection.execute(_BY_ID[arrays], params):
             found[row[0]] = (row, tuple(licenses.get(row[0], ())))
     return found
 
@@ -159,9 +160,20 @@ _LICENSES_OF_PROJECT = (
     .where(ProjectLibrary.project_id == bindparam("project_id"))
     .order_by(LibraryLicense.license_id)
 )
-_BY_ID = select(*_LIBRARY_COLUMNS).where(Library.id.in_(bindparam("ids", expanding=True)))
-_LICENSES_BY_ID = (
-    select(LibraryLicense.library_id, LibraryLicense.license_id, LibraryLicense.name)
-    .where(LibraryLicense.library_id.in_(bindparam("ids", expanding=True)))
-    .order_by(LibraryLicense.license_id)
-)
+
+
+def _by_id(arrays: bool) -> Select[*tuple[Any, ...]]:
+    return select(*_LIBRARY_COLUMNS).where(among_bound(Library.id, "ids", arrays=arrays))
+
+
+def _licenses_by_id(arrays: bool) -> Select[*tuple[Any, ...]]:
+    return (
+        select(LibraryLicense.library_id, LibraryLicense.license_id, LibraryLicense.name)
+        .where(among_bound(LibraryLicense.library_id, "ids", arrays=arrays))
+        .order_by(LibraryLicense.license_id)
+    )
+
+
+# by id, each way a database takes a list (``store.engine.id_lists``)
+_BY_ID = {arrays: _by_id(arrays) for arrays in (False, True)}
+_LICENSES_BY_ID = {arrays: _licenses_by_id(arrays) for arrays in (False, True)}
