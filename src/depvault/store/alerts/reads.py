@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from depvault.store.engine.id_lists import among_bound, uses_arrays
@@ -87,12 +87,39 @@ class AlertQuery:
             where.append(Project.id.in_(tagged))
         return where
 
+    def statement(self) -> tuple[Select[*tuple[Any, ...]], dict[str, Any]]:
+        """The alert list's statement and its parameters: a prebuilt one for the plain
+        lists (a project's, a product's or an organization's alerts of some statuses:
+        most alert requests), else one built from :meth:`clauses`. Building the
+        statement and its cache key was half the cost of reading 76 alerts (issue 15)."""
+        prebuilt = self._prebuilt()
+        return prebuilt if prebuilt is not None else (_ALERTS.where(*self.clauses()), {})
+
+    def _prebuilt(self) -> tuple[Select[*tuple[Any, ...]], dict[str, Any]] | None:
+        which = self.which
+        narrowed = (self.types, self.modified_between, self.project_tag, which.updated_between)
+        if self.statuses is None or any(n is not None for n in narrowed):
+            return None
+        statuses = list(self.statuses)
+        match (which.org_id, which.product_id, which.project_id, which.only_products):
+            case (None, None, int() as project_id, None):
+                return _OF_PROJECT, {"project_id": project_id, "statuses": statuses}
+            case (None, int() as product_id, None, None):
+                return _OF_PRODUCT, {"product_id": product_id, "statuses": statuses}
+            case (int() as org_id, None, None, None):
+                return _OF_ORG, {"org_id": org_id, "statuses": statuses}
+            case (int() as org_id, None, None, frozenset() as products):
+                params = {"org_id": org_id, "products": sorted(products), "statuses": statuses}
+                return _OF_ORG_PRODUCTS, params
+        return None
+
 
 def list_alerts(db: Session, query: AlertQuery, *, with_history: bool = False) -> list[AlertView]:
     """The alerts the query selects, oldest first."""
     # columns, not ORM entities: an alert list is read per request; on the session's
     # connection, as Session.execute runs even a column select through the ORM's loading
-    rows: Sequence[Any] = db.connection().execute(_ALERTS.where(*query.clauses())).all()
+    statement, params = query.statement()
+    rows: Sequence[Any] = db.connection().execute(statement, params).all()
     # ids by position: a row's columns by name cost more than the rest of these lines
     records = library_records(db, {row[_LIBRARY_ID] for row in rows})
     advisories = advisories_by_id(db, {row[_ADVISORY_ID] for row in rows if row[_ADVISORY_ID]})
@@ -222,3 +249,13 @@ _ALERTS = (
     .order_by(Alert.id)
 )
 _ALERT_ID, _LIBRARY_ID, _ADVISORY_ID = 0, 10, 11  # positions in an _ALERTS row
+_STATUSES = Alert.status.in_(bindparam("statuses", expanding=True))
+_OF_PROJECT = _ALERTS.where(Project.id == bindparam("project_id"), _STATUSES)
+_OF_PRODUCT = _ALERTS.where(Project.product_id == bindparam("product_id"), _STATUSES)
+_OF_ORG = _ALERTS.where(Project.org_id == bindparam("org_id"), _STATUSES)
+_OF_ORG_PRODUCTS = _ALERTS.where(
+    Project.org_id == bindparam("org_id"),
+    Project.product_id.in_(bindparam("products", expanding=True)),
+    _STATUSES,
+)
+_PREBUILT = (_OF_PROJECT, _OF_PRODUCT, _OF_ORG, _OF_ORG_PRODUCTS)
