@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 __all__ = [
+    "epoch_millis",
     "format_date",
     "format_timestamp",
     "format_vitals_time",
@@ -52,6 +53,19 @@ def format_timestamp(value: datetime) -> str:
 def format_vitals_time(value: datetime) -> str:
     """``yyyy-MM-dd HH:mm:ss +0000`` as vitals carry it."""
     return _utc(value).isoformat(" ", "seconds") + " +0000"
+
+
+def epoch_millis(value: datetime) -> int:
+    """Milliseconds since the epoch of a value's wall time read as UTC (an aware value's
+    zone is ignored, as ``value.replace(tzinfo=UTC).timestamp()`` ignores it).
+
+    The naive difference's ``total_seconds`` is the same float ``timestamp`` computes
+    (microseconds over 10**6), a fifth of the cost: alert lists show one per alert."""
+    naive = value if value.tzinfo is None else value.replace(tzinfo=None)
+    return int((naive - _EPOCH).total_seconds() * 1000)
+
+
+_EPOCH = datetime(1970, 1, 1)
 
 
 def parse_timestamp(text: str) -> datetime:

@@ -13,7 +13,7 @@ import orjson
 from pydantic import Field, PrivateAttr
 
 from depvault.api.call import Call
-from depvault.api.handlers.shapes.common import library_json, project_vitals_json
+from depvault.api.handlers.shapes.common import library_json, vitals_item
 from depvault.api.handlers.shapes.vulnerabilities import add_vulnerabilities
 from depvault.api.intake import project_in_product
 from depvault.api.request_types import (
@@ -35,9 +35,10 @@ from depvault.errors import InvalidParameter, MissingParameter
 from depvault.ingest.expansion import ExpansionLimits
 from depvault.ingest.sbom import read_sbom
 from depvault.jobs.updates import ProjectUpdate, enqueue, item_states, project_updates
-from depvault.store.inventories import hierarchy, library_marks
+from depvault.store.inventories import library_marks
 from depvault.store.inventories import reads as inventory_reads
 from depvault.store.inventories.hierarchy import ProjectFilter
+from depvault.store.inventories.vitals_reads import vitals_rows
 from depvault.store.inventories.writes import UpdateType
 from depvault.store.knowledge.sources import request_gaps
 
@@ -178,12 +179,13 @@ def _libraries(call: Call, params: InventoryParams) -> list[inventory_reads.Libr
 def get_project_inventory(call: Call, params: InventoryParams) -> Result:
     """The project's vitals and its libraries, direct and transitive (without the
     organization's in-house libraries when ``includeInHouseData`` is false)."""
-    vitals = hierarchy.list_projects(call.db, ProjectFilter(project_id=call.project.id))[0]
+    # the prebuilt vitals statement, dates formatted by the database (issue 15)
+    vitals = vitals_rows(call.db, ProjectFilter(project_id=call.project.id))[0]
     rows = _libraries(call, params)
     libraries = [(r, library_json(r)) for r in rows]
     add_vulnerabilities(call.db, call.version, libraries)
     return {
-        "projectVitals": project_vitals_json(vitals),
+        "projectVitals": vitals_item(vitals),
         "libraries": [item for _, item in libraries],
     }
 

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-__all__ = ["among", "uses_arrays"]
+__all__ = ["among", "among_bound", "uses_arrays"]
 
 
 def uses_arrays(db: Session) -> bool:
@@ -31,3 +31,12 @@ def among(db: Session, column: Any, values: Collection[Any]) -> ColumnElement[bo
         parameter = bindparam(None, listed, type_=ARRAY(column.type), unique=True)
         return column == any_(parameter)  # type: ignore[no-any-return]
     return column.in_(listed)  # type: ignore[no-any-return]
+
+
+def among_bound(column: Any, name: str, *, arrays: bool) -> ColumnElement[bool]:
+    """``column`` is one of the values bound to ``name`` when the statement runs, for
+    statements built once: one array parameter with ``arrays`` (PostgreSQL), else an
+    expanding ``IN``. Build such a statement both ways; pick with :func:`uses_arrays`."""
+    if arrays:
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))  # type: ignore[no-any-return]
+    return column.in_(bindparam(name, expanding=True))  # type: ignore[no-any-return]

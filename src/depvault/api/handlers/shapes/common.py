@@ -121,36 +121,59 @@ def license_json(license_id: str, name: str) -> dict[str, Any]:
 
 def library_json(row: LibraryRow) -> dict[str, Any]:
     """A library (catalog §4 Library object) as inventories show it."""
-    references = {
-        "url": row.references.get("homePage") or row.references.get("scmUrl") or "",
-        "homePage": row.references.get("homePage", ""),
-        "scmUrl": row.references.get("scmUrl", ""),
-        "issueUrl": row.references.get("issueUrl", ""),
-        "downloadLink": row.references.get("downloadUrl", ""),
-        "genericPackageIndex": row.references.get("pomUrl", ""),
-    }
-    coordinates = ":".join(p for p in (row.group_id, row.name, row.version) if p)
+    name = row.name
+    version = row.version
+    group_id = row.group_id
+    sha1 = row.sha1
     item: dict[str, Any] = {
         "keyUuid": row.key_uuid,
         "keyId": row.id,
         "filename": row.filename,
-        "name": row.name,
-        "groupId": row.group_id or row.name,
-        "artifactId": row.name,
-        "version": row.version or "",
-        "sha1": row.sha1 or "",
+        "name": name,
+        "groupId": group_id or name,
+        "artifactId": name,
+        "version": version or "",
+        "sha1": sha1 or "",
         "type": row.library_type,
         "languages": row.library_type,
-        "coordinates": coordinates,
+        "coordinates": _coordinates(group_id, name, version),
         "purl": row.purl,
         "description": row.description or "",
-        "references": references,
-        "licenses": [license_json(lid, name) for lid, name in row.licenses],
+        "references": _references_json(row.references),
+        "licenses": [license_json(lid, title) for lid, title in row.licenses],
         "directDependency": row.direct,
-        "matchType": "SHA1" if row.sha1 else "PACKAGE_URL",
+        "matchType": "SHA1" if sha1 else "PACKAGE_URL",
     }
     if row.classifier:
         item["classifier"] = row.classifier
     if row.scope:
         item["scope"] = row.scope
     return item
+
+
+def _coordinates(group_id: str | None, name: str, version: str | None) -> str:
+    """``group:name:version``, leaving out the empty parts."""
+    return ":".join([p for p in (group_id, name, version) if p])
+
+
+def _references_json(references: dict[str, Any]) -> dict[str, Any]:
+    """A library's ``references`` object from its stored pages (most libraries have
+    none: that case is one literal, not six lookups)."""
+    if not references:
+        return {
+            "url": "",
+            "homePage": "",
+            "scmUrl": "",
+            "issueUrl": "",
+            "downloadLink": "",
+            "genericPackageIndex": "",
+        }
+    get = references.get
+    return {
+        "url": get("homePage") or get("scmUrl") or "",
+        "homePage": get("homePage", ""),
+        "scmUrl": get("scmUrl", ""),
+        "issueUrl": get("issueUrl", ""),
+        "downloadLink": get("downloadUrl", ""),
+        "genericPackageIndex": get("pomUrl", ""),
+    }
