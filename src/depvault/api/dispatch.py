@@ -3,7 +3,8 @@
 1. ``requestType`` names a request type of this API version;
 2. no string parameter holds a forbidden character;
 3. ``userKey`` and the request's scope token are present, the parameters type-check;
-4. in one transaction: the key names a user, the tokens name scopes that belong
+4. in one transaction (for a read on PostgreSQL, one statement at a time: see
+   ``Database.transaction``): the key names a user, the tokens name scopes that belong
    together, the caller's roles cover the scope, and the handler runs.
 
 Every failure is a :class:`~depvault.errors.DepvaultError`; anything else is logged with
@@ -89,7 +90,7 @@ class Dispatcher:
         admission = (request_type, version, body, user_key, scope_level, scope_token, body_sha1)
         try:
             if request_type.prepare is not None:
-                with self.database.transaction(write=False) as db:
+                with self.database.transaction(write=False, per_statement=True) as db:
                     self._admitted(db, *admission)
                 params = request_type.prepare(params, self.config)
             call, result = self._run_once_more_if_read(request_type, params, admission)
@@ -137,7 +138,8 @@ class Dispatcher:
         self, request_type: RequestType[Any], params: Any, admission: tuple[Any, ...]
     ) -> tuple[Call, Result]:
         """Admit the call and run its handler, in one transaction."""
-        with self.database.transaction(write=request_type.writes) as db:
+        writes = request_type.writes
+        with self.database.transaction(write=writes, per_statement=not writes) as db:
             call = self._admitted(db, *admission)
             return call, request_type.handler(call, params)
 

@@ -22,6 +22,7 @@ from depvault.domain.alert_rules import AlertType, top_fix
 from depvault.domain.osv.packages import osv_package
 from depvault.domain.osv.records import band_of, v13_band
 from depvault.domain.timefmt import format_date, format_timestamp
+from depvault.store.engine.db import cursor_transaction
 from depvault.store.inventories.hierarchy import ProjectFilter
 from depvault.store.inventories.reads import libraries_by_id
 from depvault.store.knowledge.vulnerability_reads import advisories_by_id, library_advisories
@@ -54,10 +55,13 @@ def stream_chunks(db: Session, statement: Select[Any]) -> Iterator[list[Any]]:
     """The statement's rows, ``ROWS_PER_FETCH`` at a time, from a server-side cursor
     where the database has one. Core rows, not the ORM's: the ORM's per-row processing
     cost more than the query on a million rows."""
-    connection = db.connection().execution_options(
-        stream_results=True, max_row_buffer=ROWS_PER_FETCH
-    )
-    with connection.execute(statement) as result:  # closed even when abandoned midway
+    # options of this statement's execution: set on the connection, they would stay on
+    # it for the rest of the session (SQLAlchemy 2 changes a Connection in place)
+    streamed = statement.execution_options(stream_results=True, max_row_buffer=ROWS_PER_FETCH)
+    with (
+        cursor_transaction(db),
+        db.connection().execute(streamed) as result,  # closed even when abandoned midway
+    ):
         for partition in result.partitions(ROWS_PER_FETCH):
             yield list(partition)
 
@@ -79,12 +83,13 @@ def stream_plain_chunks(db: Session, statement: Select[Any]) -> Iterator[list[An
     else:
         cursor = driver.cursor()
         params = [compiled.params[name] for name in compiled.positiontup or ()]
-    try:
-        cursor.execute(compiled.string, params)
-        while rows := cursor.fetchmany(ROWS_PER_FETCH):
-            yield rows
-    finally:
-        cursor.close()
+    with cursor_transaction(db):
+        try:
+            cursor.execute(compiled.string, params)
+            while rows := cursor.fetchmany(ROWS_PER_FETCH):
+                yield rows
+        finally:
+            cursor.close()
 
 
 class Memo(Generic[K, T]):
