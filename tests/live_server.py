@@ -153,6 +153,7 @@ def live_server(folder: Path, **settings: str) -> Iterator[LiveServer]:
         "DEPVAULT_PORT": str(port),
         "DEPVAULT_LOG_LEVEL": "INFO",
         "DEPVAULT_ACCESS_LOG": "false",
+        "DEPVAULT_KB_SYNC_INTERVAL": "0",  # tests fetch nothing from the network
         "TMPDIR": str(temp),
         **settings,
     }

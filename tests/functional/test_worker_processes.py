@@ -51,6 +51,9 @@ def environment(config: Config, **settings: str) -> dict[str, str]:
         "DEPVAULT_LOG_LEVEL": "WARNING",
         "DEPVAULT_WORKERS": "1",
         "DEPVAULT_RECOVERY_INTERVAL_SECONDS": "1",
+        # no scheduled knowledge sync: tests fetch nothing from the network, and a worker
+        # process waits for a sync stuck in name lookups (up to 60 s) before it stops
+        "DEPVAULT_KB_SYNC_INTERVAL": "0",
         **settings,
     }
 

@@ -8,12 +8,35 @@ import asyncio
 import contextvars
 import threading
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 import pytest
 
 from depvault.api.answer_threads import AnswerThreads
 
 REQUEST = contextvars.ContextVar("request", default="none")
+T = TypeVar("T")
+
+
+def _run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run(main())`` in a thread of its own: the test's thread may hold a
+    running event loop already (Playwright's sync API leaves one in its xdist worker)."""
+    outcome: list[Any] = []
+
+    def target() -> None:
+        try:
+            outcome.append(("value", asyncio.run(main())))
+        except BaseException as exc:  # handed to the test's thread
+            outcome.append(("error", exc))
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(30)
+    kind, value = outcome[0]
+    if kind == "error":
+        raise value
+    return value  # type: ignore[no-any-return]
 
 
 def test_a_call_runs_in_a_pool_thread_with_the_callers_context() -> None:
@@ -24,7 +47,7 @@ def test_a_call_runs_in_a_pool_thread_with_the_callers_context() -> None:
         return await threads.run(lambda: (threading.current_thread().name, REQUEST.get()))
 
     try:
-        name, seen = asyncio.run(main())
+        name, seen = _run(main)
     finally:
         threads.shutdown()
     assert name.startswith("depvault-api") and seen == "r-1"
@@ -38,7 +61,7 @@ def test_an_error_reaches_the_caller() -> None:
 
     try:
         with pytest.raises(ValueError, match="refused"):
-            asyncio.run(threads.run(fail))
+            _run(lambda: threads.run(fail))
     finally:
         threads.shutdown()
 
@@ -64,7 +87,7 @@ def test_a_cancelled_caller_waits_for_its_call_to_return() -> None:
         return time.monotonic()
 
     try:
-        ended = asyncio.run(main())
+        ended = _run(main)
     finally:
         threads.shutdown()
     assert finished and finished[0] <= ended
@@ -77,7 +100,7 @@ def test_no_thread_starts_before_the_first_call() -> None:
     threads = AnswerThreads(4)
     assert not {t.name for t in threading.enumerate()} - before
     try:
-        assert asyncio.run(threads.run(lambda: 42)) == 42
+        assert _run(lambda: threads.run(lambda: 42)) == 42
         assert any(t.name.startswith("depvault-api") for t in threading.enumerate())
     finally:
         threads.shutdown()
