@@ -121,14 +121,10 @@ class Dispatcher:
                     raise
                 if request_type.writes or attempt == 2:
                     log.warning("%s: database connection lost", request_type.name)
+                    check = " after checking whether its change was made"
                     raise DatabaseUnavailable(
                         "The connection to the database was lost (it may be restarting); "
-                        "retry the request"
-                        + (
-                            " after checking whether its change was made"
-                            if request_type.writes
-                            else ""
-                        ),
+                        f"retry the request{check if request_type.writes else ''}",
                         retry_after=5,
                     ) from None
                 log.warning("%s: database connection lost; asked again", request_type.name)
@@ -158,20 +154,15 @@ class Dispatcher:
         tokens a scope, and the user's roles grant the request there. The scope token is
         read first, with the counter the key lookup needs (one statement), but a bad key
         is still refused before an unknown token."""
-        found = (
+        found, counter = (
             resolve_token_and_access(db, scope_level, scope_token)
             if scope_token is not None
-            else None
+            else (None, None)
         )
-        if isinstance(user_key, str):
-            caller = caller_by_key(db, user_key, found[1] if found is not None else None)
-        else:
-            caller = user_key
+        caller = caller_by_key(db, user_key, counter) if isinstance(user_key, str) else user_key
         if caller is None:
             raise InvalidUserKey()
-        scope = self._scope(
-            db, caller, request_type, body, scope_level, scope_token, found[0] if found else None
-        )
+        scope = self._scope(db, caller, request_type, body, scope_level, scope_token, found)
         return self._admit(db, request_type, version, caller, scope, body_sha1)
 
     def _request_type(self, version: ApiVersion, body: dict[str, Any]) -> RequestType[Any]:

@@ -140,8 +140,9 @@ def cursor_transaction(session: Session) -> Iterator[None]:
     """A transaction around a server-side cursor's life when the session reads one
     statement at a time (PostgreSQL declares such cursors only inside one); nothing
     otherwise."""
-    driver = session.connection().connection.driver_connection
-    if session.connection().get_execution_options().get(READS_ONLY) and driver is not None:
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    if connection.get_execution_options().get(READS_ONLY) and driver is not None:
         with driver.transaction():
             yield
         return

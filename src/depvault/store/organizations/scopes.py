@@ -25,21 +25,25 @@ def resolve_token(db: Session, level: Level, token: str) -> Scope | None:
 
     One Core query of (id, token, name) columns per level, no ORM entities: every API
     call resolves its scope token, so this is on the path of every request."""
-    if level not in _CHAIN:
-        raise ValueError(f"no token names a scope of level {level}")
-    row = db.connection().execute(_QUERIES[level], {"token": token}).first()
+    row = _first(db, _QUERIES, level, token)
     return _scope_of(level, row) if row is not None else None
 
 
-def resolve_token_and_access(db: Session, level: Level, token: str) -> tuple[Scope, int] | None:
+def resolve_token_and_access(
+    db: Session, level: Level, token: str
+) -> tuple[Scope | None, int | None]:
     """The scope a token names (as :func:`resolve_token`) and the ``access`` counter
-    this transaction sees, from one statement; None when the token is unknown."""
+    this transaction sees, from one statement; (None, None) when the token is unknown."""
+    row = _first(db, _WITH_ACCESS, level, token)
+    if row is None:
+        return None, None
+    return _scope_of(level, row), int(row[-1] or 0)
+
+
+def _first(db: Session, queries: dict[Level, Select[Any]], level: Level, token: str) -> Any:
     if level not in _CHAIN:
         raise ValueError(f"no token names a scope of level {level}")
-    row = db.connection().execute(_WITH_ACCESS[level], {"token": token}).first()
-    if row is None:
-        return None
-    return _scope_of(level, row), int(row[-1] or 0)
+    return db.connection().execute(queries[level], {"token": token}).first()
 
 
 def _scope_of(level: Level, row: Any) -> Scope:

@@ -157,17 +157,7 @@ def _coordinates(group_id: str | None, name: str, version: str | None) -> str:
 
 
 def _references_json(references: dict[str, Any]) -> dict[str, Any]:
-    """A library's ``references`` object from its stored pages (most libraries have
-    none: that case is one literal, not six lookups)."""
-    if not references:
-        return {
-            "url": "",
-            "homePage": "",
-            "scmUrl": "",
-            "issueUrl": "",
-            "downloadLink": "",
-            "genericPackageIndex": "",
-        }
+    """A library's ``references`` object from its stored pages."""
     get = references.get
     return {
         "url": get("homePage") or get("scmUrl") or "",
